@@ -1,0 +1,33 @@
+# PGXS build of the kinde_claims extension. The sources are listed once, in
+# src/extension/sources.list, which CMakeLists.txt reads too.
+EXTENSION = kinde_claims
+MODULE_big = kinde_claims
+EXTENSION_SOURCES := $(shell cat src/extension/sources.list)
+OBJS = $(EXTENSION_SOURCES:.cpp=.o)
+DATA = $(sort $(wildcard src/extension/kinde_claims--*.sql))
+
+# Every file in sql/ is a test; each one sets up what it needs.
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+
+PG_CONFIG ?= pg_config
+PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -Isrc/rules -Isrc/extension -isystem $(PG_INCLUDE_SERVER)
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers
+SHLIB_LINK = -lstdc++
+EXTRA_CLEAN = build/regress
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS also compiles each .cpp to LLVM bitcode for JIT inlining, without PG_CXXFLAGS.
+BITCODE_CXXFLAGS += -std=c++17
+
+installcheck: | build/regress
+build/regress:
+	mkdir -p $@
+
+.PHONY: shim
+shim:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build --target kinde-claims-shim

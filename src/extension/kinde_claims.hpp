@@ -1,0 +1,60 @@
+// What the extension's files share: the cached catalog of kinde_claims.profiles, the token
+// object every function returns, and the checks every write runs. Include after pg_boundary.hpp.
+#pragma once
+
+#include "pg_boundary.hpp"
+
+extern "C" {
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "utils/jsonb.h"
+}
+
+struct TriggerData;
+
+namespace kinde_claims {
+
+// kinde_claims.max_claims_bytes
+extern int max_claims_bytes;
+
+// OIDs and column numbers of kinde_claims.profiles, resolved by schema-qualified name once per
+// backend and forgotten when the relcache says the table or its index changed (DROP EXTENSION).
+struct ProfilesCatalog {
+    Oid profiles;
+    Oid kinde_id_index;
+    AttrNumber kinde_id;
+    AttrNumber lifetime_subscriber;
+    AttrNumber claims;
+    AttrNumber updated_at;
+};
+const ProfilesCatalog &profiles_catalog();
+void profiles_catalog_register_invalidation();
+
+// The object a token carries: `claims` (NULL or {} for none) with lifetime_subscriber set.
+// Allocated in the current memory context.
+Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims);
+// True when a profile with these values gives a token exactly the defaults of an unknown user.
+bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims);
+
+// What a token carries, as read from one row of kinde_claims.profiles.
+struct ProfileRow {
+    text *kinde_id;  // NULL only in a row a trigger is about to refuse
+    bool lifetime_subscriber;
+    Jsonb *claims;  // NULL reads as {}
+};
+ProfileRow profile_row(HeapTuple row, TupleDesc desc);
+// Same token object? Compares JSON values, not bytes ({"a": 1.0} equals {"a": 1}).
+bool token_claims_equal(const ProfileRow &a, const ProfileRow &b);
+bool kinde_id_equal(text *a, text *b);
+
+// The TriggerData of a row-level trigger call, or a 39P01 error naming the trigger.
+::TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name);
+
+// The argument rules: a Kinde user id given as text (NULL is 22004, malformed is 22023).
+// Returns the id as a detoasted text.
+text *kinde_id_argument(FunctionCallInfo fcinfo, int argno);
+void kinde_id_check(text *kinde_id);
+// The claims rules: a JSON object, named per the rules, within max_claims_bytes.
+void claims_check(Jsonb *claims);
+
+}  // namespace kinde_claims

@@ -1,0 +1,43 @@
+// kinde_profile_delete(kinde_id text) RETURNS boolean: true if a profile was removed.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+constexpr const char *kDeleteSql =
+    "DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) $1";
+
+SPIPlanPtr delete_plan;
+
+bool profile_delete(text *kinde_id) {
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    if (!delete_plan) {
+        Oid types[1] = {TEXTOID};
+        SPIPlanPtr plan = SPI_prepare(kDeleteSql, 1, types);
+        if (!plan)
+            elog(ERROR, "could not prepare the profile delete: %s", SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+        delete_plan = plan;
+    }
+    Datum values[1] = {PointerGetDatum(kinde_id)};
+    int status = SPI_execute_plan(delete_plan, values, nullptr, false, 0);
+    if (status != SPI_OK_DELETE)
+        elog(ERROR, "profile delete returned %s", SPI_result_code_string(status));
+    bool removed = SPI_processed > 0;
+    SPI_finish();
+    return removed;
+}
+
+}  // namespace
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_profile_delete) {
+    text *kinde_id = kinde_claims::kinde_id_argument(fcinfo, 0);
+    PG_RETURN_BOOL(kinde_claims::profile_delete(kinde_id));
+}

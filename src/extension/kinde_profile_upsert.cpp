@@ -1,0 +1,58 @@
+// kinde_profile_upsert(kinde_id, lifetime_subscriber DEFAULT NULL, claims DEFAULT NULL) RETURNS jsonb
+// One INSERT ... ON CONFLICT, so concurrent first logins of one user leave exactly one row.
+// A NULL argument keeps that field (defaults for a new row); the row trigger enforces the rules.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+constexpr const char *kUpsertSql =
+    "INSERT INTO kinde_claims.profiles AS p (kinde_id, lifetime_subscriber, claims) "
+    "VALUES ($1, COALESCE($2, false), COALESCE($3, '{}'::pg_catalog.jsonb)) "
+    "ON CONFLICT (kinde_id) DO UPDATE SET "
+    "lifetime_subscriber = COALESCE($2, p.lifetime_subscriber), claims = COALESCE($3, p.claims) "
+    "RETURNING p.lifetime_subscriber, p.claims";
+
+SPIPlanPtr upsert_plan;
+
+Jsonb *profile_upsert(text *kinde_id, NullableDatum lifetime_subscriber, NullableDatum claims) {
+    MemoryContext caller_context = CurrentMemoryContext;
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    if (!upsert_plan) {
+        Oid types[3] = {TEXTOID, BOOLOID, JSONBOID};
+        SPIPlanPtr plan = SPI_prepare(kUpsertSql, 3, types);
+        if (!plan)
+            elog(ERROR, "could not prepare the profile upsert: %s", SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+        upsert_plan = plan;
+    }
+    Datum values[3] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, claims.value};
+    char nulls[3] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', claims.isnull ? 'n' : ' '};
+    int status = SPI_execute_plan(upsert_plan, values, nulls, false, 1);
+    if (status != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+        elog(ERROR, "profile upsert returned %s", SPI_result_code_string(status));
+
+    HeapTuple row = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    bool isnull;
+    bool subscriber = DatumGetBool(SPI_getbinval(row, desc, 1, &isnull));
+    Datum stored_claims = SPI_getbinval(row, desc, 2, &isnull);
+    MemoryContextSwitchTo(caller_context);
+    Jsonb *result = token_claims_build(subscriber, isnull ? nullptr : DatumGetJsonbP(stored_claims));
+    SPI_finish();
+    return result;
+}
+
+}  // namespace
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_profile_upsert) {
+    text *kinde_id = kinde_claims::kinde_id_argument(fcinfo, 0);
+    PG_RETURN_JSONB_P(kinde_claims::profile_upsert(kinde_id, fcinfo->args[1], fcinfo->args[2]));
+}

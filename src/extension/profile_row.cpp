@@ -1,0 +1,53 @@
+// Reading a row of kinde_claims.profiles as the token it gives, for the row triggers.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "utils/fmgrprotos.h"
+}
+
+namespace kinde_claims {
+
+ProfileRow profile_row(HeapTuple row, TupleDesc desc) {
+    const ProfilesCatalog &catalog = profiles_catalog();
+    ProfileRow profile{};
+    bool isnull;
+    Datum value = heap_getattr(row, catalog.kinde_id, desc, &isnull);
+    profile.kinde_id = isnull ? nullptr : DatumGetTextPP(value);
+    value = heap_getattr(row, catalog.lifetime_subscriber, desc, &isnull);
+    profile.lifetime_subscriber = !isnull && DatumGetBool(value);
+    value = heap_getattr(row, catalog.claims, desc, &isnull);
+    profile.claims = isnull ? nullptr : DatumGetJsonbP(value);
+    return profile;
+}
+
+bool token_claims_equal(const ProfileRow &a, const ProfileRow &b) {
+    if (a.lifetime_subscriber != b.lifetime_subscriber)
+        return false;
+    bool a_empty = a.claims == nullptr || JB_ROOT_COUNT(a.claims) == 0;
+    bool b_empty = b.claims == nullptr || JB_ROOT_COUNT(b.claims) == 0;
+    if (a_empty || b_empty)
+        return a_empty == b_empty;
+    return DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(a.claims), JsonbPGetDatum(b.claims)));
+}
+
+bool kinde_id_equal(text *a, text *b) {
+    if (a == nullptr || b == nullptr)
+        return a == b;
+    return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+           memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                        std::string(trigger_name) + " must be called as a trigger");
+    auto *data = reinterpret_cast<TriggerData *>(fcinfo->context);
+    if (!TRIGGER_FIRED_FOR_ROW(data->tg_event))
+        throw pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                        std::string(trigger_name) + " must be a FOR EACH ROW trigger");
+    return data;
+}
+
+}  // namespace kinde_claims

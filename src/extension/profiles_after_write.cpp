@@ -1,0 +1,70 @@
+// AFTER INSERT OR UPDATE OR DELETE row trigger on kinde_claims.profiles: when what a user's
+// token carries has changed, NOTIFY kinde_claims_changed with {"kinde_id": ..., "op": ...} so an
+// app can refresh that user's token. A missing profile carries the defaults, so inserting or
+// deleting a default profile, or an update that changes nothing a token shows, stays silent.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "commands/async.h"
+#include "commands/trigger.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+constexpr const char *kTriggerName = "kinde_claims.profiles_after_write()";
+constexpr const char *kChannel = "kinde_claims_changed";
+
+void notify_changed(text *kinde_id, const char *op) {
+    StringInfoData payload;
+    initStringInfo(&payload);
+    appendStringInfoString(&payload, "{\"kinde_id\": ");
+    char *id = text_to_cstring(kinde_id);
+    escape_json(&payload, id);
+    appendStringInfo(&payload, ", \"op\": \"%s\"}", op);
+    Async_Notify(kChannel, payload.data);
+    pfree(id);
+    pfree(payload.data);
+}
+
+void profile_after_write(TriggerData *data) {
+    TupleDesc desc = RelationGetDescr(data->tg_relation);
+    const ProfileRow defaults{nullptr, false, nullptr};
+    if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
+        ProfileRow created = profile_row(data->tg_trigtuple, desc);
+        if (!token_claims_equal(created, defaults))
+            notify_changed(created.kinde_id, "insert");
+    } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
+        ProfileRow deleted = profile_row(data->tg_trigtuple, desc);
+        if (!token_claims_equal(deleted, defaults))
+            notify_changed(deleted.kinde_id, "delete");
+    } else {
+        ProfileRow before = profile_row(data->tg_trigtuple, desc);
+        ProfileRow after = profile_row(data->tg_newtuple, desc);
+        if (kinde_id_equal(before.kinde_id, after.kinde_id)) {
+            if (!token_claims_equal(before, after))
+                notify_changed(after.kinde_id, "update");
+        } else {
+            // The profile moved to another user: the old id now gets the defaults.
+            if (!token_claims_equal(before, defaults))
+                notify_changed(before.kinde_id, "update");
+            if (!token_claims_equal(after, defaults))
+                notify_changed(after.kinde_id, "update");
+        }
+    }
+}
+
+}  // namespace
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_claims_profiles_after_write) {
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);
+    if (!TRIGGER_FIRED_AFTER(data->tg_event))
+        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                                      std::string(kinde_claims::kTriggerName) + " must fire AFTER");
+    kinde_claims::profile_after_write(data);
+    return PointerGetDatum(nullptr);
+}

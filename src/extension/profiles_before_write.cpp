@@ -1,0 +1,50 @@
+// BEFORE INSERT OR UPDATE row trigger on kinde_claims.profiles: the rules hold for every write,
+// whether it comes from kinde_profile_upsert or from an admin's UPDATE.
+// updated_at moves only when what a token carries, or the id, changes.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "utils/timestamp.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+constexpr const char *kTriggerName = "kinde_claims.profiles_before_write()";
+
+HeapTuple profile_before_write(TriggerData *data) {
+    TupleDesc desc = RelationGetDescr(data->tg_relation);
+    bool is_update = TRIGGER_FIRED_BY_UPDATE(data->tg_event);
+    HeapTuple row = is_update ? data->tg_newtuple : data->tg_trigtuple;
+
+    ProfileRow profile = profile_row(row, desc);
+    if (profile.kinde_id == nullptr)
+        throw pg::Error(rules::null_kinde_id());
+    kinde_id_check(profile.kinde_id);
+    if (profile.claims != nullptr)
+        claims_check(profile.claims);
+
+    if (!is_update)
+        return row;
+    ProfileRow old_profile = profile_row(data->tg_trigtuple, desc);
+    if (kinde_id_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
+        return row;
+    int columns[1] = {profiles_catalog().updated_at};
+    Datum values[1] = {TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
+    bool nulls[1] = {false};
+    return heap_modify_tuple_by_cols(row, desc, 1, columns, values, nulls);
+}
+
+}  // namespace
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_claims_profiles_before_write) {
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);
+    if (!TRIGGER_FIRED_BEFORE(data->tg_event) || TRIGGER_FIRED_BY_DELETE(data->tg_event))
+        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                                      std::string(kinde_claims::kTriggerName) +
+                                          " must fire BEFORE INSERT OR UPDATE");
+    return PointerGetDatum(kinde_claims::profile_before_write(data));
+}

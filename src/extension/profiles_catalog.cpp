@@ -1,0 +1,66 @@
+// Resolves kinde_claims.profiles by schema-qualified name, never through search_path, and keeps
+// the answer until the relcache invalidates the table or its index.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+ProfilesCatalog cached;
+bool cached_valid = false;
+
+void forget_profiles_catalog(Datum, Oid relid) {
+    if (relid == InvalidOid || relid == cached.profiles || relid == cached.kinde_id_index)
+        cached_valid = false;
+}
+
+AttrNumber column(Oid relid, const char *name) {
+    AttrNumber attnum = get_attnum(relid, name);
+    if (attnum == InvalidAttrNumber)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("kinde_claims.profiles has no column \"%s\"", name),
+                        errhint("The kinde_claims extension's objects were altered; reinstall it.")));
+    return attnum;
+}
+
+Oid relation(Oid namespace_oid, const char *name) {
+    Oid relid = get_relname_relid(name, namespace_oid);
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation \"kinde_claims.%s\" does not exist", name),
+                        errhint("Run CREATE EXTENSION kinde_claims in this database.")));
+    return relid;
+}
+
+}  // namespace
+
+const ProfilesCatalog &profiles_catalog() {
+    if (cached_valid)
+        return cached;
+    Oid namespace_oid = get_namespace_oid("kinde_claims", true);
+    if (!OidIsValid(namespace_oid))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA),
+                        errmsg("schema \"kinde_claims\" does not exist"),
+                        errhint("Run CREATE EXTENSION kinde_claims in this database.")));
+    ProfilesCatalog fresh;
+    fresh.profiles = relation(namespace_oid, "profiles");
+    fresh.kinde_id_index = relation(namespace_oid, "profiles_kinde_id_key");
+    fresh.kinde_id = column(fresh.profiles, "kinde_id");
+    fresh.lifetime_subscriber = column(fresh.profiles, "lifetime_subscriber");
+    fresh.claims = column(fresh.profiles, "claims");
+    fresh.updated_at = column(fresh.profiles, "updated_at");
+    cached = fresh;
+    cached_valid = true;
+    return cached;
+}
+
+void profiles_catalog_register_invalidation() {
+    CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
+}
+
+}  // namespace kinde_claims

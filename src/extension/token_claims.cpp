@@ -1,0 +1,57 @@
+// The object a token carries, built the same way by every function that returns it.
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "utils/fmgrprotos.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+// {"lifetime_subscriber": false} and {"lifetime_subscriber": true}, built once per backend.
+Jsonb *flag_objects[2];
+
+Jsonb *flag_object(bool lifetime_subscriber) {
+    Jsonb *&object = flag_objects[lifetime_subscriber ? 1 : 0];
+    if (object)
+        return object;
+    MemoryContext caller_context = MemoryContextSwitchTo(TopMemoryContext);
+    JsonbParseState *state = nullptr;
+    JsonbValue key;
+    key.type = jbvString;
+    key.val.string.val = const_cast<char *>(rules::kLifetimeSubscriber.data());
+    key.val.string.len = static_cast<int>(rules::kLifetimeSubscriber.size());
+    JsonbValue value;
+    value.type = jbvBool;
+    value.val.boolean = lifetime_subscriber;
+    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    pushJsonbValue(&state, WJB_KEY, &key);
+    pushJsonbValue(&state, WJB_VALUE, &value);
+    object = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, nullptr));
+    MemoryContextSwitchTo(caller_context);
+    return object;
+}
+
+bool claims_empty(Jsonb *claims) {
+    return claims == nullptr || JB_ROOT_COUNT(claims) == 0;
+}
+
+}  // namespace
+
+Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
+    Jsonb *flag = flag_object(lifetime_subscriber);
+    if (claims_empty(claims)) {
+        auto *copy = static_cast<Jsonb *>(palloc(VARSIZE(flag)));
+        memcpy(copy, flag, VARSIZE(flag));
+        return copy;
+    }
+    // claims never holds lifetime_subscriber (claims_check refuses it), so this only adds a key.
+    return DatumGetJsonbP(
+        DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
+}
+
+bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims) {
+    return !lifetime_subscriber && claims_empty(claims);
+}
+
+}  // namespace kinde_claims

@@ -1,0 +1,59 @@
+// The rules every write obeys: Kinde user ids, claim names and sizes.
+// Pure C++17, no Postgres and no network, so the extension and the shim share one copy
+// and it is unit-tested on its own.
+#pragma once
+
+#if defined(POSTGRES_H) || defined(PG_VERSION_NUM)
+#error "kinde_rules.hpp is pure C++: include it before any Postgres header"
+#endif
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kinde_claims::rules {
+
+// Why a value was refused. `sqlstate` is the five-character code the extension raises and
+// PostgREST maps to an HTTP status (22023 and 22004 both become 400).
+struct Violation {
+    const char *sqlstate;
+    std::string message;
+    std::string detail;
+    std::string hint;
+};
+
+inline constexpr const char *kInvalidParameterValue = "22023";
+inline constexpr const char *kNullValueNotAllowed = "22004";
+
+inline constexpr std::string_view kKindeIdPrefix = "kp_";
+inline constexpr std::size_t kKindeIdMaxChars = 64;  // after the prefix
+inline constexpr std::size_t kClaimNameMaxChars = 128;
+inline constexpr std::size_t kDefaultMaxClaimsBytes = 4096;
+
+// The claim that lives in its own column and is never part of the `claims` object.
+inline constexpr std::string_view kLifetimeSubscriber = "lifetime_subscriber";
+
+// A Kinde user id: "kp_" then 1 to 64 characters of [0-9A-Za-z].
+std::optional<Violation> check_kinde_id(std::string_view kinde_id);
+// The same rule for a SQL NULL or a missing value.
+Violation null_kinde_id();
+
+// Names Kinde does not let a workflow set on a token (all tokens, access and ID tokens).
+bool is_prohibited_claim(std::string_view name);
+// Comma-separated list of the prohibited names, for messages and docs.
+const char *prohibited_claims_list();
+
+// One top-level name of the claims object.
+std::optional<Violation> check_claim_name(std::string_view name);
+// The claims value must be a JSON object; `json_kind` names what it was instead
+// ("array", "string", "number", "boolean", "null").
+Violation claims_not_object(std::string_view json_kind);
+// The serialized claims object must fit in the token.
+std::optional<Violation> check_claims_size(std::size_t serialized_bytes, std::size_t max_bytes);
+
+// A value quoted for an error message: at most a few dozen characters, control bytes escaped,
+// so hostile input cannot flood or forge log lines.
+std::string quote_for_message(std::string_view value);
+
+}  // namespace kinde_claims::rules

@@ -1,6 +1,6 @@
 -- Installing, dropping and re-creating the extension; what it creates and registers.
 CREATE EXTENSION kinde_claims;
-SELECT extversion FROM pg_extension WHERE extname = 'kinde_claims';
+SELECT extversion = default_version AS is_default_version FROM pg_extension, pg_available_extensions WHERE extname = 'kinde_claims' AND name = extname;
 
 -- Every object the extension owns.
 SELECT pg_describe_object(classid, objid, 0) AS member

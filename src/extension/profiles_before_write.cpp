@@ -14,6 +14,10 @@ namespace {
 
 constexpr const char *kTriggerName = "kinde_claims.profiles_before_write()";
 
+bool same_bytes(Jsonb *a, Jsonb *b) {
+    return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
 HeapTuple profile_before_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     bool is_update = TRIGGER_FIRED_BY_UPDATE(data->tg_event);
@@ -23,12 +27,17 @@ HeapTuple profile_before_write(TriggerData *data) {
     if (profile.kinde_id == nullptr)
         throw pg::Error(rules::null_kinde_id());
     kinde_id_check(profile.kinde_id);
-    if (profile.claims != nullptr)
-        claims_check(profile.claims);
 
-    if (!is_update)
+    if (!is_update) {
+        if (profile.claims != nullptr)
+            claims_check(profile.claims);
         return row;
+    }
     ProfileRow old_profile = profile_row(data->tg_trigtuple, desc);
+    // Claims passed the rules when they were stored. Checking them again would let a lowered
+    // kinde_claims.max_claims_bytes block unrelated changes, such as revoking lifetime_subscriber.
+    if (profile.claims != nullptr && !same_bytes(old_profile.claims, profile.claims))
+        claims_check(profile.claims);
     if (kinde_id_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
         return row;
     int columns[1] = {profiles_catalog().updated_at};

@@ -34,7 +34,7 @@ check_same_file() {
   if cmp -s "$2" "$3"; then
     pass "$1"
   else
-    fail "$1" "$(diff -u "$2" "$3" | head -n 40)"
+    fail "$1" "$(diff -U0 "$2" "$3" | grep -v "^@@" | head -n 40)"
   fi
 }
 

@@ -13,7 +13,7 @@ KC_DEB_PACKAGES=(
   "postgresql-$KC_PG_MAJOR" "postgresql-server-dev-$KC_PG_MAJOR" postgresql-contrib
   libcurl4-openssl-dev libjansson-dev libcjose-dev libmicrohttpd-dev libssl-dev
   libgtest-dev googletest libbenchmark-dev libclang-rt-14-dev
-  nodejs npm curl ca-certificates gnuplot-nox valgrind
+  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps
 )
 
 kc_log() { printf '==> %s\n' "$*" >&2; }

@@ -37,7 +37,9 @@ std::string quote_for_message(std::string_view value) {
             break;
         }
         auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\\') {
+        // Non-ASCII bytes too: a cut may not split a UTF-8 character (an invalid message is lost
+        // to clients in another encoding), and no look-alike or bidi character reaches a log.
+        if (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') {
             char escaped[8];
             std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
             out += escaped;

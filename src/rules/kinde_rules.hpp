@@ -52,8 +52,9 @@ Violation claims_not_object(std::string_view json_kind);
 // The serialized claims object must fit in the token.
 std::optional<Violation> check_claims_size(std::size_t serialized_bytes, std::size_t max_bytes);
 
-// A value quoted for an error message: at most a few dozen characters, control bytes escaped,
-// so hostile input cannot flood or forge log lines.
+// A value quoted for an error message: at most a few dozen characters, control and non-ASCII
+// bytes escaped as \xNN, so hostile input cannot flood or forge log lines and the message is
+// valid in any client encoding.
 std::string quote_for_message(std::string_view value);
 
 }  // namespace kinde_claims::rules

@@ -40,6 +40,18 @@ TEST(KindeId, MessageQuotesAtMost48CharactersAndEscapesControlBytes) {
     EXPECT_NE(forged->message.find("\\x0a"), std::string::npos);
 }
 
+TEST(KindeId, MessageEscapesNonAsciiSoACutNeverSplitsACharacter) {
+    // 44 letters put the cut inside the first three-byte character.
+    auto violation = check_kinde_id("kp_" + std::string(44, 'a') + "\u2713\u2713\u2713");
+    ASSERT_TRUE(violation);
+    for (char c : violation->message)
+        EXPECT_LT(static_cast<unsigned char>(c), 0x80) << violation->message;
+    EXPECT_NE(violation->message.find("\\xe2"), std::string::npos);
+    auto bidi = check_claim_name("a\u202eb");
+    ASSERT_TRUE(bidi);
+    EXPECT_NE(bidi->message.find("a\\xe2\\x80\\xaeb"), std::string::npos);
+}
+
 TEST(ClaimName, AcceptsPlainAndUriNames) {
     for (auto name : {"plan", "seats", "a", "https://example.com/plan", "org:role", "x.y-z_1"})
         EXPECT_FALSE(check_claim_name(name)) << name;

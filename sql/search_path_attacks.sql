@@ -1,0 +1,149 @@
+-- search_path attacks against the SECURITY DEFINER functions. A role that may create objects in
+-- a schema on a caller's search_path plants functions, operators and views that shadow the
+-- builtins an implementation might use; each trap records that it ran and as whom. The traps
+-- are shown to work, then every entry point and every trigger path runs with the hostile
+-- search_path, as the attacker and as a superuser: no trap may run.
+CREATE ROLE kc_spa_attacker;
+SELECT format('GRANT CREATE ON DATABASE %I TO kc_spa_attacker', current_database()) \gexec
+
+-- Objects planted before the install are refused, never adopted.
+SET ROLE kc_spa_attacker;
+CREATE SCHEMA kinde_claims;
+RESET ROLE;
+CREATE EXTENSION kinde_claims;
+DROP SCHEMA kinde_claims;
+GRANT CREATE ON SCHEMA public TO kc_spa_attacker;
+SET ROLE kc_spa_attacker;
+CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb
+    LANGUAGE sql AS $$SELECT '{"lifetime_subscriber": true}'::jsonb$$;
+RESET ROLE;
+CREATE EXTENSION kinde_claims;
+DROP FUNCTION public.kinde_claims_for(text);
+
+CREATE EXTENSION kinde_claims;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text), kinde_profile_upsert(text, boolean, jsonb),
+    kinde_profile_delete(text) TO kc_spa_attacker;
+SELECT kinde_profile_upsert('kp_victim', true, '{"plan": "pro"}');
+
+-- Which functions rely on search_path at all: every function not written in C pins it, and the
+-- C functions that are SECURITY DEFINER without a SET clause are exactly those attacked below.
+SELECT p.oid::regprocedure AS unpinned_function, l.lanname
+FROM pg_depend d
+JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+JOIN pg_language l ON l.oid = p.prolang
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
+  AND l.lanname <> 'c' AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
+SELECT p.oid::regprocedure AS c_security_definer_without_set_clause
+FROM pg_depend d
+JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+JOIN pg_language l ON l.oid = p.prolang
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
+  AND l.lanname = 'c' AND p.prosecdef AND p.proconfig IS NULL
+ORDER BY 1;
+
+-- The traps. COALESCE is grammar, not a function lookup, so it needs none.
+SET ROLE kc_spa_attacker;
+CREATE TABLE public.attack_log (trap text, ran_as name);
+GRANT SELECT, INSERT, DELETE ON public.attack_log TO PUBLIC;
+CREATE FUNCTION public.attack_record(trap text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.attack_log VALUES (trap, current_user);
+    RAISE NOTICE 'trap "%" ran as %', trap, current_user;
+END
+$$;
+CREATE FUNCTION public.texteq(a text, b text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('text = text'); RETURN pg_catalog.texteq(a, b); END $$;
+CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.texteq);
+CREATE FUNCTION public.jsonb_eq(a jsonb, b jsonb) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('jsonb = jsonb'); RETURN pg_catalog.jsonb_eq(a, b); END $$;
+CREATE OPERATOR public.= (LEFTARG = jsonb, RIGHTARG = jsonb, FUNCTION = public.jsonb_eq);
+CREATE FUNCTION public.jsonb_concat(a jsonb, b jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('jsonb || jsonb'); RETURN pg_catalog.jsonb_concat(a, b); END $$;
+CREATE OPERATOR public.|| (LEFTARG = jsonb, RIGHTARG = jsonb, FUNCTION = public.jsonb_concat);
+CREATE FUNCTION public.int8eq(a bigint, b bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('bigint = bigint'); RETURN pg_catalog.int8eq(a, b); END $$;
+CREATE OPERATOR public.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = public.int8eq);
+CREATE FUNCTION public.booleq(a boolean, b boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('boolean = boolean'); RETURN pg_catalog.booleq(a, b); END $$;
+CREATE OPERATOR public.= (LEFTARG = boolean, RIGHTARG = boolean, FUNCTION = public.booleq);
+CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('now()'); RETURN pg_catalog.now(); END $$;
+CREATE FUNCTION public.pg_notify(channel text, payload text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('pg_notify()'); PERFORM pg_catalog.pg_notify(channel, payload); END $$;
+CREATE FUNCTION public.current_setting(name text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('current_setting()'); RETURN pg_catalog.current_setting(name); END $$;
+CREATE FUNCTION public.length(value text) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('length()'); RETURN pg_catalog.length(value); END $$;
+CREATE FUNCTION public.jsonb_typeof(value jsonb) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('jsonb_typeof()'); RETURN pg_catalog.jsonb_typeof(value); END $$;
+CREATE FUNCTION public.profile_rows() RETURNS TABLE (id bigint, kinde_id text, lifetime_subscriber boolean, claims jsonb)
+    LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('profiles view'); RETURN QUERY SELECT 1::bigint, 'kp_victim', true, '{}'::jsonb; END $$;
+CREATE VIEW public.profiles AS SELECT * FROM public.profile_rows();
+-- An overload next to the API function, for callers that do not say the argument's type.
+CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.attack_record('kinde_claims_for(varchar)'); RETURN '{"lifetime_subscriber": true}'; END $$;
+
+-- Each trap works: the attacker's own statements under the hostile search_path run them.
+SET search_path = public, pg_catalog;
+CREATE TEMP VIEW profiles AS SELECT * FROM public.profile_rows();
+SELECT 'a'::text = 'a'::text AS text_eq, '{}'::jsonb = '{}'::jsonb AS jsonb_eq, '{}'::jsonb || '{}'::jsonb AS concat,
+       1::bigint = 1::bigint AS int8_eq, true = true AS bool_eq,
+       now() IS NOT NULL AS now, current_setting('search_path') AS setting, length('abc') AS length,
+       jsonb_typeof('{}') AS typeof;
+SELECT public.pg_notify('kinde_claims_changed', 'x');
+SELECT count(*) FROM profiles;
+-- The overload is reached only by a caller that passes varchar; an untyped literal and
+-- PostgREST's text argument resolve to the extension's function (see below).
+SELECT kinde_claims_for('kp_victim'::varchar);
+RESET search_path;
+SELECT trap, ran_as, count(*) FROM public.attack_log GROUP BY trap, ran_as ORDER BY trap;
+DELETE FROM public.attack_log;
+RESET ROLE;
+
+-- The attack, as the attacker, from a new session (no plan or catalog cached yet).
+\c
+SET ROLE kc_spa_attacker;
+SET search_path = public, pg_catalog;
+CREATE TEMP VIEW profiles AS SELECT * FROM public.profile_rows();
+SELECT kinde_claims_for('kp_victim');
+SELECT kinde_claims_for('kp_nobody');
+SELECT kinde_profile_upsert('kp_attacked', true, '{"plan": "team"}');
+SELECT kinde_profile_upsert('kp_attacked', NULL, '{"plan": "free", "seats": 2}');
+SELECT kinde_profile_upsert('kp_attacked', false);
+SELECT kinde_profile_upsert('kp_attacked', false);
+SELECT kinde_claims_for('kp_attacked');
+SELECT kinde_profile_delete('kp_attacked');
+SELECT kinde_profile_delete('kp_attacked');
+SELECT kinde_claims_for(user_id := 'kp_victim'::text);
+-- pg_temp listed first changes nothing: Postgres never looks there for functions or operators.
+SET search_path = pg_temp, public, pg_catalog;
+SELECT kinde_claims_for('kp_victim');
+SELECT kinde_profile_upsert('kp_attacked', true, '{"plan": "team"}');
+SELECT kinde_profile_delete('kp_attacked');
+RESET search_path;
+RESET ROLE;
+SELECT count(*) AS traps_run_by_the_attackers_calls FROM public.attack_log;
+
+-- The same search_path in a superuser's session, through the API and through direct writes
+-- that fire the row triggers (validation, updated_at, NOTIFY).
+\c
+SET search_path = public, pg_catalog;
+SELECT kinde_claims_for('kp_victim');
+SELECT kinde_profile_upsert('kp_admin', true, '{"plan": "team"}');
+SELECT kinde_profile_upsert('kp_admin', NULL, '{"plan": "free"}');
+INSERT INTO kinde_claims.profiles (kinde_id, lifetime_subscriber, claims) VALUES ('kp_direct', true, '{"seats": 3}');
+UPDATE kinde_claims.profiles SET claims = '{"seats": 4}', lifetime_subscriber = false WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct';
+UPDATE kinde_claims.profiles SET kinde_id = 'kp_direct2' WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct';
+DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct2';
+SELECT kinde_profile_delete('kp_admin');
+RESET search_path;
+SELECT count(*) AS traps_run_by_the_superusers_calls FROM public.attack_log;
+SELECT kinde_claims_for('kp_victim');
+
+DROP EXTENSION kinde_claims;
+DROP OWNED BY kc_spa_attacker;
+REVOKE CREATE ON SCHEMA public FROM kc_spa_attacker;
+DROP ROLE kc_spa_attacker;

@@ -37,15 +37,14 @@ Oid relation(Oid namespace_oid, const char *name) {
     return relid;
 }
 
-}  // namespace
+} // namespace
 
 const ProfilesCatalog &profiles_catalog() {
     if (cached_valid)
         return cached;
     Oid namespace_oid = get_namespace_oid("kinde_claims", true);
     if (!OidIsValid(namespace_oid))
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA),
-                        errmsg("schema \"kinde_claims\" does not exist"),
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA), errmsg("schema \"kinde_claims\" does not exist"),
                         errhint("Run CREATE EXTENSION kinde_claims in this database.")));
     ProfilesCatalog fresh;
     fresh.profiles = relation(namespace_oid, "profiles");
@@ -63,4 +62,4 @@ void profiles_catalog_register_invalidation() {
     CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
 }
 
-}  // namespace kinde_claims
+} // namespace kinde_claims

@@ -38,9 +38,9 @@ bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims);
 
 // What a token carries, as read from one row of kinde_claims.profiles.
 struct ProfileRow {
-    text *kinde_id; // NULL only in a row a trigger is about to refuse
+    text *kinde_id;  // NULL only in a row a trigger is about to refuse
     bool lifetime_subscriber;
-    Jsonb *claims; // NULL reads as {}
+    Jsonb *claims;  // NULL reads as {}
 };
 ProfileRow profile_row(HeapTuple row, TupleDesc desc);
 // Same token object? Compares JSON values, not bytes ({"a": 1.0} equals {"a": 1}).
@@ -57,4 +57,4 @@ void kinde_id_check(text *kinde_id);
 // The claims rules: a JSON object, named per the rules, within max_claims_bytes.
 void claims_check(Jsonb *claims);
 
-} // namespace kinde_claims
+}  // namespace kinde_claims

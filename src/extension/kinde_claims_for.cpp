@@ -51,8 +51,8 @@ Jsonb *profile_token_claims(text *kinde_id) {
     return result;
 }
 
-} // namespace
-} // namespace kinde_claims
+}  // namespace
+}  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_for) {
     text *user_id = kinde_claims::kinde_id_argument(fcinfo, 0);

@@ -34,8 +34,8 @@ bool profile_delete(text *kinde_id) {
     return removed;
 }
 
-} // namespace
-} // namespace kinde_claims
+}  // namespace
+}  // namespace kinde_claims
 
 KC_FUNCTION(kinde_profile_delete) {
     text *kinde_id = kinde_claims::kinde_id_argument(fcinfo, 0);

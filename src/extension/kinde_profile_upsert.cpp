@@ -49,8 +49,8 @@ Jsonb *profile_upsert(text *kinde_id, NullableDatum lifetime_subscriber, Nullabl
     return result;
 }
 
-} // namespace
-} // namespace kinde_claims
+}  // namespace
+}  // namespace kinde_claims
 
 KC_FUNCTION(kinde_profile_upsert) {
     text *kinde_id = kinde_claims::kinde_id_argument(fcinfo, 0);

@@ -16,7 +16,7 @@ char *copy_text(const std::string &text) {
     return copy;
 }
 
-} // namespace
+}  // namespace
 
 ErrorData *run_guarded(void (*fn)(void *), void *context) {
     MemoryContext caller_context = CurrentMemoryContext;
@@ -65,4 +65,4 @@ void raise(const PendingError &pending) {
     pg_unreachable();
 }
 
-} // namespace kinde_claims::pg
+}  // namespace kinde_claims::pg

@@ -27,7 +27,7 @@ namespace kinde_claims::pg {
 
 // An error this extension raises: a SQLSTATE and the texts of the Postgres error report.
 class Error : public std::exception {
-  public:
+public:
     Error(int sqlstate, std::string message, std::string detail = {}, std::string hint = {})
         : sqlstate_(sqlstate), message_(std::move(message)), detail_(std::move(detail)),
           hint_(std::move(hint)) {}
@@ -44,7 +44,7 @@ class Error : public std::exception {
         return MAKE_SQLSTATE(code[0], code[1], code[2], code[3], code[4]);
     }
 
-  private:
+private:
     int sqlstate_;
     std::string message_;
     std::string detail_;
@@ -53,13 +53,13 @@ class Error : public std::exception {
 
 // A Postgres error caught by pg::call, carried as a C++ exception until it can be re-thrown.
 class PostgresError : public std::exception {
-  public:
+public:
     explicit PostgresError(ErrorData *data) : data_(data) {}
     const char *what() const noexcept override { return data_->message ? data_->message : "error"; }
     ErrorData *data() const { return data_; }
 
-  private:
-    ErrorData *data_; // palloc'd in the caller's memory context
+private:
+    ErrorData *data_;  // palloc'd in the caller's memory context
 };
 
 // Runs fn(context) inside PG_TRY. Returns the copied error, or nullptr when fn returned.
@@ -67,7 +67,8 @@ class PostgresError : public std::exception {
 ErrorData *run_guarded(void (*fn)(void *), void *context);
 
 // Runs `fn` (which calls Postgres) and converts an ereport(ERROR) into PostgresError.
-template <typename Fn> auto call(Fn &&fn) -> decltype(fn()) {
+template <typename Fn>
+auto call(Fn &&fn) -> decltype(fn()) {
     using Result = decltype(fn());
     if constexpr (std::is_void_v<Result>) {
         auto thunk = [](void *context) { (*static_cast<Fn *>(context))(); };
@@ -103,7 +104,7 @@ PendingError capture_current_exception() noexcept;
 // Called after the catch block has closed: raises the error. Does not return.
 pg_attribute_noreturn() void raise(const PendingError &pending);
 
-} // namespace kinde_claims::pg
+}  // namespace kinde_claims::pg
 
 // Defines the entry point NAME for a SQL function, with a C++ body:
 //   KC_FUNCTION(kinde_claims_for) { ...; return datum; }

@@ -50,4 +50,4 @@ TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name)
     return data;
 }
 
-} // namespace kinde_claims
+}  // namespace kinde_claims

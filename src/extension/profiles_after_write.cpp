@@ -57,8 +57,8 @@ void profile_after_write(TriggerData *data) {
     }
 }
 
-} // namespace
-} // namespace kinde_claims
+}  // namespace
+}  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_profiles_after_write) {
     TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);

@@ -37,8 +37,8 @@ HeapTuple profile_before_write(TriggerData *data) {
     return heap_modify_tuple_by_cols(row, desc, 1, columns, values, nulls);
 }
 
-} // namespace
-} // namespace kinde_claims
+}  // namespace
+}  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_profiles_before_write) {
     TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);

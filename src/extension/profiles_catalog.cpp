@@ -37,7 +37,7 @@ Oid relation(Oid namespace_oid, const char *name) {
     return relid;
 }
 
-} // namespace
+}  // namespace
 
 const ProfilesCatalog &profiles_catalog() {
     if (cached_valid)
@@ -62,4 +62,4 @@ void profiles_catalog_register_invalidation() {
     CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
 }
 
-} // namespace kinde_claims
+}  // namespace kinde_claims

@@ -36,7 +36,7 @@ bool claims_empty(Jsonb *claims) {
     return claims == nullptr || JB_ROOT_COUNT(claims) == 0;
 }
 
-} // namespace
+}  // namespace
 
 Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
     Jsonb *flag = flag_object(lifetime_subscriber);
@@ -53,4 +53,4 @@ bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims) {
     return !lifetime_subscriber && claims_empty(claims);
 }
 
-} // namespace kinde_claims
+}  // namespace kinde_claims

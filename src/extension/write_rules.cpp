@@ -29,7 +29,7 @@ const char *scalar_kind(Jsonb *claims) {
     }
 }
 
-} // namespace
+}  // namespace
 
 void kinde_id_check(text *kinde_id) {
     if (auto violation = rules::check_kinde_id(text_view(kinde_id)))
@@ -66,4 +66,4 @@ void claims_check(Jsonb *claims) {
     }
 }
 
-} // namespace kinde_claims
+}  // namespace kinde_claims

@@ -26,7 +26,7 @@ Violation invalid(std::string message, std::string detail, std::string hint = {}
     return Violation{kInvalidParameterValue, std::move(message), std::move(detail), std::move(hint)};
 }
 
-} // namespace
+}  // namespace
 
 std::string quote_for_message(std::string_view value) {
     std::string out = "\"";
@@ -114,4 +114,4 @@ std::optional<Violation> check_claims_size(std::size_t serialized_bytes, std::si
                        "cookies.");
 }
 
-} // namespace kinde_claims::rules
+}  // namespace kinde_claims::rules

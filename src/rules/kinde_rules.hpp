@@ -27,7 +27,7 @@ inline constexpr const char *kInvalidParameterValue = "22023";
 inline constexpr const char *kNullValueNotAllowed = "22004";
 
 inline constexpr std::string_view kKindeIdPrefix = "kp_";
-inline constexpr std::size_t kKindeIdMaxChars = 64; // after the prefix
+inline constexpr std::size_t kKindeIdMaxChars = 64;  // after the prefix
 inline constexpr std::size_t kClaimNameMaxChars = 128;
 inline constexpr std::size_t kDefaultMaxClaimsBytes = 4096;
 
@@ -56,4 +56,4 @@ std::optional<Violation> check_claims_size(std::size_t serialized_bytes, std::si
 // so hostile input cannot flood or forge log lines.
 std::string quote_for_message(std::string_view value);
 
-} // namespace kinde_claims::rules
+}  // namespace kinde_claims::rules

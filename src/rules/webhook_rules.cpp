@@ -72,20 +72,6 @@ WebhookAction webhook_action(std::string_view type) {
     return WebhookAction::ignore;
 }
 
-const char *webhook_action_name(WebhookAction action) {
-    switch (action) {
-    case WebhookAction::create_profile:
-        return "created";
-    case WebhookAction::update_profile:
-        return "updated";
-    case WebhookAction::delete_profile:
-        return "deleted";
-    case WebhookAction::ignore:
-        break;
-    }
-    return "ignored";
-}
-
 std::optional<Violation> check_webhook_event_type(std::string_view type) {
     bool ok = !type.empty() && type.size() <= kWebhookEventTypeMaxChars;
     for (std::size_t i = 0; ok && i < type.size(); ++i)

@@ -22,8 +22,6 @@ inline constexpr std::size_t kWebhookEventIdMaxChars = 128;
 // What an event does to a profile. Every other event type is acknowledged and ignored.
 enum class WebhookAction { create_profile, update_profile, delete_profile, ignore };
 WebhookAction webhook_action(std::string_view type);
-// The name kinde_webhook_apply reports for an action: "created", "updated", "deleted", "ignored".
-const char *webhook_action_name(WebhookAction action);
 
 // "user.created", "organization.updated", ...: 1 to 64 characters of [A-Za-z0-9_.].
 std::optional<Violation> check_webhook_event_type(std::string_view type);

@@ -110,14 +110,15 @@ WebhookEvent webhook_event_parse(Jsonb *event) {
     parsed.type = text_of(type);
     parsed.action = rules::webhook_action(type);
 
-    std::string_view event_id =
-        required_string(root, "event_id", "event_id", "its event id as a string, such as event_0123abcd", &member);
+    std::string_view event_id = required_string(root, "event_id", "event_id",
+                                                "its event id as a string, such as event_0123abcd", &member);
     if (auto violation = rules::check_webhook_event_id(event_id))
         throw pg::Error(*violation);
     parsed.event_id = text_of(event_id);
 
-    std::string_view timestamp = required_string(
-        root, "timestamp", "timestamp", "the time of the event as an ISO 8601 string with a UTC offset", &member);
+    std::string_view timestamp =
+        required_string(root, "timestamp", "timestamp",
+                        "the time of the event as an ISO 8601 string with a UTC offset", &member);
     std::int64_t unix_micros = 0;
     if (auto violation = rules::parse_webhook_timestamp(timestamp, unix_micros))
         throw pg::Error(*violation);

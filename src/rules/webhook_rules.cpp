@@ -5,7 +5,9 @@
 namespace kinde_claims::rules {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 bool is_alnum_ascii(char c) {
     return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -37,7 +39,9 @@ bool read_char(std::string_view text, std::size_t &pos, char expected) {
     return true;
 }
 
-bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap_year(int year) {
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 int days_in_month(int year, int month) {
     static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -107,8 +111,8 @@ std::optional<Violation> parse_webhook_timestamp(std::string_view timestamp, std
         !read_char(timestamp, pos, ':') || !read_digits(timestamp, pos, 2, minute) ||
         !read_char(timestamp, pos, ':') || !read_digits(timestamp, pos, 2, second))
         return bad_timestamp(timestamp, "The date is not followed by a time THH:MM:SS");
-    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-        hour > 23 || minute > 59 || second > 59)
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 59)
         return bad_timestamp(timestamp, "No such date or time");
 
     std::int64_t micros = 0;
@@ -144,8 +148,8 @@ std::optional<Violation> parse_webhook_timestamp(std::string_view timestamp, std
     if (pos != timestamp.size())
         return bad_timestamp(timestamp, "There is text after the UTC offset");
 
-    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 +
-                                 minute * 60 + second - std::int64_t{offset_minutes} * 60;
+    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                                 second - std::int64_t{offset_minutes} * 60;
     unix_micros = seconds * 1000000 + micros;
     return std::nullopt;
 }

@@ -46,7 +46,8 @@ int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &er
         return kExitRejected;
     Json arguments(json_pack("{s:s}", "kinde_id", invocation.user_id.c_str()));
     if (invocation.lifetime_subscriber)
-        json_object_set_new(arguments.get(), "lifetime_subscriber", json_boolean(*invocation.lifetime_subscriber));
+        json_object_set_new(arguments.get(), "lifetime_subscriber",
+                            json_boolean(*invocation.lifetime_subscriber));
     if (invocation.claims_json) {
         std::string parse_error;
         Json claims = json_parse(*invocation.claims_json, &parse_error);
@@ -57,7 +58,8 @@ int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &er
         // The name rules are checked here too so a typo fails before the network; the size
         // limit is the database's setting, so only the database checks it.
         if (!json_is_object(claims.get())) {
-            err << "kinde-claims-shim: " << rules::claims_not_object("value that is not an object").message << '\n';
+            err << "kinde-claims-shim: " << rules::claims_not_object("value that is not an object").message
+                << '\n';
             return kExitRejected;
         }
         const char *name;
@@ -82,8 +84,9 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
     };
 
     const JwksSource &source = invocation.serve.jwks;
-    JwksCache keys(source.kind == JwksSource::Kind::file ? jwks_file_loader(source.location)
-                                                         : jwks_url_loader(source.location, invocation.client.timeouts));
+    JwksCache keys(source.kind == JwksSource::Kind::file
+                       ? jwks_file_loader(source.location)
+                       : jwks_url_loader(source.location, invocation.client.timeouts));
     JwksCache::RefreshResult loaded = keys.load();
     // Without keys the server still starts: webhooks get 503 (Kinde retries) until a load works.
     log(std::string(loaded.refresh == JwksCache::Refresh::loaded ? "jwks loaded " : "jwks load failed: ") +

@@ -55,7 +55,8 @@ std::optional<long> parse_positive(const std::string &text, long max) {
 }
 
 std::string trim_trailing_space(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
+    while (!text.empty() &&
+           (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
         text.pop_back();
     return text;
 }
@@ -150,13 +151,13 @@ std::string check_jwks_url(const std::string &url) {
 std::string usage_text(Command command) {
     switch (command) {
     case Command::claims:
-        return std::string(
-                   "Usage: kinde-claims-shim claims USER_ID [--url URL] [--api-key-file PATH] [--timeout MS]\n"
-                   "\n"
-                   "Prints the custom claims of a Kinde user as JSON: exactly what the Kinde token\n"
-                   "workflow gets from its one call, GET /rpc/kinde_claims_for?user_id=USER_ID.\n"
-                   "An unknown user gets the defaults, {\"lifetime_subscriber\": false}.\n"
-                   "\n") +
+        return std::string("Usage: kinde-claims-shim claims USER_ID [--url URL] [--api-key-file PATH] "
+                           "[--timeout MS]\n"
+                           "\n"
+                           "Prints the custom claims of a Kinde user as JSON: exactly what the Kinde token\n"
+                           "workflow gets from its one call, GET /rpc/kinde_claims_for?user_id=USER_ID.\n"
+                           "An unknown user gets the defaults, {\"lifetime_subscriber\": false}.\n"
+                           "\n") +
                kClientText + "\n" + kExitCodesText;
     case Command::upsert:
         return std::string("Usage: kinde-claims-shim upsert USER_ID [--lifetime-subscriber true|false]\n"
@@ -170,7 +171,8 @@ std::string usage_text(Command command) {
                kClientText + "\n" + kExitCodesText;
     case Command::serve:
         return std::string(
-                   "Usage: kinde-claims-shim serve [--listen ADDR:PORT] [--kinde-domain DOMAIN | --jwks-url URL\n"
+                   "Usage: kinde-claims-shim serve [--listen ADDR:PORT] [--kinde-domain DOMAIN | --jwks-url "
+                   "URL\n"
                    "                               | --jwks-file PATH] [--threads N] [--url URL] ...\n"
                    "\n"
                    "Receives Kinde webhooks on POST /kinde/webhook and applies each verified event with\n"
@@ -181,7 +183,8 @@ std::string usage_text(Command command) {
                    "database unavailable (Kinde retries).\n"
                    "\n"
                    "  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
-                   "  --kinde-domain DOMAIN your Kinde domain, keys from https://DOMAIN/.well-known/jwks.json\n"
+                   "  --kinde-domain DOMAIN your Kinde domain, keys from "
+                   "https://DOMAIN/.well-known/jwks.json\n"
                    "                        (env KINDE_DOMAIN)\n"
                    "  --jwks-url URL        the JWKS URL itself (env KINDE_JWKS_URL)\n"
                    "  --jwks-file PATH      a JWKS file, read again when an unknown kid arrives (env\n"
@@ -257,7 +260,8 @@ ParsedInvocation parse_invocation(const std::vector<std::string> &args, const En
             break;
         if (arg.rfind("--", 0) != 0)
             continue;
-        std::string flag = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+        std::string flag =
+            arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
         const option *known = nullptr;
         for (const option &candidate : options)
             if (candidate.name && flag == candidate.name)

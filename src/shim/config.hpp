@@ -31,9 +31,9 @@ struct ServeConfig {
 struct Invocation {
     Command command = Command::none;
     bool help = false;
-    std::string user_id;                        // claims, upsert
-    std::optional<bool> lifetime_subscriber;    // upsert
-    std::optional<std::string> claims_json;     // upsert
+    std::string user_id;                      // claims, upsert
+    std::optional<bool> lifetime_subscriber;  // upsert
+    std::optional<std::string> claims_json;   // upsert
     ClientConfig client;
     ServeConfig serve;
 };

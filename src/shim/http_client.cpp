@@ -30,14 +30,18 @@ struct HeaderListRelease {
 
 }  // namespace
 
-void http_global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void http_global_init() {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 HttpClient::HttpClient(HttpTimeouts timeouts) : curl_(curl_easy_init()), timeouts_(timeouts) {
     if (!curl_)
         throw std::bad_alloc();
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(curl_);
+}
 
 std::string HttpClient::escape(std::string_view text) {
     char *escaped = curl_easy_escape(curl_, text.data(), static_cast<int>(text.size()));

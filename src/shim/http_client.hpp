@@ -17,7 +17,7 @@ struct HttpTimeouts {
 };
 
 struct HttpResponse {
-    long status = 0;    // 0: no HTTP answer at all (see `error`)
+    long status = 0;  // 0: no HTTP answer at all (see `error`)
     std::string body;
     std::string error;  // what went wrong on the way: refused, timed out, too large, ...
 };

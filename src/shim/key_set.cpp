@@ -27,7 +27,8 @@ std::optional<KeySet> KeySet::from_jwks(std::string_view jwks, std::string &erro
         auto alg = json_string_member(entry, "alg");
         if (!kty || *kty != "RSA" || !kid || kid->empty() || set.keys_.count(*kid))
             continue;
-        if ((json_object_get(entry, "use") && use != "sig") || (json_object_get(entry, "alg") && alg != "RS256"))
+        if ((json_object_get(entry, "use") && use != "sig") ||
+            (json_object_get(entry, "alg") && alg != "RS256"))
             continue;
         std::string text = json_text(entry);
         cjose_err jwk_error;

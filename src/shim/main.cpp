@@ -19,7 +19,8 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     http_global_init();
 
-    ParsedInvocation parsed = parse_invocation(std::vector<std::string>(argv + 1, argv + argc), process_environment());
+    ParsedInvocation parsed =
+        parse_invocation(std::vector<std::string>(argv + 1, argv + argc), process_environment());
     if (!parsed.invocation) {
         std::cerr << "kinde-claims-shim: " << parsed.error << "\n"
                   << "Try 'kinde-claims-shim --help' or 'kinde-claims-shim COMMAND --help'.\n";

@@ -35,11 +35,12 @@ RpcResult rpc_result_from(const HttpResponse &response) {
     if (response.status >= 200 && response.status < 300) {
         if (!json_parse(response.body))
             return {RpcOutcome::unexpected, response.status, response.body,
-                    "PostgREST answered " + std::to_string(response.status) + " with a body that is not JSON"};
+                    "PostgREST answered " + std::to_string(response.status) +
+                        " with a body that is not JSON"};
         return {RpcOutcome::ok, response.status, response.body, {}};
     }
-    RpcOutcome outcome = response.status >= 400 && response.status < 500 ? RpcOutcome::rejected
-                                                                          : RpcOutcome::unavailable;
+    RpcOutcome outcome =
+        response.status >= 400 && response.status < 500 ? RpcOutcome::rejected : RpcOutcome::unavailable;
     return {outcome, response.status, response.body, error_message(response.status, response.body)};
 }
 
@@ -57,8 +58,7 @@ int exit_code_for(RpcOutcome outcome) {
     return kExitInternal;
 }
 
-PostgrestClient::PostgrestClient(ClientConfig config)
-    : config_(std::move(config)), http_(config_.timeouts) {}
+PostgrestClient::PostgrestClient(ClientConfig config) : config_(std::move(config)), http_(config_.timeouts) {}
 
 std::vector<std::string> PostgrestClient::headers(bool with_body) const {
     std::vector<std::string> list = {"Accept: application/json"};
@@ -84,7 +84,8 @@ RpcResult PostgrestClient::get(std::string_view function,
 }
 
 RpcResult PostgrestClient::post(std::string_view function, std::string_view json_arguments) {
-    return rpc_result_from(http_.post(config_.url + "/rpc/" + std::string(function), headers(true), json_arguments));
+    return rpc_result_from(
+        http_.post(config_.url + "/rpc/" + std::string(function), headers(true), json_arguments));
 }
 
 }  // namespace kinde_claims::shim

@@ -6,8 +6,8 @@ namespace kinde_claims::shim {
 namespace {
 
 // The member as a string, or an error naming the field.
-std::optional<std::string_view> required_string(const json_t *object, const char *field,
-                                                const char *expected, std::string &error) {
+std::optional<std::string_view> required_string(const json_t *object, const char *field, const char *expected,
+                                                std::string &error) {
     auto value = json_string_member(object, field);
     if (!value)
         error = rules::webhook_field_missing(field, expected).message;
@@ -77,8 +77,8 @@ std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload,
 }
 
 std::string WebhookEvent::rpc_body() const {
-    Json event(json_pack("{s:s%, s:s%, s:s%}", "type", type.data(), type.size(), "event_id",
-                         event_id.data(), event_id.size(), "timestamp", timestamp.data(), timestamp.size()));
+    Json event(json_pack("{s:s%, s:s%, s:s%}", "type", type.data(), type.size(), "event_id", event_id.data(),
+                         event_id.size(), "timestamp", timestamp.data(), timestamp.size()));
     if (!kinde_id.empty())
         json_object_set_new(event.get(), "data",
                             json_pack("{s:{s:s%}}", "user", "id", kinde_id.data(), kinde_id.size()));

@@ -34,8 +34,8 @@ std::string error_body(const std::string &reason) {
 
 MHD_Result send(MHD_Connection *connection, unsigned status, const std::string &body,
                 const char *allow = nullptr) {
-    MHD_Response *response = MHD_create_response_from_buffer(body.size(), const_cast<char *>(body.data()),
-                                                             MHD_RESPMEM_MUST_COPY);
+    MHD_Response *response =
+        MHD_create_response_from_buffer(body.size(), const_cast<char *>(body.data()), MHD_RESPMEM_MUST_COPY);
     if (!response)
         return MHD_NO;
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
@@ -71,7 +71,8 @@ MHD_Result on_request(void *context, MHD_Connection *connection, const char *url
     if (!upload) {
         // A declared length over the limit is refused before a byte of it is read (and before
         // a client that sent "Expect: 100-continue" is told to go on).
-        const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *length =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && std::strtoull(length, nullptr, 10) > kMaxWebhookBytes) {
             WebhookServer::Answer answer = server->webhook({}, {}, true);
             return send(connection, answer.status, answer.body);
@@ -89,7 +90,8 @@ MHD_Result on_request(void *context, MHD_Connection *connection, const char *url
     }
     const char *content_type =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    WebhookServer::Answer answer = server->webhook(upload->body, content_type ? content_type : "", upload->too_large);
+    WebhookServer::Answer answer =
+        server->webhook(upload->body, content_type ? content_type : "", upload->too_large);
     return send(connection, answer.status, answer.body);
 }
 
@@ -116,7 +118,9 @@ std::string rpc_result_of(const std::string &body) {
 WebhookServer::WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log)
     : serve_(std::move(serve)), client_config_(std::move(client)), keys_(keys), log_(std::move(log)) {}
 
-WebhookServer::~WebhookServer() { stop(); }
+WebhookServer::~WebhookServer() {
+    stop();
+}
 
 PostgrestClient &WebhookServer::client() {
     // One client per request thread: libcurl handles are not shared, and each keeps its
@@ -138,7 +142,8 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
                                              bool too_large) {
     auto started = std::chrono::steady_clock::now();
     auto finish = [&](unsigned status, std::string answer_body, std::string details) {
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        auto elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         log_("webhook status=" + std::to_string(status) + details + " bytes=" + std::to_string(body.size()) +
              " ms=" + std::to_string(elapsed.count()));
         return Answer{status, std::move(answer_body)};
@@ -182,12 +187,14 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
 
     const WebhookEvent &event = *decision.event;
     std::string event_fields = field("type", event.type) + field("event_id", event.event_id) +
-                               (event.kinde_id.empty() ? std::string() : field("kinde_id", event.kinde_id)) + kid;
+                               (event.kinde_id.empty() ? std::string() : field("kinde_id", event.kinde_id)) +
+                               kid;
     RpcResult rpc = client().post("kinde_webhook_apply", event.rpc_body());
     std::string rpc_status = " rpc_status=" + std::to_string(rpc.status);
     switch (rpc.outcome) {
     case RpcOutcome::ok:
-        return finish(MHD_HTTP_OK, rpc.body, " result=" + rpc_result_of(rpc.body) + event_fields + rpc_status);
+        return finish(MHD_HTTP_OK, rpc.body,
+                      " result=" + rpc_result_of(rpc.body) + event_fields + rpc_status);
     case RpcOutcome::rejected:
         // The database refused the event itself: Kinde may retry, but it will never apply.
         if (rpc.status == MHD_HTTP_BAD_REQUEST)
@@ -222,11 +229,9 @@ std::string WebhookServer::start() {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
     daemon_ = MHD_start_daemon(flags, serve_.listen_port, nullptr, nullptr, &on_request, this,
                                MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&address),
-                               MHD_OPTION_THREAD_POOL_SIZE, serve_.threads,
-                               MHD_OPTION_CONNECTION_TIMEOUT, kConnectionTimeoutSeconds,
-                               MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
-                               MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
-                               MHD_OPTION_END);
+                               MHD_OPTION_THREAD_POOL_SIZE, serve_.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                               kConnectionTimeoutSeconds, MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
+                               MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_END);
     if (!daemon_)
         return "cannot listen on " + serve_.listen_host + ":" + std::to_string(serve_.listen_port);
     const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);

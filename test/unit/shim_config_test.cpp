@@ -56,8 +56,9 @@ TEST(ShimConfig, FlagsWinOverTheEnvironment) {
 TEST(ShimConfig, ApiKeyFileWinsOverTheEnvironment) {
     std::string path = ::testing::TempDir() + "shim_config_test_api_key";
     std::ofstream(path) << "jwt-from-file\n";
-    Invocation invocation = parse_ok({"claims", "kp_1", "--api-key-file", path},
-                                     {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_API_KEY", "jwt-from-env"}});
+    Invocation invocation =
+        parse_ok({"claims", "kp_1", "--api-key-file", path},
+                 {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_API_KEY", "jwt-from-env"}});
     EXPECT_EQ(invocation.client.api_key, "jwt-from-file");
     std::ofstream(path, std::ios::trunc) << "\n";
     EXPECT_NE(parse_error({"claims", "kp_1", "--api-key-file", path}).find("is empty"), std::string::npos);
@@ -79,7 +80,8 @@ TEST(ShimConfig, UpsertOptions) {
     Invocation neither = parse_ok({"upsert", "kp_1"});
     EXPECT_FALSE(neither.lifetime_subscriber);
     EXPECT_FALSE(neither.claims_json);
-    EXPECT_EQ(parse_ok({"upsert", "kp_1", "--lifetime-subscriber=false"}).lifetime_subscriber, std::optional<bool>(false));
+    EXPECT_EQ(parse_ok({"upsert", "kp_1", "--lifetime-subscriber=false"}).lifetime_subscriber,
+              std::optional<bool>(false));
     EXPECT_EQ(parse_error({"upsert", "kp_1", "--lifetime-subscriber", "yes"}),
               "--lifetime-subscriber takes true or false");
     EXPECT_NE(parse_error({"claims", "kp_1", "--claims", "{}"}).find("unknown option"), std::string::npos);
@@ -95,13 +97,14 @@ TEST(ShimConfig, UsageErrors) {
               "the PostgREST URL must start with http:// or https://");
     EXPECT_EQ(parse_error({"claims", "kp_1", "--timeout", "0"}), "--timeout takes milliseconds, 1 to 600000");
     EXPECT_EQ(parse_error({"claims", "kp_1", "--url"}), "--url needs a value");
-    EXPECT_EQ(parse_error({"serve", "extra"}, {{"KINDE_CLAIMS_URL", "http://x"}, {"KINDE_DOMAIN", "a.kinde.com"}}),
-              "serve takes no arguments, only options");
+    EXPECT_EQ(
+        parse_error({"serve", "extra"}, {{"KINDE_CLAIMS_URL", "http://x"}, {"KINDE_DOMAIN", "a.kinde.com"}}),
+        "serve takes no arguments, only options");
 }
 
 TEST(ShimConfig, HelpNeedsNoConfiguration) {
-    for (std::vector<std::string> args : {std::vector<std::string>{"--help"}, {"claims", "--help"},
-                                          {"upsert", "-h"}, {"serve", "--help"}}) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"--help"}, {"claims", "--help"}, {"upsert", "-h"}, {"serve", "--help"}}) {
         ParsedInvocation parsed = parse_invocation(args, env_of({}));
         ASSERT_TRUE(parsed.invocation) << parsed.error;
         EXPECT_TRUE(parsed.invocation->help);
@@ -138,14 +141,17 @@ TEST(ShimConfig, ServeUsageErrors) {
     std::map<std::string, std::string> env = {{"KINDE_CLAIMS_URL", "http://127.0.0.1:3000"}};
     EXPECT_NE(parse_error({"serve"}, env).find("no signing keys"), std::string::npos);
     env["KINDE_DOMAIN"] = "a.kinde.com";
-    EXPECT_NE(parse_error({"serve", "--listen", "8080"}, env).find("--listen takes ADDR:PORT"), std::string::npos);
+    EXPECT_NE(parse_error({"serve", "--listen", "8080"}, env).find("--listen takes ADDR:PORT"),
+              std::string::npos);
     EXPECT_NE(parse_error({"serve", "--listen", "::1:8080"}, env).find("--listen"), std::string::npos);
     EXPECT_NE(parse_error({"serve", "--listen", "127.0.0.1:65536"}, env).find("--listen"), std::string::npos);
     EXPECT_EQ(parse_ok({"serve", "--listen", "[::1]:0"}, env).serve.listen_host, "::1");
     EXPECT_EQ(parse_error({"serve", "--threads", "0"}, env), "--threads takes a number from 1 to 64");
-    EXPECT_NE(parse_error({"serve", "--jwks-url", "http://keys.example.com/jwks.json"}, env).find("must use https"),
+    EXPECT_NE(
+        parse_error({"serve", "--jwks-url", "http://keys.example.com/jwks.json"}, env).find("must use https"),
+        std::string::npos);
+    EXPECT_NE(parse_error({"serve", "--kinde-domain", "evil.com/path?x"}, env).find("host name"),
               std::string::npos);
-    EXPECT_NE(parse_error({"serve", "--kinde-domain", "evil.com/path?x"}, env).find("host name"), std::string::npos);
 }
 
 TEST(ShimConfig, JwksUrlsMustBeHttpsExceptOnLoopback) {

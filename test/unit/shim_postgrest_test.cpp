@@ -25,17 +25,22 @@ TEST(PostgrestAnswers, SuccessIsTheFunctionsJsonAsSent) {
 }
 
 TEST(PostgrestAnswers, FourHundredsAreRejectionsWithPostgrestsMessage) {
-    RpcResult result = classify(400, R"({"code":"22023","details":"A Kinde user id is ...","hint":null,"message":"invalid Kinde user id \"x\""})");
+    RpcResult result = classify(
+        400,
+        R"({"code":"22023","details":"A Kinde user id is ...","hint":null,"message":"invalid Kinde user id \"x\""})");
     EXPECT_EQ(result.outcome, RpcOutcome::rejected);
-    EXPECT_EQ(result.message, "PostgREST answered 400 (22023): invalid Kinde user id \"x\" - A Kinde user id is ...");
+    EXPECT_EQ(result.message,
+              "PostgREST answered 400 (22023): invalid Kinde user id \"x\" - A Kinde user id is ...");
     EXPECT_EQ(exit_code_for(result.outcome), kExitRejected);
-    EXPECT_EQ(classify(401, R"({"code":"42501","message":"permission denied for function kinde_claims_for"})").outcome,
+    EXPECT_EQ(classify(401, R"({"code":"42501","message":"permission denied for function kinde_claims_for"})")
+                  .outcome,
               RpcOutcome::rejected);
     EXPECT_EQ(classify(404, "").message, "PostgREST answered 404");
 }
 
 TEST(PostgrestAnswers, FiveHundredsAndNoAnswerAreUnavailable) {
-    RpcResult down = classify(503, R"({"code":"PGRST001","message":"Database client error. Retrying the connection."})");
+    RpcResult down =
+        classify(503, R"({"code":"PGRST001","message":"Database client error. Retrying the connection."})");
     EXPECT_EQ(down.outcome, RpcOutcome::unavailable);
     EXPECT_EQ(exit_code_for(down.outcome), kExitUnavailable);
     RpcResult refused = classify(0, "", "Couldn't connect to server");

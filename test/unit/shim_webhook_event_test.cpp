@@ -33,8 +33,9 @@ TEST(WebhookEvent, RpcBodyCarriesOnlyWhatTheDatabaseUses) {
     auto event = webhook_event_from_payload(test::payload("user.created", "event_1", "kp_1"), error);
     ASSERT_TRUE(event);
     std::string body = event->rpc_body();
-    EXPECT_EQ(json_text(json_parse(body).get()),
-              R"({"event":{"type":"user.created","event_id":"event_1","timestamp":"2024-05-01T17:41:45.592145+10:00","data":{"user":{"id":"kp_1"}}}})");
+    EXPECT_EQ(
+        json_text(json_parse(body).get()),
+        R"({"event":{"type":"user.created","event_id":"event_1","timestamp":"2024-05-01T17:41:45.592145+10:00","data":{"user":{"id":"kp_1"}}}})");
     EXPECT_EQ(body.find("someone@example.com"), std::string::npos);
 }
 
@@ -58,20 +59,26 @@ TEST(WebhookEvent, MissingOrMistypedFieldsAreNamed) {
     struct Case {
         const char *payload, *error;
     };
-    for (const Case &c : {
-             Case{"not json", ""},
-             Case{"\"user.created\"", "payload is not a JSON object"},
-             Case{R"({"event_id":"e","timestamp":"2024-05-01T00:00:00Z"})", "webhook event has no \"type\""},
-             Case{R"({"type":1,"event_id":"e","timestamp":"2024-05-01T00:00:00Z"})", "webhook event has no \"type\""},
-             Case{R"({"type":"user.created","timestamp":"2024-05-01T00:00:00Z"})", "webhook event has no \"event_id\""},
-             Case{R"({"type":"user.created","event_id":"e"})", "webhook event has no \"timestamp\""},
-             Case{R"({"type":"user.created","event_id":"e","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":7}}})",
-                  "webhook event has no \"data.user.id\""},
-             Case{R"({"type":"user.created","event_id":"e","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1\u0000x"}}})",
-                  "payload is not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL at character 107"},
-             Case{R"({"type":"user.created\u0000","event_id":"e","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
-                  "payload is not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL at character 28"},
-         }) {
+    for (
+        const Case &c : {
+            Case{"not json", ""},
+            Case{"\"user.created\"", "payload is not a JSON object"},
+            Case{R"({"event_id":"e","timestamp":"2024-05-01T00:00:00Z"})", "webhook event has no \"type\""},
+            Case{R"({"type":1,"event_id":"e","timestamp":"2024-05-01T00:00:00Z"})",
+                 "webhook event has no \"type\""},
+            Case{R"({"type":"user.created","timestamp":"2024-05-01T00:00:00Z"})",
+                 "webhook event has no \"event_id\""},
+            Case{R"({"type":"user.created","event_id":"e"})", "webhook event has no \"timestamp\""},
+            Case{
+                R"({"type":"user.created","event_id":"e","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":7}}})",
+                "webhook event has no \"data.user.id\""},
+            Case{
+                R"({"type":"user.created","event_id":"e","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1\u0000x"}}})",
+                "payload is not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL at character 107"},
+            Case{
+                R"({"type":"user.created\u0000","event_id":"e","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
+                "payload is not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL at character 28"},
+        }) {
         std::string error;
         EXPECT_FALSE(webhook_event_from_payload(c.payload, error)) << c.payload;
         if (*c.error) {

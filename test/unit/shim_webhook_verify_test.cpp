@@ -101,7 +101,8 @@ TEST(KindeFixtures, AppendedOrRemovedCharacterFails) {
 }
 
 TEST_F(WebhookVerify, ValidTokenIsAccepted) {
-    WebhookDecision decision = webhook_decide(test::sign(key(), created_payload(), "test-key-1"), kJwt, keys());
+    WebhookDecision decision =
+        webhook_decide(test::sign(key(), created_payload(), "test-key-1"), kJwt, keys());
     ASSERT_EQ(decision.status, 0) << decision.reason;
     EXPECT_EQ(decision.event->type, "user.created");
     EXPECT_EQ(decision.event->kinde_id, "kp_1234567890");
@@ -165,7 +166,8 @@ TEST_F(WebhookVerify, Hs256WithThePublicKeyIs401) {
     char *public_json = cjose_jwk_to_json(key(), false, &error);
     std::string secret(public_json);
     free(public_json);
-    test::Jwk hmac_key(cjose_jwk_create_oct_spec(reinterpret_cast<const uint8_t *>(secret.data()), secret.size(), &error));
+    test::Jwk hmac_key(
+        cjose_jwk_create_oct_spec(reinterpret_cast<const uint8_t *>(secret.data()), secret.size(), &error));
     ASSERT_TRUE(hmac_key);
     std::string token = test::sign(hmac_key.get(), created_payload(), "test-key-1", "HS256");
     WebhookDecision decision = webhook_decide(token, kJwt, keys());
@@ -193,8 +195,8 @@ TEST_F(WebhookVerify, MalformedCompactFormsAre400) {
     for (const std::string &body :
          {std::string("not a jwt"), std::string("a.b"), std::string("a.b.c.d"), std::string("..."),
           std::string(".") + token.substr(first), token.substr(0, first) + "..sig",
-          token.substr(0, first) + ".x=y." + "sig",
-          test::base64url("[1,2]") + token.substr(first), test::base64url("{not json") + token.substr(first)}) {
+          token.substr(0, first) + ".x=y." + "sig", test::base64url("[1,2]") + token.substr(first),
+          test::base64url("{not json") + token.substr(first)}) {
         WebhookDecision decision = webhook_decide(body, kJwt, keys());
         EXPECT_EQ(decision.status, 400) << body << ": " << decision.reason;
     }
@@ -242,16 +244,19 @@ TEST_F(WebhookVerify, VerifiedButMalformedPayloadIs400) {
     struct Case {
         std::string payload, reason;
     };
-    for (const Case &c : {
-             Case{"[1]", "payload is not a JSON object"},
-             Case{test::payload("user.created", "event 1", "kp_1"), "invalid webhook event_id \"event 1\""},
-             Case{test::payload("user.created", "event_1", "kp_1", "yesterday"), "invalid webhook timestamp \"yesterday\""},
-             Case{test::payload("user.created", "event_1", "kp_"), "invalid Kinde user id \"kp_\""},
-             Case{R"({"type":"user.deleted","event_id":"e1","timestamp":"2024-05-01T00:00:00Z"})",
-                  "webhook event has no \"data.user.id\""},
-             Case{R"({"type":"user.deleted","type":"user.created","event_id":"e1","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
-                  ""},
-         }) {
+    for (
+        const Case &c : {
+            Case{"[1]", "payload is not a JSON object"},
+            Case{test::payload("user.created", "event 1", "kp_1"), "invalid webhook event_id \"event 1\""},
+            Case{test::payload("user.created", "event_1", "kp_1", "yesterday"),
+                 "invalid webhook timestamp \"yesterday\""},
+            Case{test::payload("user.created", "event_1", "kp_"), "invalid Kinde user id \"kp_\""},
+            Case{R"({"type":"user.deleted","event_id":"e1","timestamp":"2024-05-01T00:00:00Z"})",
+                 "webhook event has no \"data.user.id\""},
+            Case{
+                R"({"type":"user.deleted","type":"user.created","event_id":"e1","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
+                ""},
+        }) {
         WebhookDecision decision = webhook_decide(test::sign(key(), c.payload, "test-key-1"), kJwt, keys());
         EXPECT_EQ(decision.status, 400) << c.payload;
         if (!c.reason.empty()) {
@@ -279,7 +284,8 @@ TEST(KeySetTest, SkipsKeysItCannotUseAndRefusesASetWithNone) {
     EXPECT_TRUE(mixed->find("k1"));
     EXPECT_FALSE(mixed->find("small"));
 
-    EXPECT_FALSE(KeySet::from_jwks("{\"keys\": [{\"kty\": \"oct\", \"kid\": \"h\", \"k\": \"c2VjcmV0\"}]}", error));
+    EXPECT_FALSE(
+        KeySet::from_jwks("{\"keys\": [{\"kty\": \"oct\", \"kid\": \"h\", \"k\": \"c2VjcmV0\"}]}", error));
     EXPECT_FALSE(KeySet::from_jwks("not json", error));
     EXPECT_FALSE(KeySet::from_jwks("{\"keys\": {}}", error));
 }

@@ -36,7 +36,8 @@ std::string jwks_of(std::initializer_list<const cjose_jwk_t *> keys) {
     return shim::json_text(set.get());
 }
 
-std::string sign(const cjose_jwk_t *key, std::string_view payload, const std::string &kid, const std::string &alg) {
+std::string sign(const cjose_jwk_t *key, std::string_view payload, const std::string &kid,
+                 const std::string &alg) {
     cjose_err error;
     cjose_header_t *header = cjose_header_new(&error);
     cjose_header_set(header, CJOSE_HDR_ALG, alg.c_str(), &error);

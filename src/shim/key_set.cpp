@@ -3,6 +3,24 @@
 #include "json.hpp"
 
 namespace kinde_claims::shim {
+namespace {
+
+constexpr std::size_t kMaxModulusChars = 1366;  // 8192 bits
+constexpr std::size_t kMaxExponentChars = 16;
+
+bool is_base64url(std::string_view value, std::size_t max_chars) {
+    if (value.empty() || value.size() > max_chars || value.size() % 4 == 1)
+        return false;
+    for (char c : value) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
 
 std::optional<KeySet> KeySet::from_jwks(std::string_view jwks, std::string &error) {
     std::string parse_error;
@@ -30,7 +48,16 @@ std::optional<KeySet> KeySet::from_jwks(std::string_view jwks, std::string &erro
         if ((json_object_get(entry, "use") && use != "sig") ||
             (json_object_get(entry, "alg") && alg != "RS256"))
             continue;
-        std::string text = json_text(entry);
+        // Only the public parameters reach cjose, and only as strict base64url: cjose 0.6 aborts
+        // on an "=" inside a value (found by the fuzzer), and the private ones are never needed.
+        auto modulus = json_string_member(entry, "n");
+        auto exponent = json_string_member(entry, "e");
+        if (!modulus || !exponent || !is_base64url(*modulus, kMaxModulusChars) ||
+            !is_base64url(*exponent, kMaxExponentChars))
+            continue;
+        Json public_key(json_pack("{s:s, s:s%, s:s%}", "kty", "RSA", "n", modulus->data(), modulus->size(),
+                                  "e", exponent->data(), exponent->size()));
+        std::string text = json_text(public_key.get());
         cjose_err jwk_error;
         std::unique_ptr<cjose_jwk_t, JwkRelease> jwk(cjose_jwk_import(text.data(), text.size(), &jwk_error));
         if (!jwk || cjose_jwk_get_kty(jwk.get(), &jwk_error) != CJOSE_JWK_KTY_RSA ||

@@ -95,10 +95,11 @@ WebhookDecision webhook_decide(std::string_view body, std::string_view content_t
     auto kid = json_string_member(header.get(), "kid");
     if (!kid || kid->empty())
         return refuse(401, "JWS header has no kid: cannot choose a key");
-    std::string quoted_kid = rules::quote_for_message(*kid);
+    std::string kid_text(*kid);
     const cjose_jwk_t *key = keys.find(*kid);
     if (!key) {
-        WebhookDecision decision = refuse(401, "unknown signing key " + quoted_kid, quoted_kid);
+        WebhookDecision decision =
+            refuse(401, "unknown signing key " + rules::quote_for_message(*kid), kid_text);
         decision.unknown_kid = true;
         return decision;
     }
@@ -106,22 +107,22 @@ WebhookDecision webhook_decide(std::string_view body, std::string_view content_t
     cjose_err error;
     std::unique_ptr<cjose_jws_t, JwsRelease> jws(cjose_jws_import(body.data(), body.size(), &error));
     if (!jws)
-        return refuse(400, "body is not a valid JWS", quoted_kid);
+        return refuse(400, "body is not a valid JWS", kid_text);
     if (!cjose_jws_verify(jws.get(), key, &error))
-        return refuse(401, "signature does not verify", quoted_kid);
+        return refuse(401, "signature does not verify", kid_text);
 
     uint8_t *payload = nullptr;
     size_t payload_len = 0;
     if (!cjose_jws_get_plaintext(jws.get(), &payload, &payload_len, &error))
-        return refuse(400, "JWS has no payload", quoted_kid);
+        return refuse(400, "JWS has no payload", kid_text);
     std::string reason;
     auto event = webhook_event_from_payload(
         std::string_view(reinterpret_cast<const char *>(payload), payload_len), reason);
     if (!event)
-        return refuse(400, reason, quoted_kid);
+        return refuse(400, reason, kid_text);
 
     WebhookDecision decision;
-    decision.kid = quoted_kid;
+    decision.kid = kid_text;
     decision.event = std::move(event);
     return decision;
 }

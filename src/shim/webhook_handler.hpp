@@ -20,7 +20,7 @@ struct WebhookDecision {
     // answer: 400 malformed, 401 bad signature or key, 413 too large, 415 wrong Content-Type.
     int status = 0;
     std::string reason;        // why it was refused; safe to log and to answer with
-    std::string kid;           // the token's kid once read, for the log
+    std::string kid;           // the token's kid once read (untrusted text), for the log
     bool unknown_kid = false;  // well-formed but signed with a kid not in `keys`
     std::optional<WebhookEvent> event;
 };

@@ -6,11 +6,11 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
 #include "json.hpp"
-#include "kinde_rules.hpp"
 #include "webhook_handler.hpp"
 
 namespace kinde_claims::shim {
@@ -101,9 +101,27 @@ void on_completed(void * /*context*/, MHD_Connection * /*connection*/, void **re
     *request_state = nullptr;
 }
 
-// key=value for the log line; untrusted text is quoted and cut short.
+// key="value" for the log line: quotes, backslashes and control bytes escaped, so no value can
+// break the line or forge another; long values are cut.
 std::string field(const char *name, std::string_view value) {
-    return std::string(" ") + name + "=" + rules::quote_for_message(value);
+    constexpr std::size_t kMaxChars = 240;
+    std::string out = std::string(" ") + name + "=\"";
+    for (std::size_t i = 0; i < value.size() && i < kMaxChars; ++i) {
+        auto byte = static_cast<unsigned char>(value[i]);
+        if (byte == '"' || byte == '\\') {
+            out += '\\';
+            out += value[i];
+        } else if (byte < 0x20 || byte == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+            out += escaped;
+        } else {
+            out += value[i];
+        }
+    }
+    if (value.size() > kMaxChars)
+        out += "...";
+    return out + "\"";
 }
 
 // The "result" of kinde_webhook_apply's answer, for the log.
@@ -180,7 +198,7 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
             decision = webhook_decide(body, content_type, *keys);
         }
     }
-    std::string kid = decision.kid.empty() ? std::string() : " kid=" + decision.kid;
+    std::string kid = decision.kid.empty() ? std::string() : field("kid", decision.kid);
     if (decision.status != 0)
         return finish(static_cast<unsigned>(decision.status), error_body(decision.reason),
                       field("reason", decision.reason) + kid);

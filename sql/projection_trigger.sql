@@ -278,6 +278,12 @@ UPDATE kinde_claims.profiles SET lifetime_subscriber = true WHERE kinde_id = 'kp
 RESET ROLE;
 SELECT * FROM app.tokens WHERE kinde_id IN ('kp_ivan', 'kp_judy');
 SELECT has_function_privilege('kc_projection_writer', 'kinde_profile_upsert_trigger()', 'EXECUTE') AS writer_can_execute;
+-- EXECUTE is checked only by CREATE TRIGGER: revoking it does not disarm an existing trigger.
+REVOKE EXECUTE ON FUNCTION kinde_profile_upsert_trigger() FROM kc_projection_owner;
+SET ROLE kc_projection_writer;
+UPDATE app.subscriptions SET active = false WHERE kinde_user_id = 'kp_judy';
+RESET ROLE;
+SELECT * FROM app.tokens WHERE kinde_id = 'kp_judy';
 DROP TABLE app.subscriptions;
 REVOKE ALL ON SCHEMA app FROM kc_projection_owner, kc_projection_writer;
 REVOKE ALL ON FUNCTION kinde_profile_upsert_trigger() FROM kc_projection_owner;

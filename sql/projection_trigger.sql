@@ -268,7 +268,7 @@ SET ROLE kc_projection_owner;
 CREATE TRIGGER subscriptions_claims AFTER INSERT OR UPDATE OR DELETE ON app.subscriptions
     FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber=active');
 INSERT INTO app.subscriptions VALUES ('kp_ivan', true);
-GRANT INSERT, UPDATE ON app.subscriptions TO kc_projection_writer;
+GRANT SELECT, INSERT, UPDATE ON app.subscriptions TO kc_projection_writer;
 SELECT kinde_id FROM kinde_claims.profiles;
 \echo SQLSTATE :SQLSTATE
 SET ROLE kc_projection_writer;

@@ -60,21 +60,23 @@ void source_check(Oid source) {
         throw pg::Error(ERRCODE_UNDEFINED_TABLE, psprintf("relation with OID %u does not exist", source));
     if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE && relkind != RELKIND_VIEW &&
         relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE)
-        throw pg::Error(ERRCODE_WRONG_OBJECT_TYPE, psprintf("\"%s\" is not a table or view", source_name(source)),
-                        {}, kSourceHint);
+        throw pg::Error(ERRCODE_WRONG_OBJECT_TYPE,
+                        psprintf("\"%s\" is not a table or view", source_name(source)), {}, kSourceHint);
 
     struct Wanted {
         const char *column;
         const char *type_name;
         Oid types[2];
     };
-    const Wanted wanted[2] = {{"kinde_id", "text", {TEXTOID, VARCHAROID}}, {"lifetime_subscriber", "boolean", {BOOLOID, BOOLOID}}};
+    const Wanted wanted[2] = {{"kinde_id", "text", {TEXTOID, VARCHAROID}},
+                              {"lifetime_subscriber", "boolean", {BOOLOID, BOOLOID}}};
     for (const Wanted &column : wanted) {
         AttrNumber attnum = get_attnum(source, column.column);
         if (attnum <= 0)
-            throw pg::Error(ERRCODE_UNDEFINED_COLUMN,
-                            psprintf("source table %s has no column \"%s\"", source_name(source), column.column), {},
-                            kSourceHint);
+            throw pg::Error(
+                ERRCODE_UNDEFINED_COLUMN,
+                psprintf("source table %s has no column \"%s\"", source_name(source), column.column), {},
+                kSourceHint);
         Oid type = get_atttype(source, attnum);
         Oid base_type = getBaseType(type);
         if (base_type != column.types[0] && base_type != column.types[1])
@@ -151,7 +153,8 @@ int64 claims_import(Oid source) {
         elog(ERROR, "SPI_connect failed");
     SPIPlanPtr read_plan = SPI_prepare(read_sql, 0, nullptr);
     if (!read_plan)
-        elog(ERROR, "could not prepare the read of %s: %s", source_name(source), SPI_result_code_string(SPI_result));
+        elog(ERROR, "could not prepare the read of %s: %s", source_name(source),
+             SPI_result_code_string(SPI_result));
     Portal portal = SPI_cursor_open(nullptr, read_plan, nullptr, nullptr, false);
     MemoryContext batch_context =
         AllocSetContextCreate(CurrentMemoryContext, "kinde_claims_import batch", ALLOCSET_DEFAULT_SIZES);
@@ -180,7 +183,8 @@ int64 claims_import(Oid source) {
             ++valid;
         }
         Datum id_array = PointerGetDatum(construct_array(kinde_ids, valid, TEXTOID, -1, false, TYPALIGN_INT));
-        Datum subscriber_array = PointerGetDatum(construct_array(subscribers, valid, BOOLOID, 1, true, TYPALIGN_CHAR));
+        Datum subscriber_array =
+            PointerGetDatum(construct_array(subscribers, valid, BOOLOID, 1, true, TYPALIGN_CHAR));
         MemoryContextSwitchTo(spi_context);
         SPI_freetuptable(batch);
         if (valid > 0)
@@ -191,16 +195,18 @@ int64 claims_import(Oid source) {
     SPI_finish();
 
     if (invalid.rows > 0)
-        ereport(NOTICE,
-                (errmsg_plural("kinde_claims_import skipped %lld row whose kinde_id is not a valid Kinde user id",
-                               "kinde_claims_import skipped %lld rows whose kinde_id is not a valid Kinde user id",
-                               invalid.rows, static_cast<long long>(invalid.rows)),
-                 invalid.values > kInvalidExamples
-                     ? errdetail("%lld distinct values; the first %d in sort order: %s.",
-                                 static_cast<long long>(invalid.values), kInvalidExamples, invalid.examples.data)
-                     : errdetail_plural("%lld distinct value: %s.", "%lld distinct values: %s.", invalid.values,
-                                        static_cast<long long>(invalid.values), invalid.examples.data),
-                 errhint("A Kinde user id is \"kp_\" followed by 1 to 64 letters or digits.")));
+        ereport(
+            NOTICE,
+            (errmsg_plural(
+                 "kinde_claims_import skipped %lld row whose kinde_id is not a valid Kinde user id",
+                 "kinde_claims_import skipped %lld rows whose kinde_id is not a valid Kinde user id",
+                 invalid.rows, static_cast<long long>(invalid.rows)),
+             invalid.values > kInvalidExamples
+                 ? errdetail("%lld distinct values; the first %d in sort order: %s.",
+                             static_cast<long long>(invalid.values), kInvalidExamples, invalid.examples.data)
+                 : errdetail_plural("%lld distinct value: %s.", "%lld distinct values: %s.", invalid.values,
+                                    static_cast<long long>(invalid.values), invalid.examples.data),
+             errhint("A Kinde user id is \"kp_\" followed by 1 to 64 letters or digits.")));
     return imported;
 }
 

@@ -1,7 +1,8 @@
 // kinde_profile_upsert_trigger(): an AFTER ROW trigger an app attaches to its own tables so that
 // token claims follow the app's rows in the same transaction:
 //   CREATE TRIGGER purchases_claims AFTER INSERT OR UPDATE OR DELETE ON app.purchases FOR EACH ROW
-//     EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber', 'plan=plan_code');
+//     EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber',
+//     'plan=plan_code');
 // The arguments are parsed once per trigger and kept until the relcache invalidates the table.
 // Every write goes through kinde_claims.profiles, so its row triggers validate and notify.
 #include "kinde_claims.hpp"
@@ -76,14 +77,15 @@ char *trigger_prefix(TriggerData *data) {
 }
 
 // Raises `message` (composed with psprintf by the caller) prefixed with the trigger and table.
-[[noreturn]] void trigger_error(TriggerData *data, int sqlstate, const char *message, const char *detail = nullptr,
-                                const char *hint = nullptr) {
+[[noreturn]] void trigger_error(TriggerData *data, int sqlstate, const char *message,
+                                const char *detail = nullptr, const char *hint = nullptr) {
     char *prefixed = psprintf("%s%s", trigger_prefix(data), message);
     throw pg::Error(sqlstate, prefixed, detail ? detail : "", hint ? hint : "");
 }
 
 // A rules::Violation about a trigger's argument or row, prefixed like trigger_error.
-[[noreturn]] void trigger_violation(const char *prefix, const rules::Violation &violation, const char *suffix = "") {
+[[noreturn]] void trigger_violation(const char *prefix, const rules::Violation &violation,
+                                    const char *suffix = "") {
     throw pg::Error(pg::Error::sqlstate_from_text(violation.sqlstate), prefix + violation.message + suffix,
                     violation.detail, violation.hint);
 }
@@ -148,8 +150,8 @@ Projection *projection_parse(TriggerData *data) {
                       psprintf("%s needs the user-id column and at least one claim", kTriggerName), nullptr,
                       kArgumentsHint);
 
-    MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "kinde_profile_upsert_trigger projection",
-                                                  ALLOCSET_SMALL_SIZES);
+    MemoryContext context = AllocSetContextCreate(
+        CurrentMemoryContext, "kinde_profile_upsert_trigger projection", ALLOCSET_SMALL_SIZES);
     auto *projection = static_cast<Projection *>(MemoryContextAllocZero(context, sizeof(Projection)));
     projection->context = context;
     projection->claims =
@@ -185,8 +187,8 @@ Projection *projection_parse(TriggerData *data) {
         for (int j = 0; j < projection->nclaims && !mapped_twice; ++j)
             mapped_twice = strcmp(projection->claims[j].claim, claim) == 0;
         if (mapped_twice)
-            trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE, psprintf("claim \"%s\" is mapped twice", claim),
-                          nullptr, kArgumentsHint);
+            trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                          psprintf("claim \"%s\" is mapped twice", claim), nullptr, kArgumentsHint);
 
         Form_pg_attribute attribute = find_column(data, column);
         ClaimType type;
@@ -197,9 +199,10 @@ Projection *projection_parse(TriggerData *data) {
                           kSupportedTypes);
         if (is_lifetime_subscriber) {
             if (type != ClaimType::boolean)
-                trigger_error(data, ERRCODE_DATATYPE_MISMATCH,
-                              psprintf("lifetime_subscriber must come from a boolean column, not \"%s\" of type %s",
-                                       column, format_type_be(attribute->atttypid)));
+                trigger_error(
+                    data, ERRCODE_DATATYPE_MISMATCH,
+                    psprintf("lifetime_subscriber must come from a boolean column, not \"%s\" of type %s",
+                             column, format_type_be(attribute->atttypid)));
             projection->lifetime_subscriber = attribute->attnum;
             continue;
         }
@@ -237,7 +240,8 @@ const Projection &projection_for(TriggerData *data) {
         HASHCTL control{};
         control.keysize = sizeof(Oid);
         control.entrysize = sizeof(ProjectionEntry);
-        projections = hash_create("kinde_profile_upsert_trigger projections", 16, &control, HASH_ELEM | HASH_BLOBS);
+        projections =
+            hash_create("kinde_profile_upsert_trigger projections", 16, &control, HASH_ELEM | HASH_BLOBS);
     }
     Oid trigger = data->tg_trigger->tgoid;
     bool found;
@@ -271,8 +275,8 @@ char *iso8601_utc(TriggerData *data, const ClaimColumn &column, TimestampTz valu
                       psprintf("column \"%s\" holds a time outside the years 0001 to 9999", column.column),
                       "Claims carry times as ISO 8601 strings such as 2024-05-01T12:34:56Z.");
     char text[40];
-    int length = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year, tm.tm_mon, tm.tm_mday,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec);
+    int length = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year, tm.tm_mon,
+                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (fsec != 0) {
         length += snprintf(text + length, sizeof text - length, ".%06d", static_cast<int>(fsec));
         while (text[length - 1] == '0')
@@ -382,7 +386,8 @@ constexpr const char *kUpsertSql =
     "lifetime_subscriber = COALESCE($2, p.lifetime_subscriber), "
     "claims = pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(p.claims, VARIADIC $3), $4) "
     "WHERE p.lifetime_subscriber OPERATOR(pg_catalog.<>) $2 "
-    "OR p.claims OPERATOR(pg_catalog.<>) pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(p.claims, VARIADIC $3), $4)";
+    "OR p.claims OPERATOR(pg_catalog.<>) pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(p.claims, VARIADIC "
+    "$3), $4)";
 
 // Takes this trigger's claims off a user's profile (and lifetime_subscriber when $2), if any.
 constexpr const char *kRemoveSql =
@@ -409,7 +414,8 @@ SPIPlanPtr saved_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types) 
 void profile_remove_claims(const Projection &projection, text *kinde_id) {
     Oid types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
     SPIPlanPtr plan = saved_plan(&remove_plan, kRemoveSql, 3, types);
-    Datum values[3] = {PointerGetDatum(kinde_id), BoolGetDatum(projection.lifetime_subscriber != InvalidAttrNumber),
+    Datum values[3] = {PointerGetDatum(kinde_id),
+                       BoolGetDatum(projection.lifetime_subscriber != InvalidAttrNumber),
                        projection.claim_keys};
     int status = SPI_execute_plan(plan, values, nullptr, false, 0);
     if (status != SPI_OK_UPDATE)
@@ -447,13 +453,13 @@ void profile_project(TriggerData *data, const Projection &projection) {
         if (!kinde_id_valid(new_id)) {
             char *prefix = trigger_prefix(data);
             char *suffix = psprintf(" in column \"%s\"", projection.kinde_id_column);
-            trigger_violation(prefix, *rules::check_kinde_id({VARDATA_ANY(new_id), VARSIZE_ANY_EXHDR(new_id)}),
-                              suffix);
+            trigger_violation(
+                prefix, *rules::check_kinde_id({VARDATA_ANY(new_id), VARSIZE_ANY_EXHDR(new_id)}), suffix);
         }
         if (projection.lifetime_subscriber != InvalidAttrNumber) {
             bool isnull;
-            Datum value = heap_getattr(new_row, projection.lifetime_subscriber, RelationGetDescr(data->tg_relation),
-                                       &isnull);
+            Datum value = heap_getattr(new_row, projection.lifetime_subscriber,
+                                       RelationGetDescr(data->tg_relation), &isnull);
             lifetime_subscriber = {BoolGetDatum(!isnull && DatumGetBool(value)), false};
         }
         claims = row_claims(data, projection, new_row);

@@ -118,10 +118,15 @@ kc_cluster_stop() {
   kc_as_pg_user "$stage/usr/lib/postgresql/$KC_PG_MAJOR/bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# A throwaway environment: stage + one running cluster, torn down by kc_env_down (set as an
-# EXIT trap by the caller). Exports PGHOST, PGPORT, PGUSER, PGDATABASE, KC_STAGE, KC_PGDATA.
+# A throwaway environment: one running cluster, torn down by kc_env_down (set as an EXIT trap by
+# the caller). It runs on a private stage (kc_stage) unless KC_STAGE is already set ("/" means the
+# system installation, as after `make install`). Exports PGHOST, PGPORT, PGUSER, PGDATABASE,
+# KC_STAGE, KC_TMP, KC_PGDATA.
 kc_env_up() {
-  KC_STAGE=$(kc_stage)
+  if [ -z "${KC_STAGE:-}" ]; then
+    KC_STAGE=$(kc_stage)
+    KC_STAGE_OWNED=yes
+  fi
   KC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kinde_claims-run.XXXXXX")
   chmod 755 "$KC_TMP"
   KC_PGDATA=$KC_TMP/data
@@ -136,6 +141,6 @@ kc_env_up() {
 kc_env_down() {
   [ -n "${KC_PGDATA:-}" ] && kc_cluster_stop "$KC_STAGE" "$KC_PGDATA"
   [ -n "${KC_TMP:-}" ] && rm -rf "$KC_TMP"
-  [ -n "${KC_STAGE:-}" ] && rm -rf "$KC_STAGE"
+  [ "${KC_STAGE_OWNED:-}" = yes ] && [ -n "${KC_STAGE:-}" ] && [ "$KC_STAGE" != / ] && rm -rf "$KC_STAGE"
   return 0
 }

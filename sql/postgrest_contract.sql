@@ -13,9 +13,9 @@ ALTER ROLE authenticated SET statement_timeout = '8s';
 CREATE ROLE authenticator LOGIN NOINHERIT;
 -- The token workflow's reader role and the backend's writer role.
 CREATE ROLE kinde_workflow NOLOGIN NOINHERIT;
-CREATE ROLE kinde_backend NOLOGIN NOINHERIT;
-GRANT anon, authenticated, kinde_workflow, kinde_backend TO authenticator;
-GRANT USAGE ON SCHEMA public TO anon, authenticated, kinde_workflow, kinde_backend;
+CREATE ROLE kinde_writer NOLOGIN NOINHERIT;
+GRANT anon, authenticated, kinde_workflow, kinde_writer TO authenticator;
+GRANT USAGE ON SCHEMA public TO anon, authenticated, kinde_workflow, kinde_writer;
 
 -- Supabase's default privileges, in force before the extension exists.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated;
@@ -45,7 +45,7 @@ FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated') ORDER BY 1;
 
 -- The operator's grants (README): the reader gets the lookup, the writer the writes.
 GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO kinde_workflow;
-GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text) TO kinde_backend;
+GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text) TO kinde_writer;
 
 SELECT kinde_profile_upsert('kp_subscriber1', true, '{"plan": "pro", "seats": 5}');
 SELECT kinde_profile_upsert('kp_regular1', false);
@@ -117,21 +117,21 @@ ROLLBACK;
 
 -- The writer, POST (READ WRITE): the upsert returns what the token will carry.
 BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
-EXECUTE pgrst_preamble('"public", "public"', 'kinde_backend', '{"role":"kinde_backend"}', 'POST',
+EXECUTE pgrst_preamble('"public", "public"', 'kinde_writer', '{"role":"kinde_writer"}', 'POST',
   '/rpc/kinde_profile_upsert', '{}', '{}') \gset preamble_
 EXECUTE pgrst_upsert('{"kinde_id":"kp_regular1","lifetime_subscriber":true,"claims":{"plan":"team"}}');
 COMMIT;
 
 -- The same upsert through GET (READ ONLY): 25006, HTTP 405, and nothing changes.
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-EXECUTE pgrst_preamble('"public", "public"', 'kinde_backend', '{"role":"kinde_backend"}', 'GET',
+EXECUTE pgrst_preamble('"public", "public"', 'kinde_writer', '{"role":"kinde_writer"}', 'GET',
   '/rpc/kinde_profile_upsert', '{}', '{}') \gset preamble_
 EXECUTE pgrst_upsert('{"kinde_id":"kp_regular1","lifetime_subscriber":false,"claims":{}}');
 ROLLBACK;
 
 -- Invalid input through the API: 22023, HTTP 400, and the transaction is rolled back.
 BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
-EXECUTE pgrst_preamble('"public", "public"', 'kinde_backend', '{"role":"kinde_backend"}', 'POST',
+EXECUTE pgrst_preamble('"public", "public"', 'kinde_writer', '{"role":"kinde_writer"}', 'POST',
   '/rpc/kinde_profile_upsert', '{}', '{}') \gset preamble_
 EXECUTE pgrst_upsert('{"kinde_id":"kp_regular1","lifetime_subscriber":null,"claims":{"exp":1}}');
 ROLLBACK;
@@ -234,5 +234,5 @@ SELECT kinde_id, lifetime_subscriber, claims FROM kinde_claims.profiles ORDER BY
 
 DEALLOCATE ALL;
 DROP EXTENSION kinde_claims;
-DROP OWNED BY anon, authenticated, authenticator, kinde_workflow, kinde_backend;
-DROP ROLE anon, authenticated, authenticator, kinde_workflow, kinde_backend;
+DROP OWNED BY anon, authenticated, authenticator, kinde_workflow, kinde_writer;
+DROP ROLE anon, authenticated, authenticator, kinde_workflow, kinde_writer;

@@ -157,7 +157,9 @@ async function listenForReload() {
   client.on('error', lost);
   client.on('end', lost);
   client.on('notification', (msg) => {
-    if (msg.payload === '' || msg.payload === 'reload schema') {
+    // PostgREST reads role settings with its configuration, functions with its schema cache;
+    // the stand-in keeps both in one cache and reloads it on either message.
+    if (msg.payload === '' || msg.payload === 'reload schema' || msg.payload === 'reload config') {
       loadSchemaCache().catch((err) => {
         schemaCache = null;
         log(`schema cache reload failed: ${err.message}`);

@@ -56,7 +56,8 @@ SELECT kinde_profile_upsert('kp_regular1', false);
 SELECT p.proname, p.provolatile,
        (SELECT string_agg(a.name || CASE WHEN a.pos <= p.pronargs - p.pronargdefaults THEN ' required' ELSE ' optional' END, ', ' ORDER BY a.pos)
         FROM unnest(p.proargnames) WITH ORDINALITY AS a(name, pos)) AS parameters
-FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'kinde%' ORDER BY 1;
+FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+  AND p.proname IN ('kinde_claims_for', 'kinde_profile_upsert', 'kinde_profile_delete') ORDER BY 1;
 
 -- From here on the session is PostgREST's connection.
 SET SESSION AUTHORIZATION authenticator;

@@ -13,6 +13,7 @@
 //   PGRST_SERVER_HOST           default 127.0.0.1
 //   PGRST_SERVER_PORT           default 3000; 0 picks a free port
 //   PGRST_STATEMENT_SHAPE       v12 (default) or v13 (v13 passes GET arguments directly)
+//   PGRST_DB_POOL               connections in the pool (default 10)
 // Prints "listening on <port>" when ready; SIGTERM stops it cleanly.
 //
 // What it does not do (a 501 or a 404 says so): table/view endpoints, select/order/limit/filters,

@@ -17,9 +17,10 @@
 // Prints "listening on <port>" when ready; SIGTERM stops it cleanly.
 //
 // What it does not do (a 501 or a 404 says so): table/view endpoints, select/order/limit/filters,
-// functions with an unnamed parameter, request bodies other than JSON and forms, Prefer headers. It ignores the
-// `apikey` header: on Supabase the API gateway checks it before PostgREST sees the request, so
-// passing these tests says nothing about a wrong apikey.
+// functions with an unnamed parameter or returning a set, request bodies other than JSON and
+// forms, Prefer headers, functions' own SET clauses in the preamble. It ignores the `apikey`
+// header: on Supabase the API gateway checks it before PostgREST sees the request, so passing
+// these tests says nothing about a wrong apikey.
 import http from 'node:http';
 import process from 'node:process';
 import pg from 'pg';

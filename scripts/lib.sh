@@ -47,6 +47,18 @@ kc_build() {
   cmake --build "$KC_BUILD" -j"$(nproc)"
 }
 
+# Installs the Node packages pinned by package-lock.json (the workflow's library, the PostgREST
+# stand-in's and the workflow tests' packages) into $KC_ROOT/node_modules, when they are missing
+# or were installed from a different lock file.
+kc_npm_install() {
+  local stamp=$KC_ROOT/node_modules/.kc-package-lock.sha256 want
+  want=$(sha256sum "$KC_ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  kc_log "installing Node packages (npm ci)"
+  (cd "$KC_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  printf '%s\n' "$want" >"$stamp"
+}
+
 # A private copy of the PostgreSQL installation with this checkout's extension installed into it.
 # Postgres finds its share/ and lib/ relative to its own binary, so tests never touch (or need
 # root for) the system installation, and two checkouts can test side by side.

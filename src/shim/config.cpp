@@ -24,6 +24,7 @@ constexpr const char *kClientText =
     "                        https://db.example.com or https://PROJECT.supabase.co/rest/v1\n"
     "  --api-key-file PATH   file holding the JWT to call PostgREST with (env KINDE_CLAIMS_API_KEY\n"
     "                        holds the JWT itself); without one, calls run as the anon role\n"
+    "                        (env KINDE_CLAIMS_GATEWAY_KEY: Supabase's project key for the apikey header)\n"
     "  --timeout MS          whole-request timeout in milliseconds (default 5000)\n";
 
 enum Option {
@@ -379,8 +380,11 @@ ParsedInvocation parse_invocation(const std::vector<std::string> &args, const En
     } else if (auto key = env("KINDE_CLAIMS_API_KEY")) {
         invocation.client.api_key = trim_trailing_space(*key);
     }
-    if (invocation.client.api_key.find_first_of("\r\n") != std::string::npos)
-        return fail("the API key must be one line");
+    if (auto gateway_key = env("KINDE_CLAIMS_GATEWAY_KEY"))
+        invocation.client.gateway_key = trim_trailing_space(*gateway_key);
+    if (invocation.client.api_key.find_first_of("\r\n") != std::string::npos ||
+        invocation.client.gateway_key.find_first_of("\r\n") != std::string::npos)
+        return fail("an API key must be one line");
 
     if (invocation.command == Command::serve) {
         // Flags first, then the environment; within each, a file before a URL before a domain.

@@ -64,11 +64,13 @@ std::vector<std::string> PostgrestClient::headers(bool with_body) const {
     std::vector<std::string> list = {"Accept: application/json"};
     if (with_body)
         list.push_back("Content-Type: application/json");
-    if (!config_.api_key.empty()) {
+    if (!config_.api_key.empty())
         list.push_back("Authorization: Bearer " + config_.api_key);
-        // Supabase's gateway wants the key in "apikey" too; PostgREST ignores it.
-        list.push_back("apikey: " + config_.api_key);
-    }
+    // Supabase's API gateway wants a project key in "apikey" before it lets a request through;
+    // PostgREST itself ignores the header. As the Kinde workflow does: the gateway key, else the JWT.
+    const std::string &apikey = config_.gateway_key.empty() ? config_.api_key : config_.gateway_key;
+    if (!apikey.empty())
+        list.push_back("apikey: " + apikey);
     return list;
 }
 

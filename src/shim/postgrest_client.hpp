@@ -11,8 +11,9 @@
 namespace kinde_claims::shim {
 
 struct ClientConfig {
-    std::string url;      // base URL, no trailing slash: https://db.example.com or .../rest/v1
-    std::string api_key;  // a JWT for PostgREST's role switch; empty: call as the anon role
+    std::string url;          // base URL, no trailing slash: https://db.example.com or .../rest/v1
+    std::string api_key;      // a JWT for PostgREST's role switch; empty: call as the anon role
+    std::string gateway_key;  // Supabase's gateway "apikey" header; empty: the api_key again
     HttpTimeouts timeouts;
 };
 

@@ -49,7 +49,15 @@ TEST(ShimConfig, FlagsWinOverTheEnvironment) {
                  {{"KINDE_CLAIMS_URL", "https://other"}, {"KINDE_CLAIMS_API_KEY", "jwt-from-env\n"}});
     EXPECT_EQ(invocation.client.url, "http://127.0.0.1:3000");
     EXPECT_EQ(invocation.client.api_key, "jwt-from-env");
+    EXPECT_EQ(invocation.client.gateway_key, "");
     EXPECT_EQ(invocation.client.timeouts.total_ms, 800);
+    EXPECT_EQ(parse_ok({"claims", "kp_1"},
+                       {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_GATEWAY_KEY", "anon-key"}})
+                  .client.gateway_key,
+              "anon-key");
+    EXPECT_EQ(parse_error({"claims", "kp_1"},
+                          {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_API_KEY", "a\nb"}}),
+              "an API key must be one line");
     EXPECT_EQ(invocation.client.timeouts.connect_ms, 800);
 }
 

@@ -89,8 +89,10 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
                        : jwks_url_loader(source.location, invocation.client.timeouts));
     JwksCache::RefreshResult loaded = keys.load();
     // Without keys the server still starts: webhooks get 503 (Kinde retries) until a load works.
-    log(std::string(loaded.refresh == JwksCache::Refresh::loaded ? "jwks loaded " : "jwks load failed: ") +
-        loaded.message + " from " + source.location);
+    if (loaded.refresh == JwksCache::Refresh::loaded)
+        log("jwks loaded " + loaded.message + " from " + source.location);
+    else
+        log("jwks load failed: " + loaded.message);
 
     WebhookServer server(invocation.serve, invocation.client, keys, log);
     if (std::string error = server.start(); !error.empty()) {

@@ -46,9 +46,8 @@ MHD_Result send(MHD_Connection *connection, unsigned status, const std::string &
     return queued;
 }
 
-MHD_Result on_request(void *context, MHD_Connection *connection, const char *url, const char *method,
-                      const char * /*version*/, const char *upload_data, size_t *upload_data_size,
-                      void **request_state) {
+MHD_Result route(void *context, MHD_Connection *connection, const char *url, const char *method,
+                 const char *upload_data, size_t *upload_data_size, void **request_state) {
     auto *server = static_cast<WebhookServer *>(context);
     bool is_webhook = std::strcmp(url, kWebhookPath) == 0;
     bool is_post = std::strcmp(method, MHD_HTTP_METHOD_POST) == 0;
@@ -93,6 +92,18 @@ MHD_Result on_request(void *context, MHD_Connection *connection, const char *url
     WebhookServer::Answer answer =
         server->webhook(upload->body, content_type ? content_type : "", upload->too_large);
     return send(connection, answer.status, answer.body);
+}
+
+// No exception may unwind into libmicrohttpd's C frames: one that escapes (out of memory) drops
+// the connection, and Kinde, seeing no 200, delivers again.
+MHD_Result on_request(void *context, MHD_Connection *connection, const char *url, const char *method,
+                      const char * /*version*/, const char *upload_data, size_t *upload_data_size,
+                      void **request_state) {
+    try {
+        return route(context, connection, url, method, upload_data, upload_data_size, request_state);
+    } catch (...) {
+        return MHD_NO;
+    }
 }
 
 void on_completed(void * /*context*/, MHD_Connection * /*connection*/, void **request_state,

@@ -35,7 +35,8 @@ Jsonb *profile_token_claims(text *kinde_id) {
     Jsonb *result;
     if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
         bool isnull;
-        bool lifetime_subscriber = DatumGetBool(slot_getattr(slot, catalog.lifetime_subscriber, &isnull)) && !isnull;
+        bool lifetime_subscriber =
+            DatumGetBool(slot_getattr(slot, catalog.lifetime_subscriber, &isnull)) && !isnull;
         Datum claims = slot_getattr(slot, catalog.claims, &isnull);
         // Built before the scan ends: an untoasted claims value points into the pinned buffer.
         result = token_claims_build(lifetime_subscriber, isnull ? nullptr : DatumGetJsonbP(claims));

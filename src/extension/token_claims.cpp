@@ -46,8 +46,7 @@ Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
         return copy;
     }
     // claims never holds lifetime_subscriber (claims_check refuses it), so this only adds a key.
-    return DatumGetJsonbP(
-        DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
+    return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
 }
 
 bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims) {

@@ -17,6 +17,7 @@ SELECT format('GRANT CREATE ON DATABASE %I TO kc_priv_attacker', current_databas
 GRANT CREATE ON SCHEMA public TO kc_priv_attacker;
 SET ROLE kc_priv_attacker;
 CREATE FUNCTION public.kc_evil() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TABLE public.kc_evil_table (id text, flag boolean);
 RESET ROLE;
 
 -- Runs one statement as a role; its first value ("done" for a command without one), or its error.
@@ -45,6 +46,10 @@ SELECT role_name, input, pg_temp.outcome_as(role_name, statement) AS result FROM
     ('kc_priv_nobody', 'read the table', $$SELECT count(*) FROM kinde_claims.profiles$$),
     ('kc_priv_nobody', 'call the privilege helper', $$SELECT kinde_claims.revoke_default_privileges()$$),
     ('kc_priv_nobody', 'call a trigger function', $$SELECT kinde_claims.profiles_before_write()$$),
+    ('kc_priv_nobody', 'apply a webhook event',
+     $$SELECT kinde_webhook_apply('{"type": "user.deleted", "event_id": "event_x", "timestamp": "2024-05-01T10:00:00Z", "data": {"user": {"id": "kp_victim"}}}')$$),
+    ('kc_priv_nobody', 'prune webhook state', $$SELECT kinde_webhook_prune()$$),
+    ('kc_priv_nobody', 'import profiles', $$SELECT kinde_claims_import('pg_catalog.pg_class')$$),
     ('kc_priv_token', 'read a token', $$SELECT kinde_claims_for('kp_victim')$$),
     ('kc_priv_token', 'upsert', $$SELECT kinde_profile_upsert('kp_victim', false)$$),
     ('kc_priv_token', 'delete', $$SELECT kinde_profile_delete('kp_victim')$$),
@@ -62,6 +67,9 @@ SELECT role_name, input, pg_temp.outcome_as(role_name, statement) AS result FROM
 -- A non-owner with EXECUTE on every API function, USAGE on the private schema and CREATE on the
 -- database and on public tries to change or remove the extension's objects.
 SELECT input, pg_temp.outcome_as('kc_priv_attacker', statement) AS result FROM (VALUES
+    ('attach the projection trigger to its own table',
+     $$CREATE TRIGGER kc_evil AFTER INSERT ON public.kc_evil_table
+       FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('id', 'lifetime_subscriber=flag')$$),
     ('DROP EXTENSION', $$DROP EXTENSION kinde_claims$$),
     ('ALTER EXTENSION UPDATE', $$ALTER EXTENSION kinde_claims UPDATE$$),
     ('ALTER EXTENSION DROP FUNCTION', $$ALTER EXTENSION kinde_claims DROP FUNCTION kinde_claims_for(text)$$),
@@ -116,6 +124,7 @@ SELECT pg_temp.outcome_as('kc_priv_attacker', $$CREATE EXTENSION kinde_claims$$)
 SELECT count(*) AS installed FROM pg_extension WHERE extname = 'kinde_claims';
 
 DROP FUNCTION public.kc_evil();
+DROP TABLE public.kc_evil_table;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM kc_priv_attacker', current_database()) \gexec
 REVOKE CREATE ON SCHEMA public FROM kc_priv_attacker;
 DROP ROLE kc_priv_nobody;

@@ -22,7 +22,13 @@ DROP FUNCTION public.kinde_claims_for(text);
 
 CREATE EXTENSION kinde_claims;
 GRANT EXECUTE ON FUNCTION kinde_claims_for(text), kinde_profile_upsert(text, boolean, jsonb),
-    kinde_profile_delete(text) TO kc_spa_attacker;
+    kinde_profile_delete(text), kinde_webhook_apply(jsonb) TO kc_spa_attacker;
+-- A Kinde webhook event as the shim forwards it (its verified payload).
+CREATE FUNCTION public.spa_event(type text, event_id text, kinde_id text) RETURNS jsonb
+    LANGUAGE sql SET search_path = pg_catalog AS $$
+    SELECT jsonb_build_object('type', type, 'event_id', event_id, 'timestamp', '2024-05-01T10:00:00Z',
+                              'source', 'admin', 'data', jsonb_build_object('user', jsonb_build_object('id', kinde_id)))
+$$;
 SELECT kinde_profile_upsert('kp_victim', true, '{"plan": "pro"}');
 
 -- Which functions rely on search_path at all: every function not written in C pins it, and the
@@ -118,6 +124,9 @@ SELECT kinde_claims_for('kp_attacked');
 SELECT kinde_profile_delete('kp_attacked');
 SELECT kinde_profile_delete('kp_attacked');
 SELECT kinde_claims_for(user_id := 'kp_victim'::text);
+SELECT kinde_webhook_apply(public.spa_event('user.created', 'event_spa1', 'kp_hooked'));
+SELECT kinde_webhook_apply(public.spa_event('user.created', 'event_spa1', 'kp_hooked'));
+SELECT kinde_webhook_apply(public.spa_event('user.deleted', 'event_spa2', 'kp_hooked'));
 -- pg_temp listed first changes nothing: Postgres never looks there for functions or operators.
 SET search_path = pg_temp, public, pg_catalog;
 SELECT kinde_claims_for('kp_victim');
@@ -139,10 +148,27 @@ UPDATE kinde_claims.profiles SET claims = '{"seats": 4}', lifetime_subscriber = 
 UPDATE kinde_claims.profiles SET kinde_id = 'kp_direct2' WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct';
 DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct2';
 SELECT kinde_profile_delete('kp_admin');
+-- The app's own table with the projection trigger, the importer and the webhook pruning.
+CREATE TABLE public.purchases (kinde_user_id text PRIMARY KEY, lifetime boolean, plan_code text);
+CREATE TRIGGER purchases_claims AFTER INSERT OR UPDATE OR DELETE ON public.purchases
+    FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber=lifetime', 'plan=plan_code');
+INSERT INTO public.purchases VALUES ('kp_buyer', true, 'pro');
+SELECT kinde_claims_for('kp_buyer');
+UPDATE public.purchases SET plan_code = 'team';
+SELECT kinde_claims_for('kp_buyer');
+DELETE FROM public.purchases;
+SELECT kinde_claims_for('kp_buyer');
+CREATE TABLE public.tutorial_profiles (kinde_id text, lifetime_subscriber boolean);
+INSERT INTO public.tutorial_profiles VALUES ('kp_imported', false), ('kp_imported', true), ('bad', true);
+SELECT kinde_claims_import('public.tutorial_profiles');
+SELECT kinde_claims_for('kp_imported');
+SELECT kinde_webhook_prune();
 RESET search_path;
 SELECT count(*) AS traps_run_by_the_superusers_calls FROM public.attack_log;
 SELECT kinde_claims_for('kp_victim');
 
+DROP TABLE public.purchases, public.tutorial_profiles;
+DROP FUNCTION public.spa_event(text, text, text);
 DROP EXTENSION kinde_claims;
 DROP OWNED BY kc_spa_attacker;
 REVOKE CREATE ON SCHEMA public FROM kc_spa_attacker;

@@ -247,6 +247,8 @@ const Projection &projection_for(TriggerData *data) {
     bool found;
     auto *entry = static_cast<ProjectionEntry *>(hash_search(projections, &trigger, HASH_ENTER, &found));
     if (!found) {
+        // Set before parsing: a parse error leaves the entry behind, and forget_projections reads it.
+        entry->relation = RelationGetRelid(data->tg_relation);
         entry->valid = false;
         entry->projection = nullptr;
     }

@@ -20,7 +20,8 @@ using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 void log_line(const char *kind, int client, long seq, const std::string &kinde_id, bool lifetime_subscriber) {
-    std::printf("%s\t%d\t%ld\t%s\t%s\n", kind, client, seq, kinde_id.c_str(), lifetime_subscriber ? "t" : "f");
+    std::printf("%s\t%d\t%ld\t%s\t%s\n", kind, client, seq, kinde_id.c_str(),
+                lifetime_subscriber ? "t" : "f");
     std::fflush(stdout);
 }
 
@@ -40,10 +41,12 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (long seq = 1; seq <= writes; ++seq) {
-        std::string kinde_id = seq % 4 == 0 ? "kp_shared" + std::to_string(seq / 4 % 16)
-                                            : "kp_c" + std::to_string(client) + "n" + std::to_string(seq % 97);
+        std::string kinde_id = seq % 4 == 0
+                                   ? "kp_shared" + std::to_string(seq / 4 % 16)
+                                   : "kp_c" + std::to_string(client) + "n" + std::to_string(seq % 97);
         bool lifetime_subscriber = seq % 3 == 0;
-        std::string claims = "{\"client\": " + std::to_string(client) + ", \"seq\": " + std::to_string(seq) + "}";
+        std::string claims =
+            "{\"client\": " + std::to_string(client) + ", \"seq\": " + std::to_string(seq) + "}";
         const char *values[3] = {kinde_id.c_str(), lifetime_subscriber ? "true" : "false", claims.c_str()};
 
         log_line("try", client, seq, kinde_id, lifetime_subscriber);

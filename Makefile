@@ -9,13 +9,16 @@ DATA = $(sort $(wildcard src/extension/kinde_claims--*.sql))
 # Every file in sql/ is a test; each one sets up what it needs.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+# Every specs/*.spec is an isolation test (concurrent sessions), expected output in expected/.
+ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
+ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CONFIG ?= pg_config
 PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -Isrc/rules -Isrc/extension -isystem $(PG_INCLUDE_SERVER)
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers
 SHLIB_LINK = -lstdc++
-EXTRA_CLEAN = build/regress
+EXTRA_CLEAN = build/regress build/isolation
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -23,8 +26,8 @@ include $(PGXS)
 # PGXS also compiles each .cpp to LLVM bitcode for JIT inlining, without PG_CXXFLAGS.
 BITCODE_CXXFLAGS += -std=c++17
 
-installcheck: | build/regress
-build/regress:
+installcheck: | build/regress build/isolation
+build/regress build/isolation:
 	mkdir -p $@
 
 .PHONY: shim

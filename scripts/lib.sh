@@ -47,6 +47,18 @@ kc_build() {
   cmake --build "$KC_BUILD" -j"$(nproc)"
 }
 
+# Installs the Node packages pinned by package-lock.json (the workflow's library, the PostgREST
+# stand-in's and the workflow tests' packages) into $KC_ROOT/node_modules, when they are missing
+# or were installed from a different lock file.
+kc_npm_install() {
+  local stamp=$KC_ROOT/node_modules/.kc-package-lock.sha256 want
+  want=$(sha256sum "$KC_ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  kc_log "installing Node packages (npm ci)"
+  (cd "$KC_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  printf '%s\n' "$want" >"$stamp"
+}
+
 # A private copy of the PostgreSQL installation with this checkout's extension installed into it.
 # Postgres finds its share/ and lib/ relative to its own binary, so tests never touch (or need
 # root for) the system installation, and two checkouts can test side by side.
@@ -106,10 +118,15 @@ kc_cluster_stop() {
   kc_as_pg_user "$stage/usr/lib/postgresql/$KC_PG_MAJOR/bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# A throwaway environment: stage + one running cluster, torn down by kc_env_down (set as an
-# EXIT trap by the caller). Exports PGHOST, PGPORT, PGUSER, PGDATABASE, KC_STAGE, KC_PGDATA.
+# A throwaway environment: one running cluster, torn down by kc_env_down (set as an EXIT trap by
+# the caller). It runs on a private stage (kc_stage) unless KC_STAGE is already set ("/" means the
+# system installation, as after `make install`). Exports PGHOST, PGPORT, PGUSER, PGDATABASE,
+# KC_STAGE, KC_TMP, KC_PGDATA.
 kc_env_up() {
-  KC_STAGE=$(kc_stage)
+  if [ -z "${KC_STAGE:-}" ]; then
+    KC_STAGE=$(kc_stage)
+    KC_STAGE_OWNED=yes
+  fi
   KC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kinde_claims-run.XXXXXX")
   chmod 755 "$KC_TMP"
   KC_PGDATA=$KC_TMP/data
@@ -124,6 +141,6 @@ kc_env_up() {
 kc_env_down() {
   [ -n "${KC_PGDATA:-}" ] && kc_cluster_stop "$KC_STAGE" "$KC_PGDATA"
   [ -n "${KC_TMP:-}" ] && rm -rf "$KC_TMP"
-  [ -n "${KC_STAGE:-}" ] && rm -rf "$KC_STAGE"
+  [ "${KC_STAGE_OWNED:-}" = yes ] && [ -n "${KC_STAGE:-}" ] && [ "$KC_STAGE" != / ] && rm -rf "$KC_STAGE"
   return 0
 }

@@ -56,7 +56,8 @@ TupleTableSlot *profile_slot(Relation profiles, const ProfilesCatalog &catalog) 
     if (lookup_slot.context)
         MemoryContextReset(lookup_slot.context);
     else
-        lookup_slot.context = AllocSetContextCreate(TopMemoryContext, "kinde_claims lookup slot", ALLOCSET_SMALL_SIZES);
+        lookup_slot.context =
+            AllocSetContextCreate(TopMemoryContext, "kinde_claims lookup slot", ALLOCSET_SMALL_SIZES);
     MemoryContext caller_context = MemoryContextSwitchTo(lookup_slot.context);
     lookup_slot.slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(profiles)),
                                                 table_slot_callbacks(profiles));
@@ -85,7 +86,8 @@ Jsonb *profile_token_claims(text *kinde_id) {
     Jsonb *result;
     if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
         bool isnull;
-        bool lifetime_subscriber = DatumGetBool(slot_getattr(slot, catalog.lifetime_subscriber, &isnull)) && !isnull;
+        bool lifetime_subscriber =
+            DatumGetBool(slot_getattr(slot, catalog.lifetime_subscriber, &isnull)) && !isnull;
         Datum claims = slot_getattr(slot, catalog.claims, &isnull);
         // Built before the scan ends: an untoasted claims value points into the pinned buffer.
         result = token_claims_build(lifetime_subscriber, isnull ? nullptr : DatumGetJsonbP(claims));

@@ -54,5 +54,8 @@ Jsonb *profile_upsert(text *kinde_id, NullableDatum lifetime_subscriber, Nullabl
 
 KC_FUNCTION(kinde_profile_upsert) {
     text *kinde_id = kinde_claims::kinde_id_argument(fcinfo, 0);
+    // The row trigger checks again; checking here first keeps the statement out of the error.
+    if (!PG_ARGISNULL(2))
+        kinde_claims::claims_check(PG_GETARG_JSONB_P(2));
     PG_RETURN_JSONB_P(kinde_claims::profile_upsert(kinde_id, fcinfo->args[1], fcinfo->args[2]));
 }

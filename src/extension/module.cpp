@@ -15,12 +15,13 @@ int max_claims_bytes = static_cast<int>(rules::kDefaultMaxClaimsBytes);
 }
 
 void _PG_init(void) {
-    DefineCustomIntVariable(
-        "kinde_claims.max_claims_bytes",
-        "Largest custom-claims object a profile may hold, in bytes of its JSON text.",
-        "Tokens travel in HTTP headers and cookies; keep them small.",
-        &kinde_claims::max_claims_bytes, static_cast<int>(kinde_claims::rules::kDefaultMaxClaimsBytes), 2,
-        1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("kinde_claims.max_claims_bytes",
+                            "Largest custom-claims object a profile may hold, in bytes of its JSON text.",
+                            "Tokens travel in HTTP headers and cookies; keep them small.",
+                            &kinde_claims::max_claims_bytes,
+                            static_cast<int>(kinde_claims::rules::kDefaultMaxClaimsBytes), 2, 1024 * 1024,
+                            PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kinde_claims");
     kinde_claims::profiles_catalog_register_invalidation();
+    kinde_claims::projections_register_invalidation();
 }

@@ -32,8 +32,8 @@ public:
         : sqlstate_(sqlstate), message_(std::move(message)), detail_(std::move(detail)),
           hint_(std::move(hint)) {}
     explicit Error(const rules::Violation &violation)
-        : Error(sqlstate_from_text(violation.sqlstate), violation.message, violation.detail,
-                violation.hint) {}
+        : Error(sqlstate_from_text(violation.sqlstate), violation.message, violation.detail, violation.hint) {
+    }
 
     const char *what() const noexcept override { return message_.c_str(); }
     int sqlstate() const { return sqlstate_; }
@@ -108,18 +108,18 @@ pg_attribute_noreturn() void raise(const PendingError &pending);
 
 // Defines the entry point NAME for a SQL function, with a C++ body:
 //   KC_FUNCTION(kinde_claims_for) { ...; return datum; }
-#define KC_FUNCTION(name)                                                          \
-    static Datum name##_body(PG_FUNCTION_ARGS);                                    \
-    extern "C" {                                                                   \
-    PG_FUNCTION_INFO_V1(name);                                                     \
-    }                                                                              \
-    extern "C" Datum name(PG_FUNCTION_ARGS) {                                      \
-        kinde_claims::pg::PendingError pending;                                    \
-        try {                                                                      \
-            return name##_body(fcinfo);                                            \
-        } catch (...) {                                                            \
-            pending = kinde_claims::pg::capture_current_exception();               \
-        }                                                                          \
-        kinde_claims::pg::raise(pending);                                          \
-    }                                                                              \
+#define KC_FUNCTION(name)                                                                                    \
+    static Datum name##_body(PG_FUNCTION_ARGS);                                                              \
+    extern "C" {                                                                                             \
+    PG_FUNCTION_INFO_V1(name);                                                                               \
+    }                                                                                                        \
+    extern "C" Datum name(PG_FUNCTION_ARGS) {                                                                \
+        kinde_claims::pg::PendingError pending;                                                              \
+        try {                                                                                                \
+            return name##_body(fcinfo);                                                                      \
+        } catch (...) {                                                                                      \
+            pending = kinde_claims::pg::capture_current_exception();                                         \
+        }                                                                                                    \
+        kinde_claims::pg::raise(pending);                                                                    \
+    }                                                                                                        \
     static Datum name##_body(PG_FUNCTION_ARGS)

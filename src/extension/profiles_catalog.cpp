@@ -45,8 +45,7 @@ const ProfilesCatalog &profiles_catalog() {
         return cached;
     Oid namespace_oid = get_namespace_oid("kinde_claims", true);
     if (!OidIsValid(namespace_oid))
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA),
-                        errmsg("schema \"kinde_claims\" does not exist"),
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA), errmsg("schema \"kinde_claims\" does not exist"),
                         errhint("Run CREATE EXTENSION kinde_claims in this database.")));
     ProfilesCatalog fresh;
     fresh.profiles = relation(namespace_oid, "profiles");

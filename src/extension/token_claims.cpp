@@ -42,10 +42,10 @@ bool claims_empty(Jsonb *claims) {
 // goes after the previous one's, numbers and containers 4-byte aligned with the padding counted
 // in their length, and every JB_OFFSET_STRIDE'th entry holding its end offset instead.
 struct ContainerWriter {
-    char *jsonb;       // the whole datum, zero-filled; alignment is relative to its start
+    char *jsonb;  // the whole datum, zero-filled; alignment is relative to its start
     JEntry *entries;
-    uint32 data_start; // where the data area begins, from the start of the datum
-    uint32 length = 0; // data written so far
+    uint32 data_start;  // where the data area begins, from the start of the datum
+    uint32 length = 0;  // data written so far
     int count = 0;
 
     void append(uint32 type, const char *bytes, uint32 size) {
@@ -55,7 +55,8 @@ struct ContainerWriter {
         if (size > 0)
             memcpy(jsonb + data_start + length + padding, bytes, size);
         length += padding + size;
-        entries[count] = type | ((count % JB_OFFSET_STRIDE) == 0 ? (length | JENTRY_HAS_OFF) : (padding + size));
+        entries[count] =
+            type | ((count % JB_OFFSET_STRIDE) == 0 ? (length | JENTRY_HAS_OFF) : (padding + size));
         ++count;
     }
 };
@@ -95,8 +96,8 @@ Jsonb *claims_with_flag(const Jsonb *claims, bool lifetime_subscriber) {
         uint32 start = offset;
         JBE_ADVANCE_OFFSET(offset, entries[i]);
         std::string_view key(data + start, offset - start);
-        int order = key.size() != flag_key.size() ? (key.size() < flag_key.size() ? -1 : 1)
-                                                   : key.compare(flag_key);
+        int order =
+            key.size() != flag_key.size() ? (key.size() < flag_key.size() ? -1 : 1) : key.compare(flag_key);
         if (order == 0)
             return nullptr;
         if (order > 0)
@@ -111,7 +112,8 @@ Jsonb *claims_with_flag(const Jsonb *claims, bool lifetime_subscriber) {
         return nullptr;
     auto *result = static_cast<char *>(palloc0(capacity));
     *reinterpret_cast<uint32 *>(result + VARHDRSZ) = (pairs + 1) | JB_FOBJECT;
-    ContainerWriter writer{result, reinterpret_cast<JEntry *>(result + VARHDRSZ + sizeof(uint32)), new_data_start};
+    ContainerWriter writer{result, reinterpret_cast<JEntry *>(result + VARHDRSZ + sizeof(uint32)),
+                           new_data_start};
 
     const JEntry flag_value = lifetime_subscriber ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
     offset = 0;
@@ -144,8 +146,7 @@ Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
     if (Jsonb *token = claims_with_flag(claims, lifetime_subscriber))
         return token;
     // Only a row written past the triggers gets here; jsonb_concat lets the column win.
-    return DatumGetJsonbP(
-        DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
+    return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
 }
 
 bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims) {

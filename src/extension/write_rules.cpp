@@ -49,7 +49,8 @@ void claims_check(Jsonb *claims) {
         throw pg::Error(rules::claims_not_object(JB_ROOT_IS_SCALAR(claims) ? scalar_kind(claims) : "array"));
 
     char *serialized = JsonbToCString(nullptr, &claims->root, VARSIZE(claims));
-    if (auto violation = rules::check_claims_size(strlen(serialized), static_cast<std::size_t>(max_claims_bytes)))
+    if (auto violation =
+            rules::check_claims_size(strlen(serialized), static_cast<std::size_t>(max_claims_bytes)))
         throw pg::Error(*violation);
     pfree(serialized);
 

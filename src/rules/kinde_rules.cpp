@@ -10,9 +10,9 @@ constexpr std::size_t kQuotedMaxChars = 48;
 
 // Kinde's list: all tokens, plus the access-token and ID-token additions. The ID-token names are
 // refused too so the same claims can be put on either token.
-constexpr std::array<std::string_view, 14> kProhibitedClaims = {
-    "act", "aud", "auth_time", "azp", "exp", "iat", "iss",
-    "jti", "nbf", "rat",       "scp", "sid", "sub", "updated_at"};
+constexpr std::array<std::string_view, 14> kProhibitedClaims = {"act", "aud", "auth_time", "azp",       "exp",
+                                                                "iat", "iss", "jti",       "nbf",       "rat",
+                                                                "scp", "sid", "sub",       "updated_at"};
 
 bool is_alnum_ascii(char c) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -64,8 +64,10 @@ std::optional<Violation> check_kinde_id(std::string_view kinde_id) {
 }
 
 Violation null_kinde_id() {
-    return Violation{kNullValueNotAllowed, "Kinde user id must not be null",
-                     "A Kinde user id is \"kp_\" followed by 1 to 64 letters or digits.", {}};
+    return Violation{kNullValueNotAllowed,
+                     "Kinde user id must not be null",
+                     "A Kinde user id is \"kp_\" followed by 1 to 64 letters or digits.",
+                     {}};
 }
 
 bool is_prohibited_claim(std::string_view name) {
@@ -93,8 +95,7 @@ std::optional<Violation> check_claim_name(std::string_view name) {
                        "Pass it as the lifetime_subscriber argument or column.");
     if (is_prohibited_claim(name))
         return invalid("claim " + quote_for_message(name) + " is reserved by Kinde",
-                       std::string("A workflow may not set these claims: ") +
-                           prohibited_claims_list() + ".");
+                       std::string("A workflow may not set these claims: ") + prohibited_claims_list() + ".");
     return std::nullopt;
 }
 

@@ -16,8 +16,9 @@ TEST(KindeId, AcceptsRealAndShortIds) {
 }
 
 TEST(KindeId, RefusesEverythingElseWith22023) {
-    for (const std::string &bad : std::vector<std::string>{"", "kp_", "kp", "KP_abc", "kp-abc", "xkp_abc", "kp_abc def", "kp_abc-1",
-                            "kp_é", "kp_abc\n", "kp_" + std::string(65, 'a'), std::string("kp_a\0b", 6)}) {
+    for (const std::string &bad : std::vector<std::string>{
+             "", "kp_", "kp", "KP_abc", "kp-abc", "xkp_abc", "kp_abc def", "kp_abc-1", "kp_é", "kp_abc\n",
+             "kp_" + std::string(65, 'a'), std::string("kp_a\0b", 6)}) {
         auto violation = check_kinde_id(bad);
         ASSERT_TRUE(violation) << "accepted " << bad;
         EXPECT_STREQ(violation->sqlstate, "22023");
@@ -47,7 +48,8 @@ TEST(ClaimName, AcceptsPlainAndUriNames) {
 }
 
 TEST(ClaimName, RefusesBadCharactersAndLength) {
-    for (const std::string &bad : std::vector<std::string>{"", "has space", "semi;colon", "quote\"", "ünicode", std::string(129, 'n')}) {
+    for (const std::string &bad : std::vector<std::string>{"", "has space", "semi;colon", "quote\"",
+                                                           "ünicode", std::string(129, 'n')}) {
         auto violation = check_claim_name(bad);
         ASSERT_TRUE(violation) << bad;
         EXPECT_STREQ(violation->sqlstate, "22023");

@@ -1,0 +1,499 @@
+// kinde_profile_upsert_trigger(): an AFTER ROW trigger an app attaches to its own tables so that
+// token claims follow the app's rows in the same transaction:
+//   CREATE TRIGGER purchases_claims AFTER INSERT OR UPDATE OR DELETE ON app.purchases FOR EACH ROW
+//     EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber',
+//     'plan=plan_code');
+// The arguments are parsed once per trigger and kept until the relcache invalidates the table.
+// Every write goes through kinde_claims.profiles, so its row triggers validate and notify.
+#include "kinde_claims.hpp"
+
+#include <cstring>
+#include <string>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+constexpr const char *kTriggerName = "kinde_profile_upsert_trigger()";
+constexpr const char *kArgumentsHint =
+    "The arguments are the user-id column, then one per claim: claim=column, or a column named "
+    "like its claim.";
+constexpr const char *kSupportedTypes =
+    "A claim column must be boolean, text, varchar, smallint, integer, bigint, numeric, jsonb or "
+    "timestamptz, or a domain over one of them.";
+
+// How a column's value becomes a JSON value.
+enum class ClaimType { boolean, text, int2, int4, int8, numeric, jsonb, timestamptz };
+
+struct ClaimColumn {
+    const char *claim;
+    const char *column;
+    AttrNumber attnum;
+    ClaimType type;
+};
+
+// One trigger's arguments, resolved against its table. Lives in its own memory context.
+struct Projection {
+    MemoryContext context;
+    AttrNumber kinde_id;
+    const char *kinde_id_column;
+    AttrNumber lifetime_subscriber;  // InvalidAttrNumber when this trigger does not map it
+    int nclaims;
+    ClaimColumn *claims;
+    Datum claim_keys;  // text[] of every claim name above: what this trigger owns in `claims`
+};
+
+struct ProjectionEntry {
+    Oid trigger;  // hash key
+    Oid relation;
+    bool valid;
+    Projection *projection;
+};
+
+HTAB *projections;
+
+// "trigger "purchases_claims" on app.purchases: ", the start of every message about a trigger.
+// palloc'd, so it is built before any C++ string of the error exists.
+char *trigger_prefix(TriggerData *data) {
+    Relation rel = data->tg_relation;
+    const char *table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                                   RelationGetRelationName(rel));
+    return psprintf("trigger \"%s\" on %s: ", data->tg_trigger->tgname, table);
+}
+
+// Raises `message` (composed with psprintf by the caller) prefixed with the trigger and table.
+[[noreturn]] void trigger_error(TriggerData *data, int sqlstate, const char *message,
+                                const char *detail = nullptr, const char *hint = nullptr) {
+    char *prefixed = psprintf("%s%s", trigger_prefix(data), message);
+    throw pg::Error(sqlstate, prefixed, detail ? detail : "", hint ? hint : "");
+}
+
+// A rules::Violation about a trigger's argument or row, prefixed like trigger_error.
+[[noreturn]] void trigger_violation(const char *prefix, const rules::Violation &violation,
+                                    const char *suffix = "") {
+    throw pg::Error(pg::Error::sqlstate_from_text(violation.sqlstate), prefix + violation.message + suffix,
+                    violation.detail, violation.hint);
+}
+
+bool claim_type_of(Oid type, ClaimType *claim_type) {
+    switch (getBaseType(type)) {
+    case BOOLOID:
+        *claim_type = ClaimType::boolean;
+        return true;
+    case TEXTOID:
+    case VARCHAROID:
+        *claim_type = ClaimType::text;
+        return true;
+    case INT2OID:
+        *claim_type = ClaimType::int2;
+        return true;
+    case INT4OID:
+        *claim_type = ClaimType::int4;
+        return true;
+    case INT8OID:
+        *claim_type = ClaimType::int8;
+        return true;
+    case NUMERICOID:
+        *claim_type = ClaimType::numeric;
+        return true;
+    case JSONBOID:
+        *claim_type = ClaimType::jsonb;
+        return true;
+    case TIMESTAMPTZOID:
+        *claim_type = ClaimType::timestamptz;
+        return true;
+    default:
+        return false;
+    }
+}
+
+// The column named exactly `name` (no case folding: trigger arguments are plain strings).
+Form_pg_attribute find_column(TriggerData *data, const char *name) {
+    TupleDesc desc = RelationGetDescr(data->tg_relation);
+    for (int i = 0; i < desc->natts; ++i) {
+        Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        if (!attribute->attisdropped && strcmp(NameStr(attribute->attname), name) == 0)
+            return attribute;
+    }
+    trigger_error(data, ERRCODE_UNDEFINED_COLUMN, psprintf("column \"%s\" does not exist", name), nullptr,
+                  kArgumentsHint);
+}
+
+char *context_strndup(MemoryContext context, const char *text, std::size_t length) {
+    auto *copy = static_cast<char *>(MemoryContextAlloc(context, length + 1));
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+    return copy;
+}
+
+// Parses and checks the trigger's arguments. Everything is allocated in a new memory context
+// under the current one, so a refused trigger leaves nothing behind.
+Projection *projection_parse(TriggerData *data) {
+    const Trigger *trigger = data->tg_trigger;
+    if (trigger->tgnargs < 2)
+        trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                      psprintf("%s needs the user-id column and at least one claim", kTriggerName), nullptr,
+                      kArgumentsHint);
+
+    MemoryContext context = AllocSetContextCreate(
+        CurrentMemoryContext, "kinde_profile_upsert_trigger projection", ALLOCSET_SMALL_SIZES);
+    auto *projection = static_cast<Projection *>(MemoryContextAllocZero(context, sizeof(Projection)));
+    projection->context = context;
+    projection->claims =
+        static_cast<ClaimColumn *>(MemoryContextAllocZero(context, sizeof(ClaimColumn) * trigger->tgnargs));
+
+    Form_pg_attribute id_column = find_column(data, trigger->tgargs[0]);
+    Oid id_type = getBaseType(id_column->atttypid);
+    if (id_type != TEXTOID && id_type != VARCHAROID)
+        trigger_error(data, ERRCODE_DATATYPE_MISMATCH,
+                      psprintf("user-id column \"%s\" has type %s, not text", trigger->tgargs[0],
+                               format_type_be(id_column->atttypid)),
+                      "Kinde user ids are text: the user-id column must be text or varchar.", kArgumentsHint);
+    projection->kinde_id = id_column->attnum;
+    projection->kinde_id_column = MemoryContextStrdup(context, trigger->tgargs[0]);
+
+    for (int i = 1; i < trigger->tgnargs; ++i) {
+        const char *argument = trigger->tgargs[i];
+        const char *equals = strchr(argument, '=');
+        const char *claim = equals ? context_strndup(context, argument, equals - argument) : argument;
+        const char *column = equals ? equals + 1 : argument;
+        if (claim[0] == '\0' || column[0] == '\0' || strchr(column, '='))
+            trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                          psprintf("argument \"%s\" is not a claim mapping", argument),
+                          "Each argument after the first is claim=column, or a column named like its claim.",
+                          kArgumentsHint);
+
+        bool is_lifetime_subscriber = rules::kLifetimeSubscriber == claim;
+        if (!is_lifetime_subscriber && rules::check_claim_name(claim)) {
+            char *prefix = trigger_prefix(data);
+            trigger_violation(prefix, *rules::check_claim_name(claim));
+        }
+        bool mapped_twice = is_lifetime_subscriber && projection->lifetime_subscriber != InvalidAttrNumber;
+        for (int j = 0; j < projection->nclaims && !mapped_twice; ++j)
+            mapped_twice = strcmp(projection->claims[j].claim, claim) == 0;
+        if (mapped_twice)
+            trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                          psprintf("claim \"%s\" is mapped twice", claim), nullptr, kArgumentsHint);
+
+        Form_pg_attribute attribute = find_column(data, column);
+        ClaimType type;
+        if (!claim_type_of(attribute->atttypid, &type))
+            trigger_error(data, ERRCODE_DATATYPE_MISMATCH,
+                          psprintf("column \"%s\" has type %s, which no claim can carry", column,
+                                   format_type_be(attribute->atttypid)),
+                          kSupportedTypes);
+        if (is_lifetime_subscriber) {
+            if (type != ClaimType::boolean)
+                trigger_error(
+                    data, ERRCODE_DATATYPE_MISMATCH,
+                    psprintf("lifetime_subscriber must come from a boolean column, not \"%s\" of type %s",
+                             column, format_type_be(attribute->atttypid)));
+            projection->lifetime_subscriber = attribute->attnum;
+            continue;
+        }
+        ClaimColumn &mapped = projection->claims[projection->nclaims++];
+        mapped.claim = MemoryContextStrdup(context, claim);
+        mapped.column = MemoryContextStrdup(context, column);
+        mapped.attnum = attribute->attnum;
+        mapped.type = type;
+    }
+
+    MemoryContext caller_context = MemoryContextSwitchTo(context);
+    Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (projection->nclaims + 1)));
+    for (int i = 0; i < projection->nclaims; ++i)
+        keys[i] = CStringGetTextDatum(projection->claims[i].claim);
+    projection->claim_keys =
+        PointerGetDatum(construct_array(keys, projection->nclaims, TEXTOID, -1, false, TYPALIGN_INT));
+    MemoryContextSwitchTo(caller_context);
+    return projection;
+}
+
+void forget_projections(Datum, Oid relid) {
+    if (!projections)
+        return;
+    HASH_SEQ_STATUS status;
+    hash_seq_init(&status, projections);
+    while (auto *entry = static_cast<ProjectionEntry *>(hash_seq_search(&status)))
+        if (relid == InvalidOid || entry->relation == relid)
+            entry->valid = false;
+}
+
+// The parsed arguments of the trigger being fired, parsed on its first row after any change to
+// its table. Stale entries are only marked by the callback and freed here, never mid-use.
+const Projection &projection_for(TriggerData *data) {
+    if (!projections) {
+        HASHCTL control{};
+        control.keysize = sizeof(Oid);
+        control.entrysize = sizeof(ProjectionEntry);
+        projections =
+            hash_create("kinde_profile_upsert_trigger projections", 16, &control, HASH_ELEM | HASH_BLOBS);
+    }
+    Oid trigger = data->tg_trigger->tgoid;
+    bool found;
+    auto *entry = static_cast<ProjectionEntry *>(hash_search(projections, &trigger, HASH_ENTER, &found));
+    if (!found) {
+        entry->valid = false;
+        entry->projection = nullptr;
+    }
+    if (entry->valid)
+        return *entry->projection;
+    if (entry->projection) {
+        MemoryContextDelete(entry->projection->context);
+        entry->projection = nullptr;
+    }
+    Projection *fresh = projection_parse(data);
+    MemoryContextSetParent(fresh->context, CacheMemoryContext);
+    entry->relation = RelationGetRelid(data->tg_relation);
+    entry->projection = fresh;
+    entry->valid = true;
+    return *fresh;
+}
+
+// ISO 8601 in UTC, whatever the session's DateStyle and TimeZone: 2024-05-01T12:34:56Z, with a
+// fraction of up to six digits (trailing zeros dropped) when the time has one.
+char *iso8601_utc(TriggerData *data, const ClaimColumn &column, TimestampTz value) {
+    pg_tm tm;
+    fsec_t fsec;
+    if (TIMESTAMP_NOT_FINITE(value) || timestamp2tm(value, nullptr, &tm, &fsec, nullptr, nullptr) != 0 ||
+        tm.tm_year < 1 || tm.tm_year > 9999)
+        trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                      psprintf("column \"%s\" holds a time outside the years 0001 to 9999", column.column),
+                      "Claims carry times as ISO 8601 strings such as 2024-05-01T12:34:56Z.");
+    char text[40];
+    int length = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year, tm.tm_mon,
+                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (fsec != 0) {
+        length += snprintf(text + length, sizeof text - length, ".%06d", static_cast<int>(fsec));
+        while (text[length - 1] == '0')
+            --length;
+    }
+    text[length++] = 'Z';
+    text[length] = '\0';
+    return pstrdup(text);
+}
+
+// The JSON value a non-null column value becomes.
+JsonbValue claim_value(TriggerData *data, const ClaimColumn &column, Datum value) {
+    JsonbValue json;
+    switch (column.type) {
+    case ClaimType::boolean:
+        json.type = jbvBool;
+        json.val.boolean = DatumGetBool(value);
+        break;
+    case ClaimType::text: {
+        text *string = DatumGetTextPP(value);
+        json.type = jbvString;
+        json.val.string.val = VARDATA_ANY(string);
+        json.val.string.len = static_cast<int>(VARSIZE_ANY_EXHDR(string));
+        break;
+    }
+    case ClaimType::int2:
+        json.type = jbvNumeric;
+        json.val.numeric = int64_to_numeric(DatumGetInt16(value));
+        break;
+    case ClaimType::int4:
+        json.type = jbvNumeric;
+        json.val.numeric = int64_to_numeric(DatumGetInt32(value));
+        break;
+    case ClaimType::int8:
+        json.type = jbvNumeric;
+        json.val.numeric = int64_to_numeric(DatumGetInt64(value));
+        break;
+    case ClaimType::numeric: {
+        Numeric number = DatumGetNumeric(value);
+        if (numeric_is_nan(number) || numeric_is_inf(number))
+            trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                          psprintf("column \"%s\" holds %s, which JSON cannot carry", column.column,
+                                   numeric_is_nan(number) ? "NaN" : "an infinity"));
+        json.type = jbvNumeric;
+        json.val.numeric = number;
+        break;
+    }
+    case ClaimType::jsonb: {
+        Jsonb *document = DatumGetJsonbP(value);
+        json.type = jbvBinary;
+        json.val.binary.data = &document->root;
+        json.val.binary.len = static_cast<int>(VARSIZE(document) - VARHDRSZ);
+        break;
+    }
+    case ClaimType::timestamptz: {
+        char *iso = iso8601_utc(data, column, DatumGetTimestampTz(value));
+        json.type = jbvString;
+        json.val.string.val = iso;
+        json.val.string.len = static_cast<int>(strlen(iso));
+        break;
+    }
+    }
+    return json;
+}
+
+// The mapped claims of a row as one object; a NULL column leaves its claim out.
+Jsonb *row_claims(TriggerData *data, const Projection &projection, HeapTuple row) {
+    TupleDesc desc = RelationGetDescr(data->tg_relation);
+    JsonbParseState *state = nullptr;
+    JsonbValue *result = pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    for (int i = 0; i < projection.nclaims; ++i) {
+        const ClaimColumn &column = projection.claims[i];
+        bool isnull;
+        Datum value = heap_getattr(row, column.attnum, desc, &isnull);
+        if (isnull)
+            continue;
+        JsonbValue key;
+        key.type = jbvString;
+        key.val.string.val = const_cast<char *>(column.claim);
+        key.val.string.len = static_cast<int>(strlen(column.claim));
+        JsonbValue json = claim_value(data, column, value);
+        pushJsonbValue(&state, WJB_KEY, &key);
+        pushJsonbValue(&state, WJB_VALUE, &json);
+    }
+    result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+    return JsonbValueToJsonb(result);
+}
+
+// The row's user id; nullptr when the column is NULL (the row belongs to no user).
+text *row_kinde_id(TriggerData *data, const Projection &projection, HeapTuple row) {
+    bool isnull;
+    Datum value = heap_getattr(row, projection.kinde_id, RelationGetDescr(data->tg_relation), &isnull);
+    return isnull ? nullptr : DatumGetTextPP(value);
+}
+
+bool kinde_id_valid(text *kinde_id) {
+    return !rules::check_kinde_id({VARDATA_ANY(kinde_id), VARSIZE_ANY_EXHDR(kinde_id)});
+}
+
+// Sets this trigger's claims on a user's profile, creating it if needed. Only the keys this
+// trigger maps are replaced, on the latest row version, so concurrent writers of other keys
+// keep theirs. A profile that would not change is not written.
+constexpr const char *kUpsertSql =
+    "INSERT INTO kinde_claims.profiles AS p (kinde_id, lifetime_subscriber, claims) "
+    "VALUES ($1, COALESCE($2, false), $4) "
+    "ON CONFLICT (kinde_id) DO UPDATE SET "
+    "lifetime_subscriber = COALESCE($2, p.lifetime_subscriber), "
+    "claims = pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(p.claims, VARIADIC $3), $4) "
+    "WHERE p.lifetime_subscriber OPERATOR(pg_catalog.<>) $2 "
+    "OR p.claims OPERATOR(pg_catalog.<>) pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(p.claims, VARIADIC "
+    "$3), $4)";
+
+// Takes this trigger's claims off a user's profile (and lifetime_subscriber when $2), if any.
+constexpr const char *kRemoveSql =
+    "UPDATE kinde_claims.profiles AS p SET "
+    "lifetime_subscriber = p.lifetime_subscriber AND NOT $2, "
+    "claims = pg_catalog.jsonb_delete(p.claims, VARIADIC $3) "
+    "WHERE p.kinde_id OPERATOR(pg_catalog.=) $1 "
+    "AND (p.lifetime_subscriber AND $2 OR pg_catalog.jsonb_exists_any(p.claims, $3))";
+
+SPIPlanPtr upsert_plan;
+SPIPlanPtr remove_plan;
+
+SPIPlanPtr saved_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types) {
+    if (!*plan) {
+        SPIPlanPtr prepared = SPI_prepare(sql, nargs, types);
+        if (!prepared)
+            elog(ERROR, "could not prepare %s: %s", sql, SPI_result_code_string(SPI_result));
+        SPI_keepplan(prepared);
+        *plan = prepared;
+    }
+    return *plan;
+}
+
+void profile_remove_claims(const Projection &projection, text *kinde_id) {
+    Oid types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
+    SPIPlanPtr plan = saved_plan(&remove_plan, kRemoveSql, 3, types);
+    Datum values[3] = {PointerGetDatum(kinde_id),
+                       BoolGetDatum(projection.lifetime_subscriber != InvalidAttrNumber),
+                       projection.claim_keys};
+    int status = SPI_execute_plan(plan, values, nullptr, false, 0);
+    if (status != SPI_OK_UPDATE)
+        elog(ERROR, "profile claims removal returned %s", SPI_result_code_string(status));
+}
+
+void profile_set_claims(const Projection &projection, text *kinde_id, NullableDatum lifetime_subscriber,
+                        Jsonb *claims) {
+    Oid types[4] = {TEXTOID, BOOLOID, TEXTARRAYOID, JSONBOID};
+    SPIPlanPtr plan = saved_plan(&upsert_plan, kUpsertSql, 4, types);
+    Datum values[4] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, projection.claim_keys,
+                       JsonbPGetDatum(claims)};
+    char nulls[4] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', ' ', ' '};
+    int status = SPI_execute_plan(plan, values, nulls, false, 0);
+    if (status != SPI_OK_INSERT)
+        elog(ERROR, "profile claims upsert returned %s", SPI_result_code_string(status));
+}
+
+void profile_project(TriggerData *data, const Projection &projection) {
+    HeapTuple old_row = nullptr;
+    HeapTuple new_row = nullptr;
+    if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
+        new_row = data->tg_trigtuple;
+    } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
+        old_row = data->tg_trigtuple;
+    } else {
+        old_row = data->tg_trigtuple;
+        new_row = data->tg_newtuple;
+    }
+
+    text *new_id = new_row ? row_kinde_id(data, projection, new_row) : nullptr;
+    NullableDatum lifetime_subscriber{0, true};
+    Jsonb *claims = nullptr;
+    if (new_id) {
+        if (!kinde_id_valid(new_id)) {
+            char *prefix = trigger_prefix(data);
+            char *suffix = psprintf(" in column \"%s\"", projection.kinde_id_column);
+            trigger_violation(
+                prefix, *rules::check_kinde_id({VARDATA_ANY(new_id), VARSIZE_ANY_EXHDR(new_id)}), suffix);
+        }
+        if (projection.lifetime_subscriber != InvalidAttrNumber) {
+            bool isnull;
+            Datum value = heap_getattr(new_row, projection.lifetime_subscriber,
+                                       RelationGetDescr(data->tg_relation), &isnull);
+            lifetime_subscriber = {BoolGetDatum(!isnull && DatumGetBool(value)), false};
+        }
+        claims = row_claims(data, projection, new_row);
+    }
+    // An old id that is not a valid Kinde user id can have no profile to take claims from.
+    text *old_id = old_row ? row_kinde_id(data, projection, old_row) : nullptr;
+    bool remove_old = old_id && kinde_id_valid(old_id) && !(new_id && kinde_id_equal(old_id, new_id));
+
+    if (!remove_old && !new_id)
+        return;
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    if (remove_old)
+        profile_remove_claims(projection, old_id);
+    if (new_id)
+        profile_set_claims(projection, new_id, lifetime_subscriber, claims);
+    SPI_finish();
+}
+
+}  // namespace
+
+void projections_register_invalidation() {
+    CacheRegisterRelcacheCallback(forget_projections, 0);
+}
+
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_profile_upsert_trigger) {
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);
+    if (!TRIGGER_FIRED_AFTER(data->tg_event))
+        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                                      std::string(kinde_claims::kTriggerName) +
+                                          " must fire AFTER INSERT, UPDATE or DELETE",
+                                      {}, "Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.");
+    kinde_claims::profile_project(data, kinde_claims::projection_for(data));
+    return PointerGetDatum(nullptr);
+}

@@ -1,0 +1,237 @@
+// kinde_webhook_apply(event jsonb) RETURNS jsonb: one verified Kinde webhook event, applied in
+// the caller's transaction. The shim makes exactly one such call per webhook.
+// - The event_id is recorded first; a second delivery of the same event changes nothing.
+// - Kinde does not guarantee order, so each user's newest applied event time is kept (and
+//   whether that event deleted the user): an older event is stale, and nothing after a
+//   deletion brings the profile back.
+// - user.created and user.updated make sure the profile exists; user.deleted removes it;
+//   any other event type is recorded and ignored.
+#include "webhook_rules.hpp"
+
+#include <string_view>
+
+#include "kinde_claims.hpp"
+
+extern "C" {
+#include "catalog/pg_type_d.h"
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+}
+
+namespace kinde_claims {
+namespace {
+
+using rules::WebhookAction;
+
+constexpr const char *kRecordEventSql =
+    "INSERT INTO kinde_claims.webhook_events (event_id, kinde_id, type, event_time) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING";
+
+// Moves the user's state forward only for a newer event, never past a deletion; a deletion at
+// the same instant as the last applied event still wins.
+constexpr const char *kAdvanceUserSql =
+    "INSERT INTO kinde_claims.webhook_users AS u (kinde_id, last_event_time, deleted) "
+    "VALUES ($1, $2, $3) ON CONFLICT (kinde_id) DO UPDATE "
+    "SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, "
+    "applied_at = pg_catalog.now() "
+    "WHERE NOT u.deleted AND (u.last_event_time OPERATOR(pg_catalog.<) EXCLUDED.last_event_time "
+    "OR (u.last_event_time OPERATOR(pg_catalog.=) EXCLUDED.last_event_time AND EXCLUDED.deleted))";
+
+constexpr const char *kCreateProfileSql =
+    "INSERT INTO kinde_claims.profiles (kinde_id) VALUES ($1) ON CONFLICT (kinde_id) DO NOTHING";
+
+constexpr const char *kDeleteProfileSql =
+    "DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) $1";
+
+SPIPlanPtr record_event_plan;
+SPIPlanPtr advance_user_plan;
+SPIPlanPtr create_profile_plan;
+SPIPlanPtr delete_profile_plan;
+
+// The event's fields, all in Postgres memory: nothing here needs a destructor.
+struct WebhookEvent {
+    text *event_id;
+    text *type;
+    text *kinde_id;  // nullptr for an event that names no user
+    TimestampTz event_time;
+    WebhookAction action;
+};
+
+std::string_view string_view_of(const JsonbValue &value) {
+    return {value.val.string.val, static_cast<std::size_t>(value.val.string.len)};
+}
+
+// The member `key` of an object container, or nullptr.
+const JsonbValue *object_member(JsonbContainer *object, const char *key, JsonbValue *out) {
+    return getKeyJsonValueFromContainer(object, key, static_cast<int>(strlen(key)), out);
+}
+
+JsonbContainer *object_container(const JsonbValue *value) {
+    if (value == nullptr || value->type != jbvBinary || !JsonContainerIsObject(value->val.binary.data))
+        return nullptr;
+    return value->val.binary.data;
+}
+
+std::string_view required_string(JsonbContainer *object, const char *key, const char *field,
+                                 const char *expected, JsonbValue *out) {
+    const JsonbValue *value = object_member(object, key, out);
+    if (value == nullptr || value->type != jbvString)
+        throw pg::Error(rules::webhook_field_missing(field, expected));
+    return string_view_of(*value);
+}
+
+TimestampTz timestamptz_from_unix_micros(std::int64_t unix_micros) {
+    return unix_micros - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+text *text_of(std::string_view value) {
+    return cstring_to_text_with_len(value.data(), static_cast<int>(value.size()));
+}
+
+WebhookEvent webhook_event_parse(Jsonb *event) {
+    if (!JB_ROOT_IS_OBJECT(event))
+        throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "webhook event must be a JSON object",
+                        "kinde_webhook_apply takes the decoded payload of a Kinde webhook, such as "
+                        "{\"type\": \"user.created\", \"event_id\": \"event_...\", \"timestamp\": "
+                        "\"...\", \"data\": {\"user\": {\"id\": \"kp_...\"}}}.");
+    JsonbContainer *root = &event->root;
+    JsonbValue member;
+
+    std::string_view type =
+        required_string(root, "type", "type", "its event type as a string, such as user.created", &member);
+    if (auto violation = rules::check_webhook_event_type(type))
+        throw pg::Error(*violation);
+    WebhookEvent parsed{};
+    parsed.type = text_of(type);
+    parsed.action = rules::webhook_action(type);
+
+    std::string_view event_id = required_string(root, "event_id", "event_id",
+                                                "its event id as a string, such as event_0123abcd", &member);
+    if (auto violation = rules::check_webhook_event_id(event_id))
+        throw pg::Error(*violation);
+    parsed.event_id = text_of(event_id);
+
+    std::string_view timestamp =
+        required_string(root, "timestamp", "timestamp",
+                        "the time of the event as an ISO 8601 string with a UTC offset", &member);
+    std::int64_t unix_micros = 0;
+    if (auto violation = rules::parse_webhook_timestamp(timestamp, unix_micros))
+        throw pg::Error(*violation);
+    parsed.event_time = timestamptz_from_unix_micros(unix_micros);
+
+    // A user event must name its user; another event may, and is kept with the id when it does.
+    JsonbValue data_value, user_value, id_value;
+    JsonbContainer *data = object_container(object_member(root, "data", &data_value));
+    JsonbContainer *user = data ? object_container(object_member(data, "user", &user_value)) : nullptr;
+    const JsonbValue *id = user ? object_member(user, "id", &id_value) : nullptr;
+    if (id != nullptr && id->type == jbvString) {
+        if (auto violation = rules::check_kinde_id(string_view_of(*id)))
+            throw pg::Error(*violation);
+        parsed.kinde_id = text_of(string_view_of(*id));
+    } else if (parsed.action != WebhookAction::ignore) {
+        throw pg::Error(rules::webhook_field_missing("data.user.id", "the user's Kinde id as a string"));
+    }
+    return parsed;
+}
+
+SPIPlanPtr kept_plan(SPIPlanPtr &cache, const char *sql, int nargs, Oid *types) {
+    if (!cache) {
+        SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+        if (!plan)
+            elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+        cache = plan;
+    }
+    return cache;
+}
+
+int execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected_status) {
+    int status = SPI_execute_plan(plan, values, nulls, false, 0);
+    if (status != expected_status)
+        elog(ERROR, "kinde_webhook_apply: statement returned %s", SPI_result_code_string(status));
+    return static_cast<int>(SPI_processed);
+}
+
+// What happened, as kinde_webhook_apply reports it.
+struct Outcome {
+    const char *result;   // applied, duplicate, ignored, stale
+    const char *profile;  // for an applied event: created, exists, deleted, absent
+};
+
+// Only Postgres calls from here on, and no C++ object with a destructor is alive.
+Outcome webhook_event_apply(const WebhookEvent &event) {
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+
+    Oid record_types[4] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+    Datum record_values[4] = {PointerGetDatum(event.event_id), PointerGetDatum(event.kinde_id),
+                              PointerGetDatum(event.type), TimestampTzGetDatum(event.event_time)};
+    char record_nulls[4] = {' ', event.kinde_id ? ' ' : 'n', ' ', ' '};
+    SPIPlanPtr record = kept_plan(record_event_plan, kRecordEventSql, 4, record_types);
+    if (execute(record, record_values, record_nulls, SPI_OK_INSERT) == 0) {
+        SPI_finish();
+        return {"duplicate", nullptr};
+    }
+    if (event.action == WebhookAction::ignore) {
+        SPI_finish();
+        return {"ignored", nullptr};
+    }
+
+    bool deletes = event.action == WebhookAction::delete_profile;
+    Oid user_types[3] = {TEXTOID, TIMESTAMPTZOID, BOOLOID};
+    Datum user_values[3] = {PointerGetDatum(event.kinde_id), TimestampTzGetDatum(event.event_time),
+                            BoolGetDatum(deletes)};
+    SPIPlanPtr advance = kept_plan(advance_user_plan, kAdvanceUserSql, 3, user_types);
+    if (execute(advance, user_values, nullptr, SPI_OK_INSERT) == 0) {
+        SPI_finish();
+        return {"stale", nullptr};
+    }
+
+    Oid profile_types[1] = {TEXTOID};
+    Datum profile_values[1] = {PointerGetDatum(event.kinde_id)};
+    Outcome outcome{"applied", nullptr};
+    if (deletes) {
+        SPIPlanPtr remove = kept_plan(delete_profile_plan, kDeleteProfileSql, 1, profile_types);
+        outcome.profile = execute(remove, profile_values, nullptr, SPI_OK_DELETE) > 0 ? "deleted" : "absent";
+    } else {
+        SPIPlanPtr create = kept_plan(create_profile_plan, kCreateProfileSql, 1, profile_types);
+        outcome.profile = execute(create, profile_values, nullptr, SPI_OK_INSERT) > 0 ? "created" : "exists";
+    }
+    SPI_finish();
+    return outcome;
+}
+
+// {"result": ..., "kinde_id": ..., "event_id": ..., "profile": ...}
+Jsonb *outcome_json(const WebhookEvent &event, const Outcome &outcome) {
+    StringInfoData json;
+    initStringInfo(&json);
+    appendStringInfo(&json, "{\"result\": \"%s\", \"kinde_id\": ", outcome.result);
+    if (event.kinde_id) {
+        char *kinde_id = text_to_cstring(event.kinde_id);
+        escape_json(&json, kinde_id);
+    } else {
+        appendStringInfoString(&json, "null");
+    }
+    appendStringInfoString(&json, ", \"event_id\": ");
+    escape_json(&json, text_to_cstring(event.event_id));
+    if (outcome.profile)
+        appendStringInfo(&json, ", \"profile\": \"%s\"", outcome.profile);
+    appendStringInfoChar(&json, '}');
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
+}
+
+}  // namespace
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_webhook_apply) {
+    if (PG_ARGISNULL(0))
+        throw kinde_claims::pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "webhook event must not be null");
+    kinde_claims::WebhookEvent event = kinde_claims::webhook_event_parse(PG_GETARG_JSONB_P(0));
+    kinde_claims::Outcome outcome = kinde_claims::webhook_event_apply(event);
+    PG_RETURN_JSONB_P(kinde_claims::outcome_json(event, outcome));
+}

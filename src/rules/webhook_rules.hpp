@@ -1,0 +1,41 @@
+// The rules a Kinde webhook event obeys before it may change anything: its type, its event_id
+// and its timestamp. Pure C++17 like kinde_rules.hpp, shared by the shim (which checks an event
+// before its one RPC call) and kinde_webhook_apply (which checks it again in the database).
+#pragma once
+
+#if defined(POSTGRES_H) || defined(PG_VERSION_NUM)
+#error "webhook_rules.hpp is pure C++: include it before any Postgres header"
+#endif
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "kinde_rules.hpp"
+
+namespace kinde_claims::rules {
+
+inline constexpr std::size_t kWebhookEventTypeMaxChars = 64;
+inline constexpr std::size_t kWebhookEventIdMaxChars = 128;
+
+// What an event does to a profile. Every other event type is acknowledged and ignored.
+enum class WebhookAction { create_profile, update_profile, delete_profile, ignore };
+WebhookAction webhook_action(std::string_view type);
+
+// "user.created", "organization.updated", ...: 1 to 64 characters of [A-Za-z0-9_.].
+std::optional<Violation> check_webhook_event_type(std::string_view type);
+// "event_018f331a3178f7fef284b95fe6770384": 1 to 128 characters of [A-Za-z0-9_.:-].
+std::optional<Violation> check_webhook_event_id(std::string_view event_id);
+
+// An ISO 8601 date and time with a UTC offset, as Kinde sends it
+// ("2024-05-01T17:41:45.592145+10:00", or with "Z"). Sets `unix_micros` to the instant in
+// microseconds since 1970-01-01 UTC (digits past the sixth are truncated). Postgres's own
+// timestamptz input is not used because it also accepts "now", "epoch" and "infinity".
+std::optional<Violation> parse_webhook_timestamp(std::string_view timestamp, std::int64_t &unix_micros);
+
+// A missing or mistyped field of the event: `field` is its path ("data.user.id"), `expected`
+// says what belongs there ("the user's Kinde id as a string").
+Violation webhook_field_missing(std::string_view field, std::string_view expected);
+
+}  // namespace kinde_claims::rules

@@ -1,0 +1,115 @@
+#include "commands.hpp"
+
+#include <signal.h>
+
+#include <iostream>
+#include <mutex>
+
+#include "exit_codes.hpp"
+#include "json.hpp"
+#include "kinde_rules.hpp"
+#include "webhook_server.hpp"
+
+namespace kinde_claims::shim {
+namespace {
+
+// Prints a successful RPC answer as PostgREST sent it (the function's jsonb text, unchanged),
+// or the error; returns the exit code.
+int report(const RpcResult &result, std::ostream &out, std::ostream &err) {
+    if (result.outcome == RpcOutcome::ok) {
+        out << result.body << '\n';
+        return kExitOk;
+    }
+    err << "kinde-claims-shim: " << result.message << '\n';
+    return exit_code_for(result.outcome);
+}
+
+bool user_id_ok(const std::string &user_id, std::ostream &err) {
+    if (auto violation = rules::check_kinde_id(user_id)) {
+        err << "kinde-claims-shim: " << violation->message << "\n  " << violation->detail << '\n';
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int run_claims(const Invocation &invocation, std::ostream &out, std::ostream &err) {
+    if (!user_id_ok(invocation.user_id, err))
+        return kExitRejected;
+    PostgrestClient client(invocation.client);
+    return report(client.get("kinde_claims_for", {{"user_id", invocation.user_id}}), out, err);
+}
+
+int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &err) {
+    if (!user_id_ok(invocation.user_id, err))
+        return kExitRejected;
+    Json arguments(json_pack("{s:s}", "kinde_id", invocation.user_id.c_str()));
+    if (invocation.lifetime_subscriber)
+        json_object_set_new(arguments.get(), "lifetime_subscriber",
+                            json_boolean(*invocation.lifetime_subscriber));
+    if (invocation.claims_json) {
+        std::string parse_error;
+        Json claims = json_parse(*invocation.claims_json, &parse_error);
+        if (!claims) {
+            err << "kinde-claims-shim: --claims is not JSON: " << parse_error << '\n';
+            return kExitRejected;
+        }
+        // The name rules are checked here too so a typo fails before the network; the size
+        // limit is the database's setting, so only the database checks it.
+        if (!json_is_object(claims.get())) {
+            err << "kinde-claims-shim: " << rules::claims_not_object("value that is not an object").message
+                << '\n';
+            return kExitRejected;
+        }
+        const char *name;
+        json_t *value;
+        json_object_foreach(claims.get(), name, value) {
+            if (auto violation = rules::check_claim_name(name)) {
+                err << "kinde-claims-shim: " << violation->message << "\n  " << violation->detail << '\n';
+                return kExitRejected;
+            }
+        }
+        json_object_set(arguments.get(), "claims", claims.get());
+    }
+    PostgrestClient client(invocation.client);
+    return report(client.post("kinde_profile_upsert", json_text(arguments.get())), out, err);
+}
+
+int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err) {
+    std::mutex log_mutex;
+    LogLine log = [&](const std::string &line) {
+        std::lock_guard<std::mutex> lock(log_mutex);
+        err << line << std::endl;
+    };
+
+    const JwksSource &source = invocation.serve.jwks;
+    JwksCache keys(source.kind == JwksSource::Kind::file
+                       ? jwks_file_loader(source.location)
+                       : jwks_url_loader(source.location, invocation.client.timeouts));
+    JwksCache::RefreshResult loaded = keys.load();
+    // Without keys the server still starts: webhooks get 503 (Kinde retries) until a load works.
+    if (loaded.refresh == JwksCache::Refresh::loaded)
+        log("jwks loaded " + loaded.message + " from " + source.location);
+    else
+        log("jwks load failed: " + loaded.message);
+
+    WebhookServer server(invocation.serve, invocation.client, keys, log);
+    if (std::string error = server.start(); !error.empty()) {
+        log("kinde-claims-shim: " + error);
+        return kExitUnavailable;
+    }
+    out << "listening on " << invocation.serve.listen_host << ":" << server.port() << std::endl;
+
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    log("stopping on signal " + std::to_string(signal_number));
+    server.stop();
+    return kExitOk;
+}
+
+}  // namespace kinde_claims::shim

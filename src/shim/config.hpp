@@ -1,0 +1,64 @@
+// The command line and the environment, turned into what one command needs. Flags win over
+// environment variables. The API key comes from the environment or a file, never a flag, so it
+// does not show in `ps`; nothing here is ever printed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "postgrest_client.hpp"
+
+namespace kinde_claims::shim {
+
+enum class Command { none, claims, upsert, serve };
+
+struct JwksSource {
+    enum class Kind { none, file, url };
+    Kind kind = Kind::none;
+    std::string location;  // a path or an https URL
+};
+
+struct ServeConfig {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;  // 0: any free port (printed when listening)
+    unsigned threads = 4;
+    JwksSource jwks;
+};
+
+struct Invocation {
+    Command command = Command::none;
+    bool help = false;
+    std::string user_id;                      // claims, upsert
+    std::optional<bool> lifetime_subscriber;  // upsert
+    std::optional<std::string> claims_json;   // upsert
+    ClientConfig client;
+    ServeConfig serve;
+};
+
+struct ParsedInvocation {
+    std::optional<Invocation> invocation;
+    std::string error;  // a usage error (exit 64) when there is no invocation
+};
+
+// Looks up an environment variable; std::getenv in the program, a map in tests.
+using Environment = std::function<std::optional<std::string>(const std::string &name)>;
+Environment process_environment();
+
+// args excludes the program name: {"claims", "kp_1", "--url", "..."}.
+ParsedInvocation parse_invocation(const std::vector<std::string> &args, const Environment &env);
+
+// `--help` text for a command (Command::none: the overview).
+std::string usage_text(Command command);
+
+// https://<domain>/.well-known/jwks.json from "myapp.kinde.com" or "https://myapp.kinde.com/";
+// nothing for a value that is not a bare host name.
+std::optional<std::string> jwks_url_for_domain(const std::string &domain);
+
+// A JWKS URL must be https, except on the loopback interface (tests): keys fetched in the clear
+// could be swapped by anyone on the path. Returns an error, or "" when acceptable.
+std::string check_jwks_url(const std::string &url);
+
+}  // namespace kinde_claims::shim

@@ -1,0 +1,56 @@
+// The RPC calls to PostgREST (or Supabase's /rest/v1), and what their answers mean.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http_client.hpp"
+
+namespace kinde_claims::shim {
+
+struct ClientConfig {
+    std::string url;          // base URL, no trailing slash: https://db.example.com or .../rest/v1
+    std::string api_key;      // a JWT for PostgREST's role switch; empty: call as the anon role
+    std::string gateway_key;  // Supabase's gateway "apikey" header; empty: the api_key again
+    HttpTimeouts timeouts;
+};
+
+enum class RpcOutcome {
+    ok,           // 2xx with a JSON body
+    rejected,     // 4xx: the input or the caller was refused
+    unavailable,  // no answer, a timeout, or 5xx: try again later
+    unexpected,   // an answer PostgREST would not give (2xx that is not JSON)
+};
+
+struct RpcResult {
+    RpcOutcome outcome;
+    long status;          // HTTP status, 0 when there was no answer
+    std::string body;     // the JSON body as sent (the function's value on success)
+    std::string message;  // one line for a person: PostgREST's message, code, detail and hint
+};
+
+class PostgrestClient {
+public:
+    explicit PostgrestClient(ClientConfig config);
+
+    // GET /rpc/<function>?name=value... (a READ ONLY transaction: the token path).
+    RpcResult get(std::string_view function, const std::vector<std::pair<std::string, std::string>> &params);
+    // POST /rpc/<function> with a JSON object of named arguments.
+    RpcResult post(std::string_view function, std::string_view json_arguments);
+
+private:
+    std::vector<std::string> headers(bool with_body) const;
+
+    ClientConfig config_;
+    HttpClient http_;
+};
+
+// How a script should read a result: kExitOk, kExitRejected, kExitUnavailable or kExitInternal.
+int exit_code_for(RpcOutcome outcome);
+
+// The result of a response, classified; exposed for unit tests.
+RpcResult rpc_result_from(const HttpResponse &response);
+
+}  // namespace kinde_claims::shim

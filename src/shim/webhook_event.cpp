@@ -1,0 +1,89 @@
+#include "webhook_event.hpp"
+
+#include "json.hpp"
+
+namespace kinde_claims::shim {
+namespace {
+
+// The member as a string, or an error naming the field.
+std::optional<std::string_view> required_string(const json_t *object, const char *field, const char *expected,
+                                                std::string &error) {
+    auto value = json_string_member(object, field);
+    if (!value)
+        error = rules::webhook_field_missing(field, expected).message;
+    return value;
+}
+
+}  // namespace
+
+std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload, std::string &error) {
+    std::string parse_error;
+    Json root = json_parse(payload, &parse_error);
+    if (!root) {
+        error = "payload is not JSON: " + parse_error;
+        return std::nullopt;
+    }
+    if (!json_is_object(root.get())) {
+        error = "payload is not a JSON object";
+        return std::nullopt;
+    }
+
+    WebhookEvent event;
+    auto type = required_string(root.get(), "type", "its event type as a string", error);
+    if (!type)
+        return std::nullopt;
+    if (auto violation = rules::check_webhook_event_type(*type)) {
+        error = violation->message;
+        return std::nullopt;
+    }
+    event.type = std::string(*type);
+    event.action = rules::webhook_action(*type);
+
+    auto event_id = required_string(root.get(), "event_id", "its event id as a string", error);
+    if (!event_id)
+        return std::nullopt;
+    if (auto violation = rules::check_webhook_event_id(*event_id)) {
+        error = violation->message;
+        return std::nullopt;
+    }
+    event.event_id = std::string(*event_id);
+
+    auto timestamp = required_string(root.get(), "timestamp", "the time of the event as a string", error);
+    if (!timestamp)
+        return std::nullopt;
+    std::int64_t unix_micros;
+    if (auto violation = rules::parse_webhook_timestamp(*timestamp, unix_micros)) {
+        error = violation->message;
+        return std::nullopt;
+    }
+    event.timestamp = std::string(*timestamp);
+
+    // A user event must name its user; another event keeps a user id only if it is valid.
+    const json_t *user = json_object_get(json_object_get(root.get(), "data"), "user");
+    auto kinde_id = json_string_member(user, "id");
+    if (kinde_id) {
+        auto violation = rules::check_kinde_id(*kinde_id);
+        if (violation && event.action != rules::WebhookAction::ignore) {
+            error = violation->message;
+            return std::nullopt;
+        }
+        if (!violation)
+            event.kinde_id = std::string(*kinde_id);
+    } else if (event.action != rules::WebhookAction::ignore) {
+        error = rules::webhook_field_missing("data.user.id", "the user's Kinde id as a string").message;
+        return std::nullopt;
+    }
+    return event;
+}
+
+std::string WebhookEvent::rpc_body() const {
+    Json event(json_pack("{s:s%, s:s%, s:s%}", "type", type.data(), type.size(), "event_id", event_id.data(),
+                         event_id.size(), "timestamp", timestamp.data(), timestamp.size()));
+    if (!kinde_id.empty())
+        json_object_set_new(event.get(), "data",
+                            json_pack("{s:{s:s%}}", "user", "id", kinde_id.data(), kinde_id.size()));
+    Json body(json_pack("{s:O}", "event", event.get()));
+    return json_text(body.get());
+}
+
+}  // namespace kinde_claims::shim

@@ -1,0 +1,30 @@
+// The payload of a verified Kinde webhook, checked by the shared webhook rules, and the one
+// RPC body it becomes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "webhook_rules.hpp"
+
+namespace kinde_claims::shim {
+
+struct WebhookEvent {
+    std::string type;
+    std::string event_id;
+    std::string timestamp;
+    std::string kinde_id;  // empty when the event names no user
+    rules::WebhookAction action = rules::WebhookAction::ignore;
+
+    // {"event": {"type", "event_id", "timestamp", "data": {"user": {"id"}}}}: the body of
+    // POST /rpc/kinde_webhook_apply. Only what the database uses is forwarded; the names,
+    // email and phone in Kinde's payload stay out of the database and its logs.
+    std::string rpc_body() const;
+};
+
+// Parses and checks a payload (JSON text). On failure sets `error` (a message safe to log and
+// to answer with) and returns nothing.
+std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload, std::string &error);
+
+}  // namespace kinde_claims::shim

@@ -1,0 +1,89 @@
+// libFuzzer target over everything the shim reads from the network before it trusts it: the
+// webhook body handler, the payload parser behind it (the fuzzer cannot forge a signature, so
+// the parser is also fed directly), the JWKS parser and the timestamp rule. The first byte picks
+// which. Besides crashes and sanitizer reports, it traps when a result breaks its contract.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "json.hpp"
+#include "test_keys.hpp"
+#include "webhook_handler.hpp"
+
+namespace {
+
+using namespace kinde_claims;
+
+const shim::KeySet &fuzz_keys() {
+    static const shim::KeySet keys = [] {
+        std::string error;
+        auto kinde = shim::KeySet::from_jwks(test::fixture("kinde-webhooks/jwks.json", false), error);
+        if (!kinde)
+            __builtin_trap();
+        return std::move(*kinde);
+    }();
+    return keys;
+}
+
+void check(bool holds) {
+    if (!holds)
+        __builtin_trap();
+}
+
+// An accepted event obeys the rules, and its RPC body parses back to the same event.
+void check_event(const shim::WebhookEvent &event) {
+    check(!rules::check_webhook_event_type(event.type));
+    check(!rules::check_webhook_event_id(event.event_id));
+    check(event.kinde_id.empty() || !rules::check_kinde_id(event.kinde_id));
+    check(event.action == rules::WebhookAction::ignore || !event.kinde_id.empty());
+    shim::Json body = shim::json_parse(event.rpc_body());
+    check(body != nullptr);
+    std::string error;
+    auto again =
+        shim::webhook_event_from_payload(shim::json_text(json_object_get(body.get(), "event")), error);
+    check(again && again->type == event.type && again->event_id == event.event_id &&
+          again->timestamp == event.timestamp && again->kinde_id == event.kinde_id);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size == 0)
+        return 0;
+    std::string_view input(reinterpret_cast<const char *>(data) + 1, size - 1);
+    switch (data[0] % 4) {
+    case 0: {
+        shim::WebhookDecision decision = shim::webhook_decide(input, "application/jwt", fuzz_keys());
+        check(decision.status == 0 || decision.status == 400 || decision.status == 401 ||
+              decision.status == 413);
+        check((decision.status == 0) == decision.event.has_value());
+        check(!decision.unknown_kid || decision.status == 401);
+        if (decision.event)
+            check_event(*decision.event);
+        break;
+    }
+    case 1: {
+        std::string error;
+        auto event = shim::webhook_event_from_payload(input, error);
+        check(event.has_value() != !error.empty());
+        if (event)
+            check_event(*event);
+        break;
+    }
+    case 2: {
+        std::string error;
+        auto keys = shim::KeySet::from_jwks(input, error);
+        check(keys.has_value() ? keys->size() > 0 : !error.empty());
+        break;
+    }
+    case 3: {
+        std::int64_t micros = 0;
+        auto violation = rules::parse_webhook_timestamp(input, micros);
+        // Years 0001 to 9999 with offsets of at most 18 hours.
+        check(violation || (micros >= -62135661600000000 && micros <= 253402365599999999));
+        break;
+    }
+    }
+    return 0;
+}

@@ -1,0 +1,176 @@
+// Flags and environment variables: what each command gets, and what is a usage error.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "config.hpp"
+
+namespace {
+
+using namespace kinde_claims::shim;
+
+Environment env_of(std::map<std::string, std::string> values) {
+    return [values](const std::string &name) -> std::optional<std::string> {
+        auto found = values.find(name);
+        if (found == values.end())
+            return std::nullopt;
+        return found->second;
+    };
+}
+
+const std::map<std::string, std::string> kBaseEnv = {{"KINDE_CLAIMS_URL", "https://db.example.com/"}};
+
+Invocation parse_ok(std::vector<std::string> args, std::map<std::string, std::string> env = kBaseEnv) {
+    ParsedInvocation parsed = parse_invocation(args, env_of(env));
+    EXPECT_TRUE(parsed.invocation) << parsed.error;
+    return parsed.invocation.value_or(Invocation{});
+}
+
+std::string parse_error(std::vector<std::string> args, std::map<std::string, std::string> env = kBaseEnv) {
+    ParsedInvocation parsed = parse_invocation(args, env_of(env));
+    EXPECT_FALSE(parsed.invocation);
+    return parsed.error;
+}
+
+TEST(ShimConfig, ClaimsTakesOneUserIdAndTheUrlFromTheEnvironment) {
+    Invocation invocation = parse_ok({"claims", "kp_123"});
+    EXPECT_EQ(invocation.command, Command::claims);
+    EXPECT_EQ(invocation.user_id, "kp_123");
+    EXPECT_EQ(invocation.client.url, "https://db.example.com");
+    EXPECT_EQ(invocation.client.api_key, "");
+    EXPECT_EQ(invocation.client.timeouts.total_ms, 5000);
+}
+
+TEST(ShimConfig, FlagsWinOverTheEnvironment) {
+    Invocation invocation =
+        parse_ok({"claims", "--url", "http://127.0.0.1:3000", "kp_1", "--timeout", "800"},
+                 {{"KINDE_CLAIMS_URL", "https://other"}, {"KINDE_CLAIMS_API_KEY", "jwt-from-env\n"}});
+    EXPECT_EQ(invocation.client.url, "http://127.0.0.1:3000");
+    EXPECT_EQ(invocation.client.api_key, "jwt-from-env");
+    EXPECT_EQ(invocation.client.gateway_key, "");
+    EXPECT_EQ(invocation.client.timeouts.total_ms, 800);
+    EXPECT_EQ(parse_ok({"claims", "kp_1"},
+                       {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_GATEWAY_KEY", "anon-key"}})
+                  .client.gateway_key,
+              "anon-key");
+    EXPECT_EQ(parse_error({"claims", "kp_1"},
+                          {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_API_KEY", "a\nb"}}),
+              "an API key must be one line");
+    EXPECT_EQ(invocation.client.timeouts.connect_ms, 800);
+}
+
+TEST(ShimConfig, ApiKeyFileWinsOverTheEnvironment) {
+    std::string path = ::testing::TempDir() + "shim_config_test_api_key";
+    std::ofstream(path) << "jwt-from-file\n";
+    Invocation invocation =
+        parse_ok({"claims", "kp_1", "--api-key-file", path},
+                 {{"KINDE_CLAIMS_URL", "https://db"}, {"KINDE_CLAIMS_API_KEY", "jwt-from-env"}});
+    EXPECT_EQ(invocation.client.api_key, "jwt-from-file");
+    std::ofstream(path, std::ios::trunc) << "\n";
+    EXPECT_NE(parse_error({"claims", "kp_1", "--api-key-file", path}).find("is empty"), std::string::npos);
+    std::remove(path.c_str());
+    EXPECT_NE(parse_error({"claims", "kp_1", "--api-key-file", path}).find("cannot read"), std::string::npos);
+}
+
+TEST(ShimConfig, TheApiKeyIsNeverAFlag) {
+    EXPECT_NE(parse_error({"claims", "kp_1", "--api-key", "secret"}).find("unknown option --api-key"),
+              std::string::npos);
+}
+
+TEST(ShimConfig, UpsertOptions) {
+    Invocation invocation =
+        parse_ok({"upsert", "kp_1", "--lifetime-subscriber", "true", "--claims", "{\"plan\": \"pro\"}"});
+    EXPECT_EQ(invocation.command, Command::upsert);
+    EXPECT_EQ(invocation.lifetime_subscriber, std::optional<bool>(true));
+    EXPECT_EQ(invocation.claims_json, std::optional<std::string>("{\"plan\": \"pro\"}"));
+    Invocation neither = parse_ok({"upsert", "kp_1"});
+    EXPECT_FALSE(neither.lifetime_subscriber);
+    EXPECT_FALSE(neither.claims_json);
+    EXPECT_EQ(parse_ok({"upsert", "kp_1", "--lifetime-subscriber=false"}).lifetime_subscriber,
+              std::optional<bool>(false));
+    EXPECT_EQ(parse_error({"upsert", "kp_1", "--lifetime-subscriber", "yes"}),
+              "--lifetime-subscriber takes true or false");
+    EXPECT_NE(parse_error({"claims", "kp_1", "--claims", "{}"}).find("unknown option"), std::string::npos);
+}
+
+TEST(ShimConfig, UsageErrors) {
+    EXPECT_EQ(parse_error({}), "no command given");
+    EXPECT_EQ(parse_error({"claim", "kp_1"}), "unknown command \"claim\"");
+    EXPECT_EQ(parse_error({"claims"}), "claims takes exactly one USER_ID");
+    EXPECT_EQ(parse_error({"claims", "kp_1", "kp_2"}), "claims takes exactly one USER_ID");
+    EXPECT_EQ(parse_error({"claims", "kp_1"}, {}), "no PostgREST URL: set KINDE_CLAIMS_URL or pass --url");
+    EXPECT_EQ(parse_error({"claims", "kp_1", "--url", "db.example.com"}),
+              "the PostgREST URL must start with http:// or https://");
+    EXPECT_EQ(parse_error({"claims", "kp_1", "--timeout", "0"}), "--timeout takes milliseconds, 1 to 600000");
+    EXPECT_EQ(parse_error({"claims", "kp_1", "--url"}), "--url needs a value");
+    EXPECT_EQ(
+        parse_error({"serve", "extra"}, {{"KINDE_CLAIMS_URL", "http://x"}, {"KINDE_DOMAIN", "a.kinde.com"}}),
+        "serve takes no arguments, only options");
+}
+
+TEST(ShimConfig, HelpNeedsNoConfiguration) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"--help"}, {"claims", "--help"}, {"upsert", "-h"}, {"serve", "--help"}}) {
+        ParsedInvocation parsed = parse_invocation(args, env_of({}));
+        ASSERT_TRUE(parsed.invocation) << parsed.error;
+        EXPECT_TRUE(parsed.invocation->help);
+    }
+    for (Command command : {Command::none, Command::claims, Command::upsert, Command::serve}) {
+        std::string text = usage_text(command);
+        EXPECT_NE(text.find("Usage: kinde-claims-shim"), std::string::npos);
+        EXPECT_NE(text.find("69  unavailable"), std::string::npos);
+    }
+}
+
+TEST(ShimConfig, ServeFindsItsKeys) {
+    std::map<std::string, std::string> env = {{"KINDE_CLAIMS_URL", "http://127.0.0.1:3000"},
+                                              {"KINDE_DOMAIN", "myapp.kinde.com"}};
+    Invocation domain = parse_ok({"serve", "--listen", "0.0.0.0:9000", "--threads", "2"}, env);
+    EXPECT_EQ(domain.serve.jwks.kind, JwksSource::Kind::url);
+    EXPECT_EQ(domain.serve.jwks.location, "https://myapp.kinde.com/.well-known/jwks.json");
+    EXPECT_EQ(domain.serve.listen_host, "0.0.0.0");
+    EXPECT_EQ(domain.serve.listen_port, 9000);
+    EXPECT_EQ(domain.serve.threads, 2u);
+
+    env["KINDE_JWKS_URL"] = "https://keys.example.com/jwks.json";
+    EXPECT_EQ(parse_ok({"serve"}, env).serve.jwks.location, "https://keys.example.com/jwks.json");
+    env["KINDE_JWKS_FILE"] = "/etc/kinde/jwks.json";
+    Invocation file = parse_ok({"serve"}, env);
+    EXPECT_EQ(file.serve.jwks.kind, JwksSource::Kind::file);
+    EXPECT_EQ(file.serve.jwks.location, "/etc/kinde/jwks.json");
+    // Any key flag replaces all three variables.
+    EXPECT_EQ(parse_ok({"serve", "--kinde-domain", "https://other.kinde.com/"}, env).serve.jwks.location,
+              "https://other.kinde.com/.well-known/jwks.json");
+}
+
+TEST(ShimConfig, ServeUsageErrors) {
+    std::map<std::string, std::string> env = {{"KINDE_CLAIMS_URL", "http://127.0.0.1:3000"}};
+    EXPECT_NE(parse_error({"serve"}, env).find("no signing keys"), std::string::npos);
+    env["KINDE_DOMAIN"] = "a.kinde.com";
+    EXPECT_NE(parse_error({"serve", "--listen", "8080"}, env).find("--listen takes ADDR:PORT"),
+              std::string::npos);
+    EXPECT_NE(parse_error({"serve", "--listen", "::1:8080"}, env).find("--listen"), std::string::npos);
+    EXPECT_NE(parse_error({"serve", "--listen", "127.0.0.1:65536"}, env).find("--listen"), std::string::npos);
+    EXPECT_EQ(parse_ok({"serve", "--listen", "[::1]:0"}, env).serve.listen_host, "::1");
+    EXPECT_EQ(parse_error({"serve", "--threads", "0"}, env), "--threads takes a number from 1 to 64");
+    EXPECT_NE(
+        parse_error({"serve", "--jwks-url", "http://keys.example.com/jwks.json"}, env).find("must use https"),
+        std::string::npos);
+    EXPECT_NE(parse_error({"serve", "--kinde-domain", "evil.com/path?x"}, env).find("host name"),
+              std::string::npos);
+}
+
+TEST(ShimConfig, JwksUrlsMustBeHttpsExceptOnLoopback) {
+    EXPECT_EQ(check_jwks_url("https://myapp.kinde.com/.well-known/jwks.json"), "");
+    EXPECT_EQ(check_jwks_url("http://127.0.0.1:4000/jwks.json"), "");
+    EXPECT_EQ(check_jwks_url("http://localhost/jwks.json"), "");
+    EXPECT_EQ(check_jwks_url("http://[::1]:80/jwks.json"), "");
+    EXPECT_NE(check_jwks_url("http://127.0.0.1.evil.com/jwks.json"), "");
+    EXPECT_NE(check_jwks_url("http://10.0.0.1/jwks.json"), "");
+    EXPECT_NE(check_jwks_url("ftp://x/jwks.json"), "");
+    EXPECT_NE(check_jwks_url("file:///etc/jwks.json"), "");
+}
+
+}  // namespace

@@ -167,6 +167,18 @@ SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c1', '2024-05-01
 SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u2', '2024-05-02T08:00:00-04:00', 'kp_webhook2'));
 RESET ROLE;
 
+-- A deleted user's tombstone outlives every prune, so a replay of an old capture cannot bring
+-- the profile back.
+SELECT kinde_id FROM kinde_claims.webhook_users WHERE deleted ORDER BY 1 LIMIT 1 \gset tomb_
+UPDATE kinde_claims.webhook_users SET applied_at = now() - interval '400 days' WHERE kinde_id = :'tomb_kinde_id';
+UPDATE kinde_claims.webhook_events SET received_at = now() - interval '400 days';
+SELECT kinde_webhook_prune();
+SELECT count(*) AS tombstones_kept FROM kinde_claims.webhook_users WHERE kinde_id = :'tomb_kinde_id' AND deleted;
+SET ROLE kc_test_webhook_writer;
+SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_replayed', '2030-01-01T00:00:00Z', :'tomb_kinde_id')) ->> 'result' AS replay_result;
+RESET ROLE;
+SELECT count(*) AS resurrected FROM kinde_claims.profiles WHERE kinde_id = :'tomb_kinde_id';
+
 -- The state tables: row-level security on, kept by pg_dump.
 SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('webhook_events', 'webhook_users') ORDER BY 1;
 SELECT c::regclass AS dumped FROM pg_extension, unnest(extconfig) c

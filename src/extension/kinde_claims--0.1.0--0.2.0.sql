@@ -57,13 +57,15 @@ BEGIN
     cutoff := pg_catalog.now() OPERATOR(pg_catalog.-) older_than;
     DELETE FROM kinde_claims.webhook_events WHERE received_at OPERATOR(pg_catalog.<) cutoff;
     GET DIAGNOSTICS events = ROW_COUNT;
-    DELETE FROM kinde_claims.webhook_users WHERE applied_at OPERATOR(pg_catalog.<) cutoff;
+    -- A deleted user's row is a tombstone and stays: Kinde never reuses an id, and without it a
+    -- captured webhook replayed after the prune could bring the profile back.
+    DELETE FROM kinde_claims.webhook_users WHERE applied_at OPERATOR(pg_catalog.<) cutoff AND NOT deleted;
     GET DIAGNOSTICS users = ROW_COUNT;
     RETURN pg_catalog.jsonb_build_object('webhook_events', events, 'webhook_users', users);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.kinde_webhook_prune(interval) IS
-    'Removes webhook dedupe and ordering state older than older_than (at least 2 days); schedule it daily';
+    'Removes webhook dedupe and ordering state older than older_than (at least 2 days), keeping deleted users'' tombstones; schedule it daily';
 
 -- Every version's script ends by taking default privileges off the objects it created.
 SELECT kinde_claims.revoke_default_privileges();

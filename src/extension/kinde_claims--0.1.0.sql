@@ -64,42 +64,29 @@ CREATE FUNCTION kinde_claims.revoke_default_privileges() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    member record;
+    target record;
     grantee oid;
 BEGIN
-    FOR member IN
-        SELECT d.classid, d.objid
-        FROM pg_depend d
-        JOIN pg_extension e ON e.oid = d.refobjid
-        WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'kinde_claims'
+    FOR target IN
+        WITH member AS (
+            SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'kinde_claims')
+        SELECT 'FUNCTION ' || p.oid::regprocedure AS object, p.proacl AS acl, p.proowner AS owner
+        FROM member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+        UNION ALL
+        SELECT 'TABLE ' || c.oid::regclass, c.relacl, c.relowner
+        FROM member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+        UNION ALL
+        SELECT 'SCHEMA ' || quote_ident(n.nspname), n.nspacl, n.nspowner
+        FROM member m JOIN pg_namespace n ON m.classid = 'pg_namespace'::regclass AND n.oid = m.objid
     LOOP
-        IF member.classid = 'pg_proc'::regclass THEN
-            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', member.objid::regprocedure);
-            FOR grantee IN
-                SELECT DISTINCT a.grantee FROM pg_proc p, aclexplode(p.proacl) a
-                WHERE p.oid = member.objid AND a.grantee <> 0 AND a.grantee <> p.proowner
-            LOOP
-                EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %I', member.objid::regprocedure,
-                               pg_get_userbyid(grantee));
-            END LOOP;
-        ELSIF member.classid = 'pg_class'::regclass THEN
-            EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', member.objid::regclass);
-            FOR grantee IN
-                SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
-                WHERE c.oid = member.objid AND a.grantee <> 0 AND a.grantee <> c.relowner
-            LOOP
-                EXECUTE format('REVOKE ALL ON %s FROM %I', member.objid::regclass, pg_get_userbyid(grantee));
-            END LOOP;
-        ELSIF member.classid = 'pg_namespace'::regclass THEN
-            EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', (SELECT nspname FROM pg_namespace WHERE oid = member.objid));
-            FOR grantee IN
-                SELECT DISTINCT a.grantee FROM pg_namespace n, aclexplode(n.nspacl) a
-                WHERE n.oid = member.objid AND a.grantee <> 0 AND a.grantee <> n.nspowner
-            LOOP
-                EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %I', (SELECT nspname FROM pg_namespace WHERE oid = member.objid),
-                               pg_get_userbyid(grantee));
-            END LOOP;
-        END IF;
+        EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', target.object);
+        FOR grantee IN
+            SELECT DISTINCT a.grantee FROM aclexplode(target.acl) a
+            WHERE a.grantee <> 0 AND a.grantee <> target.owner
+        LOOP
+            EXECUTE format('REVOKE ALL ON %s FROM %I', target.object, pg_get_userbyid(grantee));
+        END LOOP;
     END LOOP;
 END
 $$;

@@ -26,6 +26,7 @@ struct ProfilesCatalog {
     AttrNumber lifetime_subscriber;
     AttrNumber claims;
     AttrNumber updated_at;
+    uint64 generation;  // a new value each time the above are resolved again
 };
 const ProfilesCatalog &profiles_catalog();
 void profiles_catalog_register_invalidation();

@@ -9,7 +9,9 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "executor/tuptable.h"
+#include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -18,17 +20,66 @@ extern "C" {
 namespace kinde_claims {
 namespace {
 
+// What this backend last locked, and in which (sub)transaction. The locks are kept until that
+// transaction ends or that subtransaction rolls back, so while all of it matches, a call opens
+// the table and index without asking the lock manager again: a token lookup is cheap enough
+// that two lock-table probes per call show in its cost.
+struct HeldLocks {
+    LocalTransactionId transaction = InvalidLocalTransactionId;
+    SubTransactionId subtransaction = InvalidSubTransactionId;
+    Oid profiles = InvalidOid;
+    Oid kinde_id_index = InvalidOid;
+};
+HeldLocks held_locks;
+
+LOCKMODE lock_to_take(const ProfilesCatalog &catalog) {
+    if (held_locks.transaction == MyProc->lxid && held_locks.subtransaction == GetCurrentSubTransactionId() &&
+        held_locks.profiles == catalog.profiles && held_locks.kinde_id_index == catalog.kinde_id_index)
+        return NoLock;
+    return AccessShareLock;
+}
+
+// One slot for every call, made again only after the table changed or a call failed half-way:
+// creating and dropping a slot per call is a measurable share of a lookup. It holds a copy of
+// the row type, so it pins nothing between calls.
+struct LookupSlot {
+    MemoryContext context = nullptr;
+    TupleTableSlot *slot = nullptr;
+    uint64 generation = 0;
+};
+LookupSlot lookup_slot;
+
+TupleTableSlot *profile_slot(Relation profiles, const ProfilesCatalog &catalog) {
+    // A slot left holding a row was abandoned by an error, whose abort already dropped its pin.
+    if (lookup_slot.slot && lookup_slot.generation == catalog.generation && TTS_EMPTY(lookup_slot.slot))
+        return lookup_slot.slot;
+    if (lookup_slot.context)
+        MemoryContextReset(lookup_slot.context);
+    else
+        lookup_slot.context =
+            AllocSetContextCreate(TopMemoryContext, "kinde_claims lookup slot", ALLOCSET_SMALL_SIZES);
+    MemoryContext caller_context = MemoryContextSwitchTo(lookup_slot.context);
+    lookup_slot.slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(profiles)),
+                                                table_slot_callbacks(profiles));
+    MemoryContextSwitchTo(caller_context);
+    lookup_slot.generation = catalog.generation;
+    return lookup_slot.slot;
+}
+
 // The token object of the profile with this id, or of an unknown user.
 Jsonb *profile_token_claims(text *kinde_id) {
     const ProfilesCatalog &catalog = profiles_catalog();
-    Relation profiles = table_open(catalog.profiles, AccessShareLock);
-    Relation index = index_open(catalog.kinde_id_index, AccessShareLock);
+    LOCKMODE lock = lock_to_take(catalog);
+    Relation profiles = table_open(catalog.profiles, lock);
+    Relation index = index_open(catalog.kinde_id_index, lock);
+    if (lock != NoLock)
+        held_locks = {MyProc->lxid, GetCurrentSubTransactionId(), catalog.profiles, catalog.kinde_id_index};
 
     ScanKeyData key;
     ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(kinde_id));
     key.sk_collation = index->rd_indcollation[0];
 
-    TupleTableSlot *slot = table_slot_create(profiles, nullptr);
+    TupleTableSlot *slot = profile_slot(profiles, catalog);
     IndexScanDesc scan = index_beginscan(profiles, index, GetActiveSnapshot(), 1, 0);
     index_rescan(scan, &key, 1, nullptr, 0);
 
@@ -45,9 +96,10 @@ Jsonb *profile_token_claims(text *kinde_id) {
     }
 
     index_endscan(scan);
-    ExecDropSingleTupleTableSlot(slot);
-    index_close(index, AccessShareLock);
-    table_close(profiles, AccessShareLock);
+    ExecClearTuple(slot);
+    // The locks stay until the transaction ends, as a SELECT's do (see HeldLocks).
+    index_close(index, NoLock);
+    table_close(profiles, NoLock);
     return result;
 }
 

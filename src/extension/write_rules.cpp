@@ -32,6 +32,9 @@ const char *scalar_kind(Jsonb *claims) {
 }  // namespace
 
 void kinde_id_check(text *kinde_id) {
+    // The inline check first: the token path never builds the optional error object.
+    if (rules::is_valid_kinde_id(text_view(kinde_id)))
+        return;
     if (auto violation = rules::check_kinde_id(text_view(kinde_id)))
         throw pg::Error(*violation);
 }

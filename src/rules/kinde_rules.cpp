@@ -53,12 +53,7 @@ std::string quote_for_message(std::string_view value) {
 }
 
 std::optional<Violation> check_kinde_id(std::string_view kinde_id) {
-    bool ok = kinde_id.size() > kKindeIdPrefix.size() &&
-              kinde_id.size() <= kKindeIdPrefix.size() + kKindeIdMaxChars &&
-              kinde_id.substr(0, kKindeIdPrefix.size()) == kKindeIdPrefix;
-    for (std::size_t i = kKindeIdPrefix.size(); ok && i < kinde_id.size(); ++i)
-        ok = is_alnum_ascii(kinde_id[i]);
-    if (ok)
+    if (is_valid_kinde_id(kinde_id))
         return std::nullopt;
     return invalid("invalid Kinde user id " + quote_for_message(kinde_id),
                    "A Kinde user id is \"kp_\" followed by 1 to 64 letters or digits, "

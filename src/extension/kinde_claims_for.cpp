@@ -66,6 +66,14 @@ TupleTableSlot *profile_slot(Relation profiles, const ProfilesCatalog &catalog) 
     return lookup_slot.slot;
 }
 
+// texteq's call info, looked up once: ScanKeyInit would look it up again on every call.
+FmgrInfo *texteq_info() {
+    static FmgrInfo info;
+    if (info.fn_oid == InvalidOid)
+        fmgr_info_cxt(F_TEXTEQ, &info, TopMemoryContext);
+    return &info;
+}
+
 // The token object of the profile with this id, or of an unknown user.
 Jsonb *profile_token_claims(text *kinde_id) {
     const ProfilesCatalog &catalog = profiles_catalog();
@@ -76,8 +84,8 @@ Jsonb *profile_token_claims(text *kinde_id) {
         held_locks = {MyProc->lxid, GetCurrentSubTransactionId(), catalog.profiles, catalog.kinde_id_index};
 
     ScanKeyData key;
-    ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(kinde_id));
-    key.sk_collation = index->rd_indcollation[0];
+    ScanKeyEntryInitializeWithInfo(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+                                   texteq_info(), PointerGetDatum(kinde_id));
 
     TupleTableSlot *slot = profile_slot(profiles, catalog);
     IndexScanDesc scan = index_beginscan(profiles, index, GetActiveSnapshot(), 1, 0);

@@ -16,7 +16,7 @@ ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 PG_CONFIG ?= pg_config
 PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -Isrc/rules -Isrc/extension -isystem $(PG_INCLUDE_SERVER)
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra
 SHLIB_LINK = -lstdc++
 EXTRA_CLEAN = build/regress build/isolation
 

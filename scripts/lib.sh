@@ -28,7 +28,7 @@ kc_as_root() {
 kc_install_deps() {
   local missing=() pkg
   for pkg in "${KC_DEB_PACKAGES[@]}"; do
-    if [ "$pkg" = nodejs ] && command -v node >/dev/null; then continue; fi
+    if [ "$pkg" = nodejs ] && command -v node >/dev/null; then continue; fi  # any Node; checked below
     if [ "$pkg" = npm ] && command -v npm >/dev/null; then continue; fi
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
@@ -39,19 +39,30 @@ kc_install_deps() {
 }
 
 # Builds the extension with PGXS, and everything CMake knows (shim, unit tests) into $KC_BUILD.
+# The build must stay quiet: a compiler warning fails it.
 kc_build() {
+  local log
+  log=$(mktemp)
   kc_log "building the extension (PGXS)"
-  make -C "$KC_ROOT" -s -j"$(nproc)"
+  make -C "$KC_ROOT" -s -j"$(nproc)" 2>&1 | tee "$log"
   kc_log "building with CMake into $KC_BUILD"
   cmake -S "$KC_ROOT" -B "$KC_BUILD" -DCMAKE_BUILD_TYPE="${KC_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-  cmake --build "$KC_BUILD" -j"$(nproc)"
+  cmake --build "$KC_BUILD" -j"$(nproc)" 2>&1 | tee -a "$log"
+  if grep -q 'warning:' "$log"; then
+    rm -f "$log"
+    kc_die "the build printed compiler warnings (see above); it must build without any"
+  fi
+  rm -f "$log"
 }
 
 # Installs the Node packages pinned by package-lock.json (the workflow's library, the PostgREST
 # stand-in's and the workflow tests' packages) into $KC_ROOT/node_modules, when they are missing
 # or were installed from a different lock file.
 kc_npm_install() {
-  local stamp=$KC_ROOT/node_modules/.kc-package-lock.sha256 want
+  local stamp=$KC_ROOT/node_modules/.kc-package-lock.sha256 want major
+  # node --test --test-concurrency and the packages need Node 20 (Debian 12's own nodejs is 18).
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  [ "$major" -ge 20 ] || kc_die "Node.js 20 or later is needed (found: $(node --version 2>/dev/null || echo none))"
   want=$(sha256sum "$KC_ROOT/package-lock.json" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   kc_log "installing Node packages (npm ci)"

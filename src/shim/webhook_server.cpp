@@ -57,13 +57,9 @@ MHD_Result route(void *context, MHD_Connection *connection, const char *url, con
             *upload_data_size = 0;  // a body we will not read
             return MHD_YES;
         }
-        if (std::strcmp(url, kHealthPath) == 0 && std::strcmp(method, MHD_HTTP_METHOD_GET) == 0) {
-            WebhookServer::Answer answer = server->health();
-            return send(connection, answer.status, answer.body);
-        }
-        if (is_webhook)
-            return send(connection, MHD_HTTP_METHOD_NOT_ALLOWED, error_body("use POST"), "POST");
-        return send(connection, MHD_HTTP_NOT_FOUND, error_body("not found"));
+        WebhookServer::Answer answer = server->other_request(method, url);
+        return send(connection, answer.status, answer.body,
+                    answer.status == MHD_HTTP_METHOD_NOT_ALLOWED ? "POST" : nullptr);
     }
 
     auto *upload = static_cast<Upload *>(*request_state);
@@ -165,6 +161,18 @@ WebhookServer::Answer WebhookServer::health() {
     if (!keys)
         return {MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"no signing keys loaded\"}"};
     return {MHD_HTTP_OK, "{\"status\":\"ok\",\"keys\":" + std::to_string(keys->size()) + "}"};
+}
+
+WebhookServer::Answer WebhookServer::other_request(std::string_view method, std::string_view path) {
+    Answer answer;
+    if (path == kHealthPath && method == MHD_HTTP_METHOD_GET)
+        answer = health();
+    else if (path == kWebhookPath)
+        answer = {MHD_HTTP_METHOD_NOT_ALLOWED, error_body("use POST")};
+    else
+        answer = {MHD_HTTP_NOT_FOUND, error_body("not found")};
+    log_("request" + field("method", method) + field("path", path) + " status=" + std::to_string(answer.status));
+    return answer;
 }
 
 WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std::string &content_type,

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "config.hpp"
 #include "jwks_cache.hpp"
@@ -36,6 +37,8 @@ public:
     };
     Answer webhook(const std::string &body, const std::string &content_type, bool too_large);
     Answer health();
+    // Any request but a webhook POST: /healthz, or 404/405. Logs its one line.
+    Answer other_request(std::string_view method, std::string_view path);
 
 private:
     PostgrestClient &client();

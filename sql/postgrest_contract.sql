@@ -208,6 +208,48 @@ EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '
 EXECUTE pgrst_upsert('{"kinde_id":"kp_regular1","lifetime_subscriber":true,"claims":null}');
 ROLLBACK;
 
+-- Every other RPC endpoint, as anon and as authenticated (POST, READ WRITE): 42501 each.
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '3s', 'anon', '{"role":"anon"}',
+  'POST', '/rpc/kinde_profile_delete', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_profile_delete"("kinde_id" := 'kp_subscriber1');
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '3s', 'anon', '{"role":"anon"}',
+  'POST', '/rpc/kinde_webhook_apply', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_webhook_apply"("event" := '{"type":"user.deleted","event_id":"event_x1","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_subscriber1"}}}'::jsonb);
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '3s', 'anon', '{"role":"anon"}',
+  'POST', '/rpc/kinde_webhook_prune', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_webhook_prune"("older_than" := '7 days'::interval);
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '3s', 'anon', '{"role":"anon"}',
+  'POST', '/rpc/kinde_claims_import', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_claims_import"("source" := 'kinde_claims.profiles'::regclass);
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '8s', 'authenticated', '{"role":"authenticated","sub":"kp_regular1"}',
+  'POST', '/rpc/kinde_profile_delete', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_profile_delete"("kinde_id" := 'kp_subscriber1');
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '8s', 'authenticated', '{"role":"authenticated","sub":"kp_regular1"}',
+  'POST', '/rpc/kinde_webhook_apply', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_webhook_apply"("event" := '{"type":"user.deleted","event_id":"event_x1","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_subscriber1"}}}'::jsonb);
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '8s', 'authenticated', '{"role":"authenticated","sub":"kp_regular1"}',
+  'POST', '/rpc/kinde_webhook_prune', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_webhook_prune"("older_than" := '7 days'::interval);
+ROLLBACK;
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_preamble_with_setting('"public", "public"', 'statement_timeout', '8s', 'authenticated', '{"role":"authenticated","sub":"kp_regular1"}',
+  'POST', '/rpc/kinde_claims_import', '{}', '{}') \gset preamble_
+SELECT "public"."kinde_claims_import"("source" := 'kinde_claims.profiles'::regclass);
+ROLLBACK;
+
 -- The login role cannot switch to a role it was not granted (a forged role claim): 42501.
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 EXECUTE pgrst_preamble('"public", "public"', 'postgres', '{"role":"postgres"}', 'GET',

@@ -11,6 +11,8 @@ extern "C" {
 }
 
 struct TriggerData;
+struct _SPI_plan;
+typedef struct _SPI_plan *SPIPlanPtr;
 
 namespace kinde_claims {
 
@@ -52,6 +54,10 @@ bool kinde_id_equal(text *a, text *b);
 
 // The TriggerData of a row-level trigger call, or a 39P01 error naming the trigger.
 ::TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name);
+
+// A statement prepared on first use and kept for the backend's life (SPI_keepplan); its plan is
+// invalidated and rebuilt by Postgres when the objects it names change. Call inside SPI.
+SPIPlanPtr saved_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types);
 
 // The argument rules: a Kinde user id given as text (NULL is 22004, malformed is 22023).
 // Returns the id as a detoasted text.

@@ -99,21 +99,15 @@ Oid profiles_owner() {
 
 // Writes one batch of valid, distinct ids as the owner of kinde_claims.profiles.
 uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
-    if (!write_plan) {
-        Oid types[2] = {TEXTARRAYOID, BOOLARRAYOID};
-        SPIPlanPtr plan = SPI_prepare(kWriteSql, 2, types);
-        if (!plan)
-            elog(ERROR, "could not prepare the profile import: %s", SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
-        write_plan = plan;
-    }
+    Oid types[2] = {TEXTARRAYOID, BOOLARRAYOID};
+    SPIPlanPtr plan = saved_plan(&write_plan, kWriteSql, 2, types);
     Oid caller;
     int security_context;
     GetUserIdAndSecContext(&caller, &security_context);
     // An error here aborts the (sub)transaction, which restores the caller's user id.
     SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
     Datum values[2] = {kinde_ids, lifetime_subscribers};
-    int status = SPI_execute_plan(write_plan, values, nullptr, false, 0);
+    int status = SPI_execute_plan(plan, values, nullptr, false, 0);
     SetUserIdAndSecContext(caller, security_context);
     if (status != SPI_OK_INSERT)
         elog(ERROR, "profile import returned %s", SPI_result_code_string(status));

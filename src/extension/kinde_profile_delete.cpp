@@ -17,16 +17,10 @@ SPIPlanPtr delete_plan;
 bool profile_delete(text *kinde_id) {
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "SPI_connect failed");
-    if (!delete_plan) {
-        Oid types[1] = {TEXTOID};
-        SPIPlanPtr plan = SPI_prepare(kDeleteSql, 1, types);
-        if (!plan)
-            elog(ERROR, "could not prepare the profile delete: %s", SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
-        delete_plan = plan;
-    }
+    Oid types[1] = {TEXTOID};
+    SPIPlanPtr plan = saved_plan(&delete_plan, kDeleteSql, 1, types);
     Datum values[1] = {PointerGetDatum(kinde_id)};
-    int status = SPI_execute_plan(delete_plan, values, nullptr, false, 0);
+    int status = SPI_execute_plan(plan, values, nullptr, false, 0);
     if (status != SPI_OK_DELETE)
         elog(ERROR, "profile delete returned %s", SPI_result_code_string(status));
     bool removed = SPI_processed > 0;

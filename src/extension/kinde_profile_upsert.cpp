@@ -24,17 +24,11 @@ Jsonb *profile_upsert(text *kinde_id, NullableDatum lifetime_subscriber, Nullabl
     MemoryContext caller_context = CurrentMemoryContext;
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "SPI_connect failed");
-    if (!upsert_plan) {
-        Oid types[3] = {TEXTOID, BOOLOID, JSONBOID};
-        SPIPlanPtr plan = SPI_prepare(kUpsertSql, 3, types);
-        if (!plan)
-            elog(ERROR, "could not prepare the profile upsert: %s", SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
-        upsert_plan = plan;
-    }
+    Oid types[3] = {TEXTOID, BOOLOID, JSONBOID};
+    SPIPlanPtr plan = saved_plan(&upsert_plan, kUpsertSql, 3, types);
     Datum values[3] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, claims.value};
     char nulls[3] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', claims.isnull ? 'n' : ' '};
-    int status = SPI_execute_plan(upsert_plan, values, nulls, false, 1);
+    int status = SPI_execute_plan(plan, values, nulls, false, 1);
     if (status != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
         elog(ERROR, "profile upsert returned %s", SPI_result_code_string(status));
 

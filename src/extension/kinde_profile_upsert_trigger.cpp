@@ -402,17 +402,6 @@ constexpr const char *kRemoveSql =
 SPIPlanPtr upsert_plan;
 SPIPlanPtr remove_plan;
 
-SPIPlanPtr saved_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types) {
-    if (!*plan) {
-        SPIPlanPtr prepared = SPI_prepare(sql, nargs, types);
-        if (!prepared)
-            elog(ERROR, "could not prepare %s: %s", sql, SPI_result_code_string(SPI_result));
-        SPI_keepplan(prepared);
-        *plan = prepared;
-    }
-    return *plan;
-}
-
 void profile_remove_claims(const Projection &projection, text *kinde_id) {
     Oid types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
     SPIPlanPtr plan = saved_plan(&remove_plan, kRemoveSql, 3, types);

@@ -139,17 +139,6 @@ WebhookEvent webhook_event_parse(Jsonb *event) {
     return parsed;
 }
 
-SPIPlanPtr kept_plan(SPIPlanPtr &cache, const char *sql, int nargs, Oid *types) {
-    if (!cache) {
-        SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-        if (!plan)
-            elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
-        cache = plan;
-    }
-    return cache;
-}
-
 int execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected_status) {
     int status = SPI_execute_plan(plan, values, nulls, false, 0);
     if (status != expected_status)
@@ -172,7 +161,7 @@ Outcome webhook_event_apply(const WebhookEvent &event) {
     Datum record_values[4] = {PointerGetDatum(event.event_id), PointerGetDatum(event.kinde_id),
                               PointerGetDatum(event.type), TimestampTzGetDatum(event.event_time)};
     char record_nulls[4] = {' ', event.kinde_id ? ' ' : 'n', ' ', ' '};
-    SPIPlanPtr record = kept_plan(record_event_plan, kRecordEventSql, 4, record_types);
+    SPIPlanPtr record = saved_plan(&record_event_plan, kRecordEventSql, 4, record_types);
     if (execute(record, record_values, record_nulls, SPI_OK_INSERT) == 0) {
         SPI_finish();
         return {"duplicate", nullptr};
@@ -186,7 +175,7 @@ Outcome webhook_event_apply(const WebhookEvent &event) {
     Oid user_types[3] = {TEXTOID, TIMESTAMPTZOID, BOOLOID};
     Datum user_values[3] = {PointerGetDatum(event.kinde_id), TimestampTzGetDatum(event.event_time),
                             BoolGetDatum(deletes)};
-    SPIPlanPtr advance = kept_plan(advance_user_plan, kAdvanceUserSql, 3, user_types);
+    SPIPlanPtr advance = saved_plan(&advance_user_plan, kAdvanceUserSql, 3, user_types);
     if (execute(advance, user_values, nullptr, SPI_OK_INSERT) == 0) {
         SPI_finish();
         return {"stale", nullptr};
@@ -196,10 +185,10 @@ Outcome webhook_event_apply(const WebhookEvent &event) {
     Datum profile_values[1] = {PointerGetDatum(event.kinde_id)};
     Outcome outcome{"applied", nullptr};
     if (deletes) {
-        SPIPlanPtr remove = kept_plan(delete_profile_plan, kDeleteProfileSql, 1, profile_types);
+        SPIPlanPtr remove = saved_plan(&delete_profile_plan, kDeleteProfileSql, 1, profile_types);
         outcome.profile = execute(remove, profile_values, nullptr, SPI_OK_DELETE) > 0 ? "deleted" : "absent";
     } else {
-        SPIPlanPtr create = kept_plan(create_profile_plan, kCreateProfileSql, 1, profile_types);
+        SPIPlanPtr create = saved_plan(&create_profile_plan, kCreateProfileSql, 1, profile_types);
         outcome.profile = execute(create, profile_values, nullptr, SPI_OK_INSERT) > 0 ? "created" : "exists";
     }
     SPI_finish();

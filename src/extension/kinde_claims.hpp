@@ -1,6 +1,9 @@
 // What the extension's files share: the cached catalog of kinde_claims.profiles, the token
-// object every function returns, and the checks every write runs. Include after pg_boundary.hpp.
+// object every function returns, and the checks every write runs. It brings in pg_boundary.hpp
+// and so postgres.h: include any pure C++ rules header (webhook_rules.hpp) before it.
 #pragma once
+
+#include <string_view>
 
 #include "pg_boundary.hpp"
 
@@ -41,6 +44,16 @@ Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims);
 // True when a profile with these values gives a token exactly the defaults of an unknown user.
 bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims);
 
+// No custom claims: NULL and {} give the same token.
+inline bool claims_empty(Jsonb *claims) {
+    return claims == nullptr || JB_ROOT_COUNT(claims) == 0;
+}
+
+// The bytes of a text value, in place (short or long header; the value must not be toasted).
+inline std::string_view text_view(text *value) {
+    return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
+}
+
 // What a token carries, as read from one row of kinde_claims.profiles.
 struct ProfileRow {
     text *kinde_id;  // NULL only in a row a trigger is about to refuse
@@ -52,12 +65,21 @@ ProfileRow profile_row(HeapTuple row, TupleDesc desc);
 bool token_claims_equal(const ProfileRow &a, const ProfileRow &b);
 bool kinde_id_equal(text *a, text *b);
 
-// The TriggerData of a row-level trigger call, or a 39P01 error naming the trigger.
-::TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name);
+// When a row trigger function may fire.
+enum class RowTriggerFires { before_insert_or_update, after_any };
+// The TriggerData of a row-level trigger call fired as `fires` allows, or a 39P01 error naming
+// the trigger: the one place the trigger functions check how they were called.
+::TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name, RowTriggerFires fires);
 
 // A statement prepared on first use and kept for the backend's life (SPI_keepplan); its plan is
 // invalidated and rebuilt by Postgres when the objects it names change. Call inside SPI.
 SPIPlanPtr saved_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types);
+// Runs a kept plan (nulls as SPI_execute_plan takes them, nullptr for none) and returns
+// SPI_processed. Any status but `expected` (SPI_OK_INSERT, ...) is a bug in the statement,
+// raised as an internal error naming `what`. Call inside SPI.
+uint64 spi_execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what);
+// SPI_connect, with its failure raised as an internal error; pair it with SPI_finish().
+void spi_connect();
 
 // The argument rules: a Kinde user id given as text (NULL is 22004, malformed is 22023).
 // Returns the id as a detoasted text.

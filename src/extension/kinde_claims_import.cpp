@@ -107,11 +107,9 @@ uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
     // An error here aborts the (sub)transaction, which restores the caller's user id.
     SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
     Datum values[2] = {kinde_ids, lifetime_subscribers};
-    int status = SPI_execute_plan(plan, values, nullptr, false, 0);
+    uint64 written = spi_execute(plan, values, nullptr, SPI_OK_INSERT, "profile import");
     SetUserIdAndSecContext(caller, security_context);
-    if (status != SPI_OK_INSERT)
-        elog(ERROR, "profile import returned %s", SPI_result_code_string(status));
-    return SPI_processed;
+    return written;
 }
 
 // Skipped rows, and the first few distinct values (the StringInfo stays in the caller's context).
@@ -131,7 +129,7 @@ void invalid_id_note(InvalidIds *invalid, bool isnull, text *kinde_id, int64 row
         appendStringInfoString(&invalid->examples, "NULL");
         return;
     }
-    std::string quoted = rules::quote_for_message({VARDATA_ANY(kinde_id), VARSIZE_ANY_EXHDR(kinde_id)});
+    std::string quoted = rules::quote_for_message(text_view(kinde_id));
     pg::call([&] { appendStringInfoString(&invalid->examples, quoted.c_str()); });
 }
 
@@ -143,8 +141,7 @@ int64 claims_import(Oid source) {
     int64 imported = 0;
 
     char *read_sql = psprintf(kReadSql, source_name(source));
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     SPIPlanPtr read_plan = SPI_prepare(read_sql, 0, nullptr);
     if (!read_plan)
         elog(ERROR, "could not prepare the read of %s: %s", source_name(source),
@@ -168,7 +165,7 @@ int64 claims_import(Oid source) {
             Datum subscriber = SPI_getbinval(batch->vals[i], batch->tupdesc, 2, &subscriber_null);
             int64 count = DatumGetInt64(SPI_getbinval(batch->vals[i], batch->tupdesc, 3, &count_null));
             text *kinde_id = id_null ? nullptr : DatumGetTextPP(id);
-            if (id_null || rules::check_kinde_id({VARDATA_ANY(kinde_id), VARSIZE_ANY_EXHDR(kinde_id)})) {
+            if (id_null || rules::check_kinde_id(text_view(kinde_id))) {
                 invalid_id_note(&invalid, id_null, kinde_id, count);
                 continue;
             }

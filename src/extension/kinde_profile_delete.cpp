@@ -15,15 +15,11 @@ constexpr const char *kDeleteSql =
 SPIPlanPtr delete_plan;
 
 bool profile_delete(text *kinde_id) {
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     Oid types[1] = {TEXTOID};
     SPIPlanPtr plan = saved_plan(&delete_plan, kDeleteSql, 1, types);
     Datum values[1] = {PointerGetDatum(kinde_id)};
-    int status = SPI_execute_plan(plan, values, nullptr, false, 0);
-    if (status != SPI_OK_DELETE)
-        elog(ERROR, "profile delete returned %s", SPI_result_code_string(status));
-    bool removed = SPI_processed > 0;
+    bool removed = spi_execute(plan, values, nullptr, SPI_OK_DELETE, "profile delete") > 0;
     SPI_finish();
     return removed;
 }

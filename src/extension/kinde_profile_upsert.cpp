@@ -22,15 +22,14 @@ SPIPlanPtr upsert_plan;
 
 Jsonb *profile_upsert(text *kinde_id, NullableDatum lifetime_subscriber, NullableDatum claims) {
     MemoryContext caller_context = CurrentMemoryContext;
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     Oid types[3] = {TEXTOID, BOOLOID, JSONBOID};
     SPIPlanPtr plan = saved_plan(&upsert_plan, kUpsertSql, 3, types);
     Datum values[3] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, claims.value};
     char nulls[3] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', claims.isnull ? 'n' : ' '};
-    int status = SPI_execute_plan(plan, values, nulls, false, 1);
-    if (status != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-        elog(ERROR, "profile upsert returned %s", SPI_result_code_string(status));
+    uint64 rows = spi_execute(plan, values, nulls, SPI_OK_INSERT_RETURNING, "profile upsert");
+    if (rows != 1)
+        elog(ERROR, "profile upsert returned %llu rows", static_cast<unsigned long long>(rows));
 
     HeapTuple row = SPI_tuptable->vals[0];
     TupleDesc desc = SPI_tuptable->tupdesc;

@@ -375,7 +375,7 @@ text *row_kinde_id(TriggerData *data, const Projection &projection, HeapTuple ro
 }
 
 bool kinde_id_valid(text *kinde_id) {
-    return !rules::check_kinde_id({VARDATA_ANY(kinde_id), VARSIZE_ANY_EXHDR(kinde_id)});
+    return !rules::check_kinde_id(text_view(kinde_id));
 }
 
 // Sets this trigger's claims on a user's profile, creating it if needed. Only the keys this
@@ -408,9 +408,7 @@ void profile_remove_claims(const Projection &projection, text *kinde_id) {
     Datum values[3] = {PointerGetDatum(kinde_id),
                        BoolGetDatum(projection.lifetime_subscriber != InvalidAttrNumber),
                        projection.claim_keys};
-    int status = SPI_execute_plan(plan, values, nullptr, false, 0);
-    if (status != SPI_OK_UPDATE)
-        elog(ERROR, "profile claims removal returned %s", SPI_result_code_string(status));
+    spi_execute(plan, values, nullptr, SPI_OK_UPDATE, "profile claims removal");
 }
 
 void profile_set_claims(const Projection &projection, text *kinde_id, NullableDatum lifetime_subscriber,
@@ -420,9 +418,7 @@ void profile_set_claims(const Projection &projection, text *kinde_id, NullableDa
     Datum values[4] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, projection.claim_keys,
                        JsonbPGetDatum(claims)};
     char nulls[4] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', ' ', ' '};
-    int status = SPI_execute_plan(plan, values, nulls, false, 0);
-    if (status != SPI_OK_INSERT)
-        elog(ERROR, "profile claims upsert returned %s", SPI_result_code_string(status));
+    spi_execute(plan, values, nulls, SPI_OK_INSERT, "profile claims upsert");
 }
 
 void profile_project(TriggerData *data, const Projection &projection) {
@@ -444,8 +440,7 @@ void profile_project(TriggerData *data, const Projection &projection) {
         if (!kinde_id_valid(new_id)) {
             char *prefix = trigger_prefix(data);
             char *suffix = psprintf(" in column \"%s\"", projection.kinde_id_column);
-            trigger_violation(
-                prefix, *rules::check_kinde_id({VARDATA_ANY(new_id), VARSIZE_ANY_EXHDR(new_id)}), suffix);
+            trigger_violation(prefix, *rules::check_kinde_id(text_view(new_id)), suffix);
         }
         if (projection.lifetime_subscriber != InvalidAttrNumber) {
             bool isnull;
@@ -461,8 +456,7 @@ void profile_project(TriggerData *data, const Projection &projection) {
 
     if (!remove_old && !new_id)
         return;
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     if (remove_old)
         profile_remove_claims(projection, old_id);
     if (new_id)
@@ -479,12 +473,8 @@ void projections_register_invalidation() {
 }  // namespace kinde_claims
 
 KC_FUNCTION(kinde_profile_upsert_trigger) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);
-    if (!TRIGGER_FIRED_AFTER(data->tg_event))
-        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                                      std::string(kinde_claims::kTriggerName) +
-                                          " must fire AFTER INSERT, UPDATE or DELETE",
-                                      {}, "Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.");
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName,
+                                                       kinde_claims::RowTriggerFires::after_any);
     kinde_claims::profile_project(data, kinde_claims::projection_for(data));
     return PointerGetDatum(nullptr);
 }

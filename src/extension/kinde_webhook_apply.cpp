@@ -139,13 +139,6 @@ WebhookEvent webhook_event_parse(Jsonb *event) {
     return parsed;
 }
 
-int execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected_status) {
-    int status = SPI_execute_plan(plan, values, nulls, false, 0);
-    if (status != expected_status)
-        elog(ERROR, "kinde_webhook_apply: statement returned %s", SPI_result_code_string(status));
-    return static_cast<int>(SPI_processed);
-}
-
 // What happened, as kinde_webhook_apply reports it.
 struct Outcome {
     const char *result;   // applied, duplicate, ignored, stale
@@ -154,15 +147,14 @@ struct Outcome {
 
 // Only Postgres calls from here on, and no C++ object with a destructor is alive.
 Outcome webhook_event_apply(const WebhookEvent &event) {
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
 
     Oid record_types[4] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
     Datum record_values[4] = {PointerGetDatum(event.event_id), PointerGetDatum(event.kinde_id),
                               PointerGetDatum(event.type), TimestampTzGetDatum(event.event_time)};
     char record_nulls[4] = {' ', event.kinde_id ? ' ' : 'n', ' ', ' '};
     SPIPlanPtr record = saved_plan(&record_event_plan, kRecordEventSql, 4, record_types);
-    if (execute(record, record_values, record_nulls, SPI_OK_INSERT) == 0) {
+    if (spi_execute(record, record_values, record_nulls, SPI_OK_INSERT, "webhook event record") == 0) {
         SPI_finish();
         return {"duplicate", nullptr};
     }
@@ -176,7 +168,7 @@ Outcome webhook_event_apply(const WebhookEvent &event) {
     Datum user_values[3] = {PointerGetDatum(event.kinde_id), TimestampTzGetDatum(event.event_time),
                             BoolGetDatum(deletes)};
     SPIPlanPtr advance = saved_plan(&advance_user_plan, kAdvanceUserSql, 3, user_types);
-    if (execute(advance, user_values, nullptr, SPI_OK_INSERT) == 0) {
+    if (spi_execute(advance, user_values, nullptr, SPI_OK_INSERT, "webhook user advance") == 0) {
         SPI_finish();
         return {"stale", nullptr};
     }
@@ -186,10 +178,14 @@ Outcome webhook_event_apply(const WebhookEvent &event) {
     Outcome outcome{"applied", nullptr};
     if (deletes) {
         SPIPlanPtr remove = saved_plan(&delete_profile_plan, kDeleteProfileSql, 1, profile_types);
-        outcome.profile = execute(remove, profile_values, nullptr, SPI_OK_DELETE) > 0 ? "deleted" : "absent";
+        uint64 removed =
+            spi_execute(remove, profile_values, nullptr, SPI_OK_DELETE, "webhook profile delete");
+        outcome.profile = removed > 0 ? "deleted" : "absent";
     } else {
         SPIPlanPtr create = saved_plan(&create_profile_plan, kCreateProfileSql, 1, profile_types);
-        outcome.profile = execute(create, profile_values, nullptr, SPI_OK_INSERT) > 0 ? "created" : "exists";
+        uint64 created =
+            spi_execute(create, profile_values, nullptr, SPI_OK_INSERT, "webhook profile create");
+        outcome.profile = created > 0 ? "created" : "exists";
     }
     SPI_finish();
     return outcome;

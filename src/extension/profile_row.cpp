@@ -25,8 +25,8 @@ ProfileRow profile_row(HeapTuple row, TupleDesc desc) {
 bool token_claims_equal(const ProfileRow &a, const ProfileRow &b) {
     if (a.lifetime_subscriber != b.lifetime_subscriber)
         return false;
-    bool a_empty = a.claims == nullptr || JB_ROOT_COUNT(a.claims) == 0;
-    bool b_empty = b.claims == nullptr || JB_ROOT_COUNT(b.claims) == 0;
+    bool a_empty = claims_empty(a.claims);
+    bool b_empty = claims_empty(b.claims);
     if (a_empty || b_empty)
         return a_empty == b_empty;
     return DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(a.claims), JsonbPGetDatum(b.claims)));
@@ -35,11 +35,10 @@ bool token_claims_equal(const ProfileRow &a, const ProfileRow &b) {
 bool kinde_id_equal(text *a, text *b) {
     if (a == nullptr || b == nullptr)
         return a == b;
-    return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
-           memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+    return text_view(a) == text_view(b);
 }
 
-TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name) {
+TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name, RowTriggerFires fires) {
     if (!CALLED_AS_TRIGGER(fcinfo))
         throw pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
                         std::string(trigger_name) + " must be called as a trigger");
@@ -47,6 +46,19 @@ TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name)
     if (!TRIGGER_FIRED_FOR_ROW(data->tg_event))
         throw pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
                         std::string(trigger_name) + " must be a FOR EACH ROW trigger");
+    switch (fires) {
+    case RowTriggerFires::before_insert_or_update:
+        if (!TRIGGER_FIRED_BEFORE(data->tg_event) || TRIGGER_FIRED_BY_DELETE(data->tg_event))
+            throw pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                            std::string(trigger_name) + " must fire BEFORE INSERT OR UPDATE");
+        break;
+    case RowTriggerFires::after_any:
+        if (!TRIGGER_FIRED_AFTER(data->tg_event))
+            throw pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                            std::string(trigger_name) + " must fire AFTER INSERT, UPDATE or DELETE", {},
+                            "Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.");
+        break;
+    }
     return data;
 }
 

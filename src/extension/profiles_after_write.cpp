@@ -61,10 +61,8 @@ void profile_after_write(TriggerData *data) {
 }  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_profiles_after_write) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);
-    if (!TRIGGER_FIRED_AFTER(data->tg_event))
-        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                                      std::string(kinde_claims::kTriggerName) + " must fire AFTER");
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName,
+                                                       kinde_claims::RowTriggerFires::after_any);
     kinde_claims::profile_after_write(data);
     return PointerGetDatum(nullptr);
 }

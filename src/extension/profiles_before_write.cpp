@@ -50,10 +50,7 @@ HeapTuple profile_before_write(TriggerData *data) {
 }  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_profiles_before_write) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName);
-    if (!TRIGGER_FIRED_BEFORE(data->tg_event) || TRIGGER_FIRED_BY_DELETE(data->tg_event))
-        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                                      std::string(kinde_claims::kTriggerName) +
-                                          " must fire BEFORE INSERT OR UPDATE");
+    TriggerData *data = kinde_claims::row_trigger_data(
+        fcinfo, kinde_claims::kTriggerName, kinde_claims::RowTriggerFires::before_insert_or_update);
     return PointerGetDatum(kinde_claims::profile_before_write(data));
 }

@@ -1,4 +1,4 @@
-// The prepared statements the write paths keep for the life of the backend.
+// The prepared statements the write paths keep for the life of the backend, and how they run.
 #include "kinde_claims.hpp"
 
 extern "C" {
@@ -16,6 +16,18 @@ SPIPlanPtr saved_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types)
         *cache = plan;
     }
     return *cache;
+}
+
+uint64 spi_execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what) {
+    int status = SPI_execute_plan(plan, values, nulls, false, 0);
+    if (status != expected)
+        elog(ERROR, "%s returned %s", what, SPI_result_code_string(status));
+    return SPI_processed;
+}
+
+void spi_connect() {
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
 }
 
 }  // namespace kinde_claims

@@ -34,10 +34,6 @@ Jsonb *flag_object(bool lifetime_subscriber) {
     return object;
 }
 
-bool claims_empty(Jsonb *claims) {
-    return claims == nullptr || JB_ROOT_COUNT(claims) == 0;
-}
-
 // Appends the entries of Jsonb's binary format (utils/jsonb.h) one by one: each child's data
 // goes after the previous one's, numbers and containers 4-byte aligned with the padding counted
 // in their length, and every JB_OFFSET_STRIDE'th entry holding its end offset instead.

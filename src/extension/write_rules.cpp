@@ -7,10 +7,6 @@
 namespace kinde_claims {
 namespace {
 
-std::string_view text_view(text *value) {
-    return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
-}
-
 const char *scalar_kind(Jsonb *claims) {
     JsonbValue scalar;
     if (!JsonbExtractScalar(&claims->root, &scalar))

@@ -14,19 +14,15 @@ constexpr std::array<std::string_view, 14> kProhibitedClaims = {"act", "aud", "a
                                                                 "iat", "iss", "jti",       "nbf",       "rat",
                                                                 "scp", "sid", "sub",       "updated_at"};
 
-bool is_alnum_ascii(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 bool is_claim_name_char(char c) {
     return is_alnum_ascii(c) || c == '_' || c == '.' || c == ':' || c == '/' || c == '-';
 }
 
-Violation invalid(std::string message, std::string detail, std::string hint = {}) {
+}  // namespace
+
+Violation invalid(std::string message, std::string detail, std::string hint) {
     return Violation{kInvalidParameterValue, std::move(message), std::move(detail), std::move(hint)};
 }
-
-}  // namespace
 
 std::string quote_for_message(std::string_view value) {
     std::string out = "\"";

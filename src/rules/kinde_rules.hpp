@@ -51,6 +51,11 @@ struct AlnumTable {
 inline constexpr AlnumTable kAlnum{};
 }  // namespace detail
 
+// [0-9A-Za-z], whatever the locale: the letters and digits every id and name rule allows.
+inline bool is_alnum_ascii(char c) {
+    return detail::kAlnum.is_alnum[static_cast<unsigned char>(c)];
+}
+
 // A Kinde user id: "kp_" then 1 to 64 characters of [0-9A-Za-z].
 inline bool is_valid_kinde_id(std::string_view kinde_id) {
     if (kinde_id.size() <= kKindeIdPrefix.size() || kinde_id.size() > kKindeIdPrefix.size() + kKindeIdMaxChars ||
@@ -65,6 +70,9 @@ inline bool is_valid_kinde_id(std::string_view kinde_id) {
 std::optional<Violation> check_kinde_id(std::string_view kinde_id);
 // The same rule for a SQL NULL or a missing value.
 Violation null_kinde_id();
+
+// A refused value: SQLSTATE 22023 (invalid_parameter_value) with these texts.
+Violation invalid(std::string message, std::string detail, std::string hint = {});
 
 // Names Kinde does not let a workflow set on a token (all tokens, access and ID tokens).
 bool is_prohibited_claim(std::string_view name);

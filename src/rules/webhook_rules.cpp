@@ -9,14 +9,6 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-bool is_alnum_ascii(char c) {
-    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-Violation invalid(std::string message, std::string detail, std::string hint = {}) {
-    return Violation{kInvalidParameterValue, std::move(message), std::move(detail), std::move(hint)};
-}
-
 // Reads exactly `count` digits at `pos`; false if any is missing.
 bool read_digits(std::string_view text, std::size_t &pos, std::size_t count, int &value) {
     if (text.size() < pos + count)

@@ -69,22 +69,22 @@ SELECT kinde_claims_import(NULL);
 -- Privileges: EXECUTE is granted to nobody by default. The source is read with the caller's own
 -- rights (SECURITY INVOKER), so a caller cannot import a table it may not read, and row-level
 -- security on the source applies; the write into kinde_claims.profiles needs no grant.
-CREATE ROLE kc_import_migrator;
+CREATE ROLE regress_kc_import_migrator;
 CREATE TABLE secret (kinde_id text, lifetime_subscriber boolean, tenant text);
-INSERT INTO secret VALUES ('kp_tenant1', true, 'kc_import_migrator'), ('kp_tenant2', true, 'someone_else');
-SET ROLE kc_import_migrator;
+INSERT INTO secret VALUES ('kp_tenant1', true, 'regress_kc_import_migrator'), ('kp_tenant2', true, 'someone_else');
+SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION kinde_claims_import(regclass) TO kc_import_migrator;
-SET ROLE kc_import_migrator;
+GRANT EXECUTE ON FUNCTION kinde_claims_import(regclass) TO regress_kc_import_migrator;
+SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
-GRANT SELECT ON secret TO kc_import_migrator;
+GRANT SELECT ON secret TO regress_kc_import_migrator;
 ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON secret FOR SELECT USING (tenant = current_user);
-SET ROLE kc_import_migrator;
+SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
 SELECT count(*) FROM kinde_claims.profiles;
 \echo SQLSTATE :SQLSTATE
@@ -99,8 +99,8 @@ ROLLBACK;
 SELECT count(*) AS rolled_back_profiles FROM kinde_claims.profiles WHERE kinde_id = 'kp_rolledback';
 
 DROP TABLE secret;
-REVOKE ALL ON FUNCTION kinde_claims_import(regclass) FROM kc_import_migrator;
-DROP ROLE kc_import_migrator;
+REVOKE ALL ON FUNCTION kinde_claims_import(regclass) FROM regress_kc_import_migrator;
+DROP ROLE regress_kc_import_migrator;
 DROP VIEW shaped_view;
 DROP TABLE public.profiles, one_bad, shaped, no_flag, number_ids, text_flag;
 DROP DOMAIN flag;

@@ -3,17 +3,17 @@
 -- builtins an implementation might use; each trap records that it ran and as whom. The traps
 -- are shown to work, then every entry point and every trigger path runs with the hostile
 -- search_path, as the attacker and as a superuser: no trap may run.
-CREATE ROLE kc_spa_attacker;
-SELECT format('GRANT CREATE ON DATABASE %I TO kc_spa_attacker', current_database()) \gexec
+CREATE ROLE regress_kc_search_path_attacker;
+SELECT format('GRANT CREATE ON DATABASE %I TO regress_kc_search_path_attacker', current_database()) \gexec
 
 -- Objects planted before the install are refused, never adopted.
-SET ROLE kc_spa_attacker;
+SET ROLE regress_kc_search_path_attacker;
 CREATE SCHEMA kinde_claims;
 RESET ROLE;
 CREATE EXTENSION kinde_claims;
 DROP SCHEMA kinde_claims;
-GRANT CREATE ON SCHEMA public TO kc_spa_attacker;
-SET ROLE kc_spa_attacker;
+GRANT CREATE ON SCHEMA public TO regress_kc_search_path_attacker;
+SET ROLE regress_kc_search_path_attacker;
 CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb
     LANGUAGE sql AS $$SELECT '{"lifetime_subscriber": true}'::jsonb$$;
 RESET ROLE;
@@ -22,7 +22,7 @@ DROP FUNCTION public.kinde_claims_for(text);
 
 CREATE EXTENSION kinde_claims;
 GRANT EXECUTE ON FUNCTION kinde_claims_for(text), kinde_profile_upsert(text, boolean, jsonb),
-    kinde_profile_delete(text), kinde_webhook_apply(jsonb) TO kc_spa_attacker;
+    kinde_profile_delete(text), kinde_webhook_apply(jsonb) TO regress_kc_search_path_attacker;
 -- A Kinde webhook event as the shim forwards it (its verified payload).
 CREATE FUNCTION public.spa_event(type text, event_id text, kinde_id text) RETURNS jsonb
     LANGUAGE sql SET search_path = pg_catalog AS $$
@@ -50,7 +50,7 @@ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
 ORDER BY 1;
 
 -- The traps. COALESCE is grammar, not a function lookup, so it needs none.
-SET ROLE kc_spa_attacker;
+SET ROLE regress_kc_search_path_attacker;
 CREATE TABLE public.attack_log (trap text, ran_as name);
 GRANT SELECT, INSERT, DELETE ON public.attack_log TO PUBLIC;
 CREATE FUNCTION public.attack_record(trap text) RETURNS void LANGUAGE plpgsql AS $$
@@ -111,7 +111,7 @@ RESET ROLE;
 
 -- The attack, as the attacker, from a new session (no plan or catalog cached yet).
 \c
-SET ROLE kc_spa_attacker;
+SET ROLE regress_kc_search_path_attacker;
 SET search_path = public, pg_catalog;
 CREATE TEMP VIEW profiles AS SELECT * FROM public.profile_rows();
 SELECT kinde_claims_for('kp_victim');
@@ -148,7 +148,7 @@ UPDATE kinde_claims.profiles SET claims = '{"seats": 4}', lifetime_subscriber = 
 UPDATE kinde_claims.profiles SET kinde_id = 'kp_direct2' WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct';
 DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) 'kp_direct2';
 SELECT kinde_profile_delete('kp_admin');
--- The app's own table with the projection trigger, the importer and the webhook pruning.
+-- The app's own table with kinde_profile_upsert_trigger, the importer and the webhook pruning.
 CREATE TABLE public.purchases (kinde_user_id text PRIMARY KEY, lifetime boolean, plan_code text);
 CREATE TRIGGER purchases_claims AFTER INSERT OR UPDATE OR DELETE ON public.purchases
     FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber=lifetime', 'plan=plan_code');
@@ -170,6 +170,6 @@ SELECT kinde_claims_for('kp_victim');
 DROP TABLE public.purchases, public.tutorial_profiles;
 DROP FUNCTION public.spa_event(text, text, text);
 DROP EXTENSION kinde_claims;
-DROP OWNED BY kc_spa_attacker;
-REVOKE CREATE ON SCHEMA public FROM kc_spa_attacker;
-DROP ROLE kc_spa_attacker;
+DROP OWNED BY regress_kc_search_path_attacker;
+REVOKE CREATE ON SCHEMA public FROM regress_kc_search_path_attacker;
+DROP ROLE regress_kc_search_path_attacker;

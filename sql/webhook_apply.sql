@@ -1,8 +1,8 @@
 -- kinde_webhook_apply: one Kinde webhook event applied once, in order per user, and pruning.
 CREATE EXTENSION kinde_claims;
-CREATE ROLE kc_test_webhook_writer NOLOGIN;
-CREATE ROLE kc_test_webhook_other NOLOGIN;
-GRANT EXECUTE ON FUNCTION kinde_webhook_apply(jsonb) TO kc_test_webhook_writer;
+CREATE ROLE regress_kc_webhook_writer NOLOGIN;
+CREATE ROLE regress_kc_webhook_other NOLOGIN;
+GRANT EXECUTE ON FUNCTION kinde_webhook_apply(jsonb) TO regress_kc_webhook_writer;
 
 -- An event the way the shim forwards it: the verified payload.
 CREATE FUNCTION pg_temp.event(type text, event_id text, ts text, kinde_id text) RETURNS jsonb
@@ -17,20 +17,20 @@ CREATE FUNCTION pg_temp.state(user_id text) RETURNS text LANGUAGE sql AS $$
 $$;
 
 -- The writer role may call it; nobody else may.
-SET ROLE kc_test_webhook_other;
+SET ROLE regress_kc_webhook_other;
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_denied', '2024-05-01T10:00:00Z', 'kp_webhook1'));
 RESET ROLE;
 SELECT has_function_privilege('public', 'kinde_webhook_apply(jsonb)', 'EXECUTE') AS public_can_apply,
        has_function_privilege('public', 'kinde_webhook_prune(interval)', 'EXECUTE') AS public_can_prune;
 
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- user.created makes the profile, with the defaults a token gets.
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c1', '2024-05-01T10:00:00.000001+10:00', 'kp_webhook1'));
 RESET ROLE;
 SELECT pg_temp.state('kp_webhook1');
 SELECT kinde_claims_for('kp_webhook1');
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- The same event again (Kinde retries, duplicates happen): nothing changes.
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c1', '2024-05-01T10:00:00.000001+10:00', 'kp_webhook1'));
@@ -38,11 +38,11 @@ SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c1', '2024-05-01
 -- user.updated for an existing profile keeps it and its claims.
 RESET ROLE;
 SELECT kinde_profile_upsert('kp_webhook1', true, '{"plan": "pro"}');
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u1', '2024-05-01T00:05:00Z', 'kp_webhook1'));
 RESET ROLE;
 SELECT kinde_claims_for('kp_webhook1');
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- An event older than the last one applied to that user is stale.
 SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u0', '2024-05-01T00:04:59.999999Z', 'kp_webhook1'));
@@ -57,20 +57,20 @@ SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u3', '2024-05-01
 RESET ROLE;
 SELECT pg_temp.state('kp_webhook1');
 SELECT kinde_claims_for('kp_webhook1');
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- Nothing after a deletion brings the user back either: Kinde never reuses an id.
 SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u4', '2024-05-01T00:11:00Z', 'kp_webhook1'));
 RESET ROLE;
 SELECT pg_temp.state('kp_webhook1');
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- Deleted before it was ever created (order is not guaranteed): the late user.created is stale.
 SELECT kinde_webhook_apply(pg_temp.event('user.deleted', 'event_d3', '2024-05-03T00:00:01Z', 'kp_webhook3'));
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c3', '2024-05-03T00:00:00Z', 'kp_webhook3'));
 RESET ROLE;
 SELECT pg_temp.state('kp_webhook3');
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- A deletion at the same instant as the last applied event still wins; an update does not.
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c4', '2024-05-04T00:00:00Z', 'kp_webhook4'));
@@ -85,12 +85,12 @@ RESET ROLE;
 SELECT pg_temp.state('kp_webhook5');
 
 -- The real Kinde payload (test/fixtures/kinde-webhooks/user-updated-1.jwt) applies as it is.
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 SELECT kinde_webhook_apply('{"data":{"user":{"email":"daniel@kinde.com","first_name":"Daniel","id":"kp_65b28d71bba14fa380d56d2d8d3503da","is_password_reset_requested":false,"is_suspended":false,"last_name":"Rivers","organizations":[{"code":"org_590d7f1a86a","permissions":null,"roles":null}],"phone":null,"username":"daniel"}},"event_id":"event_018f331a3178f7fef284b95fe6770384","source":"admin","timestamp":"2024-05-01T17:41:45.592145+10:00","type":"user.updated"}');
 RESET ROLE;
 SELECT event_id, kinde_id, type, event_time AT TIME ZONE 'UTC' AS event_time_utc
 FROM kinde_claims.webhook_events ORDER BY event_id;
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 
 -- Malformed events are refused with 22023 (22004 for NULL) and write nothing.
 \set VERBOSITY default
@@ -122,8 +122,8 @@ SELECT count(*) AS profiles_for_rejected FROM kinde_claims.profiles WHERE kinde_
 -- The call exactly as PostgREST makes it for POST /rpc/kinde_webhook_apply (FACTS.md §3),
 -- in its READ WRITE transaction (the function is VOLATILE) and under its role switch.
 BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
-SELECT set_config('search_path', '"public"', true), set_config('role', 'kc_test_webhook_writer', true),
-       set_config('request.jwt.claims', '{"role":"kc_test_webhook_writer"}', true),
+SELECT set_config('search_path', '"public"', true), set_config('role', 'regress_kc_webhook_writer', true),
+       set_config('request.jwt.claims', '{"role":"regress_kc_webhook_writer"}', true),
        set_config('request.method', 'POST', true), set_config('request.path', '/rpc/kinde_webhook_apply', true) \gset
 WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT '{"event": {"type": "user.created", "event_id": "event_pgrst1", "timestamp": "2024-06-01T00:00:00Z", "data": {"user": {"id": "kp_webhook6"}}}}'::json AS json_data) pgrst_payload,
   LATERAL (SELECT "event" FROM json_to_record(pgrst_payload.json_data) AS _("event" jsonb) LIMIT 1) pgrst_body,
@@ -139,7 +139,7 @@ SELECT pg_temp.state('kp_webhook6');
 
 -- A GET (READ ONLY transaction) cannot apply an event: 25006, which PostgREST answers with 405.
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-SET LOCAL ROLE kc_test_webhook_writer;
+SET LOCAL ROLE regress_kc_webhook_writer;
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_ro1', '2024-06-01T00:00:00Z', 'kp_webhook7'));
 ROLLBACK;
 
@@ -155,14 +155,14 @@ SELECT kinde_webhook_prune('7 days'), kinde_webhook_prune('2 days');
 SELECT kinde_webhook_prune('1 day');
 SELECT kinde_webhook_prune(NULL);
 \set VERBOSITY terse
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 SELECT kinde_webhook_prune();
 RESET ROLE;
 
 -- Pruned state is forgotten, which is why it must outlive Kinde's retry window: a pruned
 -- event_id is no longer a duplicate (here the user's kept deletion still makes it stale), and
 -- with the user's state pruned too the event applies again.
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_c1', '2024-05-01T10:00:00.000001+10:00', 'kp_webhook1'));
 SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u2', '2024-05-02T08:00:00-04:00', 'kp_webhook2'));
 RESET ROLE;
@@ -174,7 +174,7 @@ UPDATE kinde_claims.webhook_users SET applied_at = now() - interval '400 days' W
 UPDATE kinde_claims.webhook_events SET received_at = now() - interval '400 days';
 SELECT kinde_webhook_prune();
 SELECT count(*) AS tombstones_kept FROM kinde_claims.webhook_users WHERE kinde_id = :'tomb_kinde_id' AND deleted;
-SET ROLE kc_test_webhook_writer;
+SET ROLE regress_kc_webhook_writer;
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_replayed', '2030-01-01T00:00:00Z', :'tomb_kinde_id')) ->> 'result' AS replay_result;
 RESET ROLE;
 SELECT count(*) AS resurrected FROM kinde_claims.profiles WHERE kinde_id = :'tomb_kinde_id';
@@ -185,5 +185,5 @@ SELECT c::regclass AS dumped FROM pg_extension, unnest(extconfig) c
 WHERE extname = 'kinde_claims' AND c::regclass::text LIKE 'kinde_claims.webhook%' ORDER BY 1;
 
 DROP EXTENSION kinde_claims;
-DROP ROLE kc_test_webhook_writer;
-DROP ROLE kc_test_webhook_other;
+DROP ROLE regress_kc_webhook_writer;
+DROP ROLE regress_kc_webhook_other;

@@ -36,7 +36,7 @@ struct ProfilesCatalog {
 const ProfilesCatalog &profiles_catalog();
 void profiles_catalog_register_invalidation();
 // kinde_profile_upsert_trigger keeps each trigger's parsed arguments until its table changes.
-void projections_register_invalidation();
+void upsert_trigger_register_invalidation();
 
 // The object a token carries: `claims` (NULL or {} for none) with lifetime_subscriber set.
 // Allocated in the current memory context.

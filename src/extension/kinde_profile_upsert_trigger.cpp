@@ -48,7 +48,7 @@ struct ClaimColumn {
 };
 
 // One trigger's arguments, resolved against its table. Lives in its own memory context.
-struct Projection {
+struct UpsertTriggerArgs {
     MemoryContext context;
     AttrNumber kinde_id;
     const char *kinde_id_column;
@@ -58,14 +58,14 @@ struct Projection {
     Datum claim_keys;  // text[] of every claim name above: what this trigger owns in `claims`
 };
 
-struct ProjectionEntry {
+struct UpsertTriggerEntry {
     Oid trigger;  // hash key
     Oid relation;
     bool valid;
-    Projection *projection;
+    UpsertTriggerArgs *args;
 };
 
-HTAB *projections;
+HTAB *upsert_triggers;
 
 // "trigger "purchases_claims" on app.purchases: ", the start of every message about a trigger.
 // palloc'd, so it is built before any C++ string of the error exists.
@@ -143,7 +143,7 @@ char *context_strndup(MemoryContext context, const char *text, std::size_t lengt
 
 // Parses and checks the trigger's arguments. Everything is allocated in a new memory context
 // under the current one, so a refused trigger leaves nothing behind.
-Projection *projection_parse(TriggerData *data) {
+UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data) {
     const Trigger *trigger = data->tg_trigger;
     if (trigger->tgnargs < 2)
         trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
@@ -151,10 +151,10 @@ Projection *projection_parse(TriggerData *data) {
                       kArgumentsHint);
 
     MemoryContext context = AllocSetContextCreate(
-        CurrentMemoryContext, "kinde_profile_upsert_trigger projection", ALLOCSET_SMALL_SIZES);
-    auto *projection = static_cast<Projection *>(MemoryContextAllocZero(context, sizeof(Projection)));
-    projection->context = context;
-    projection->claims =
+        CurrentMemoryContext, "kinde_profile_upsert_trigger arguments", ALLOCSET_SMALL_SIZES);
+    auto *args = static_cast<UpsertTriggerArgs *>(MemoryContextAllocZero(context, sizeof(UpsertTriggerArgs)));
+    args->context = context;
+    args->claims =
         static_cast<ClaimColumn *>(MemoryContextAllocZero(context, sizeof(ClaimColumn) * trigger->tgnargs));
 
     Form_pg_attribute id_column = find_column(data, trigger->tgargs[0]);
@@ -164,8 +164,8 @@ Projection *projection_parse(TriggerData *data) {
                       psprintf("user-id column \"%s\" has type %s, not text", trigger->tgargs[0],
                                format_type_be(id_column->atttypid)),
                       "Kinde user ids are text: the user-id column must be text or varchar.", kArgumentsHint);
-    projection->kinde_id = id_column->attnum;
-    projection->kinde_id_column = MemoryContextStrdup(context, trigger->tgargs[0]);
+    args->kinde_id = id_column->attnum;
+    args->kinde_id_column = MemoryContextStrdup(context, trigger->tgargs[0]);
 
     for (int i = 1; i < trigger->tgnargs; ++i) {
         const char *argument = trigger->tgargs[i];
@@ -183,9 +183,9 @@ Projection *projection_parse(TriggerData *data) {
             char *prefix = trigger_prefix(data);
             trigger_violation(prefix, *rules::check_claim_name(claim));
         }
-        bool mapped_twice = is_lifetime_subscriber && projection->lifetime_subscriber != InvalidAttrNumber;
-        for (int j = 0; j < projection->nclaims && !mapped_twice; ++j)
-            mapped_twice = strcmp(projection->claims[j].claim, claim) == 0;
+        bool mapped_twice = is_lifetime_subscriber && args->lifetime_subscriber != InvalidAttrNumber;
+        for (int j = 0; j < args->nclaims && !mapped_twice; ++j)
+            mapped_twice = strcmp(args->claims[j].claim, claim) == 0;
         if (mapped_twice)
             trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
                           psprintf("claim \"%s\" is mapped twice", claim), nullptr, kArgumentsHint);
@@ -203,10 +203,10 @@ Projection *projection_parse(TriggerData *data) {
                     data, ERRCODE_DATATYPE_MISMATCH,
                     psprintf("lifetime_subscriber must come from a boolean column, not \"%s\" of type %s",
                              column, format_type_be(attribute->atttypid)));
-            projection->lifetime_subscriber = attribute->attnum;
+            args->lifetime_subscriber = attribute->attnum;
             continue;
         }
-        ClaimColumn &mapped = projection->claims[projection->nclaims++];
+        ClaimColumn &mapped = args->claims[args->nclaims++];
         mapped.claim = MemoryContextStrdup(context, claim);
         mapped.column = MemoryContextStrdup(context, column);
         mapped.attnum = attribute->attnum;
@@ -214,54 +214,55 @@ Projection *projection_parse(TriggerData *data) {
     }
 
     MemoryContext caller_context = MemoryContextSwitchTo(context);
-    Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (projection->nclaims + 1)));
-    for (int i = 0; i < projection->nclaims; ++i)
-        keys[i] = CStringGetTextDatum(projection->claims[i].claim);
-    projection->claim_keys =
-        PointerGetDatum(construct_array(keys, projection->nclaims, TEXTOID, -1, false, TYPALIGN_INT));
+    Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (args->nclaims + 1)));
+    for (int i = 0; i < args->nclaims; ++i)
+        keys[i] = CStringGetTextDatum(args->claims[i].claim);
+    args->claim_keys =
+        PointerGetDatum(construct_array(keys, args->nclaims, TEXTOID, -1, false, TYPALIGN_INT));
     MemoryContextSwitchTo(caller_context);
-    return projection;
+    return args;
 }
 
-void forget_projections(Datum, Oid relid) {
-    if (!projections)
+void upsert_trigger_forget(Datum, Oid relid) {
+    if (!upsert_triggers)
         return;
     HASH_SEQ_STATUS status;
-    hash_seq_init(&status, projections);
-    while (auto *entry = static_cast<ProjectionEntry *>(hash_seq_search(&status)))
+    hash_seq_init(&status, upsert_triggers);
+    while (auto *entry = static_cast<UpsertTriggerEntry *>(hash_seq_search(&status)))
         if (relid == InvalidOid || entry->relation == relid)
             entry->valid = false;
 }
 
 // The parsed arguments of the trigger being fired, parsed on its first row after any change to
 // its table. Stale entries are only marked by the callback and freed here, never mid-use.
-const Projection &projection_for(TriggerData *data) {
-    if (!projections) {
+const UpsertTriggerArgs &upsert_trigger_args_for(TriggerData *data) {
+    if (!upsert_triggers) {
         HASHCTL control{};
         control.keysize = sizeof(Oid);
-        control.entrysize = sizeof(ProjectionEntry);
-        projections =
-            hash_create("kinde_profile_upsert_trigger projections", 16, &control, HASH_ELEM | HASH_BLOBS);
+        control.entrysize = sizeof(UpsertTriggerEntry);
+        upsert_triggers =
+            hash_create("kinde_profile_upsert_trigger arguments cache", 16, &control, HASH_ELEM | HASH_BLOBS);
     }
     Oid trigger = data->tg_trigger->tgoid;
     bool found;
-    auto *entry = static_cast<ProjectionEntry *>(hash_search(projections, &trigger, HASH_ENTER, &found));
+    auto *entry =
+        static_cast<UpsertTriggerEntry *>(hash_search(upsert_triggers, &trigger, HASH_ENTER, &found));
     if (!found) {
-        // Set before parsing: a parse error leaves the entry behind, and forget_projections reads it.
+        // Set before parsing: a parse error leaves the entry behind, and upsert_trigger_forget reads it.
         entry->relation = RelationGetRelid(data->tg_relation);
         entry->valid = false;
-        entry->projection = nullptr;
+        entry->args = nullptr;
     }
     if (entry->valid)
-        return *entry->projection;
-    if (entry->projection) {
-        MemoryContextDelete(entry->projection->context);
-        entry->projection = nullptr;
+        return *entry->args;
+    if (entry->args) {
+        MemoryContextDelete(entry->args->context);
+        entry->args = nullptr;
     }
-    Projection *fresh = projection_parse(data);
+    UpsertTriggerArgs *fresh = upsert_trigger_parse(data);
     MemoryContextSetParent(fresh->context, CacheMemoryContext);
     entry->relation = RelationGetRelid(data->tg_relation);
-    entry->projection = fresh;
+    entry->args = fresh;
     entry->valid = true;
     return *fresh;
 }
@@ -345,12 +346,12 @@ JsonbValue claim_value(TriggerData *data, const ClaimColumn &column, Datum value
 }
 
 // The mapped claims of a row as one object; a NULL column leaves its claim out.
-Jsonb *row_claims(TriggerData *data, const Projection &projection, HeapTuple row) {
+Jsonb *row_claims(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     JsonbParseState *state = nullptr;
     JsonbValue *result = pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-    for (int i = 0; i < projection.nclaims; ++i) {
-        const ClaimColumn &column = projection.claims[i];
+    for (int i = 0; i < args.nclaims; ++i) {
+        const ClaimColumn &column = args.claims[i];
         bool isnull;
         Datum value = heap_getattr(row, column.attnum, desc, &isnull);
         if (isnull)
@@ -368,9 +369,9 @@ Jsonb *row_claims(TriggerData *data, const Projection &projection, HeapTuple row
 }
 
 // The row's user id; nullptr when the column is NULL (the row belongs to no user).
-text *row_kinde_id(TriggerData *data, const Projection &projection, HeapTuple row) {
+text *row_kinde_id(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row) {
     bool isnull;
-    Datum value = heap_getattr(row, projection.kinde_id, RelationGetDescr(data->tg_relation), &isnull);
+    Datum value = heap_getattr(row, args.kinde_id, RelationGetDescr(data->tg_relation), &isnull);
     return isnull ? nullptr : DatumGetTextPP(value);
 }
 
@@ -402,26 +403,25 @@ constexpr const char *kRemoveSql =
 SPIPlanPtr upsert_plan;
 SPIPlanPtr remove_plan;
 
-void profile_remove_claims(const Projection &projection, text *kinde_id) {
+void profile_remove_claims(const UpsertTriggerArgs &args, text *kinde_id) {
     Oid types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
     SPIPlanPtr plan = saved_plan(&remove_plan, kRemoveSql, 3, types);
-    Datum values[3] = {PointerGetDatum(kinde_id),
-                       BoolGetDatum(projection.lifetime_subscriber != InvalidAttrNumber),
-                       projection.claim_keys};
+    Datum values[3] = {PointerGetDatum(kinde_id), BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber),
+                       args.claim_keys};
     spi_execute(plan, values, nullptr, SPI_OK_UPDATE, "profile claims removal");
 }
 
-void profile_set_claims(const Projection &projection, text *kinde_id, NullableDatum lifetime_subscriber,
+void profile_set_claims(const UpsertTriggerArgs &args, text *kinde_id, NullableDatum lifetime_subscriber,
                         Jsonb *claims) {
     Oid types[4] = {TEXTOID, BOOLOID, TEXTARRAYOID, JSONBOID};
     SPIPlanPtr plan = saved_plan(&upsert_plan, kUpsertSql, 4, types);
-    Datum values[4] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, projection.claim_keys,
+    Datum values[4] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, args.claim_keys,
                        JsonbPGetDatum(claims)};
     char nulls[4] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', ' ', ' '};
     spi_execute(plan, values, nulls, SPI_OK_INSERT, "profile claims upsert");
 }
 
-void profile_project(TriggerData *data, const Projection &projection) {
+void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
     HeapTuple old_row = nullptr;
     HeapTuple new_row = nullptr;
     if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
@@ -433,41 +433,41 @@ void profile_project(TriggerData *data, const Projection &projection) {
         new_row = data->tg_newtuple;
     }
 
-    text *new_id = new_row ? row_kinde_id(data, projection, new_row) : nullptr;
+    text *new_id = new_row ? row_kinde_id(data, args, new_row) : nullptr;
     NullableDatum lifetime_subscriber{0, true};
     Jsonb *claims = nullptr;
     if (new_id) {
         if (!kinde_id_valid(new_id)) {
             char *prefix = trigger_prefix(data);
-            char *suffix = psprintf(" in column \"%s\"", projection.kinde_id_column);
+            char *suffix = psprintf(" in column \"%s\"", args.kinde_id_column);
             trigger_violation(prefix, *rules::check_kinde_id(text_view(new_id)), suffix);
         }
-        if (projection.lifetime_subscriber != InvalidAttrNumber) {
+        if (args.lifetime_subscriber != InvalidAttrNumber) {
             bool isnull;
-            Datum value = heap_getattr(new_row, projection.lifetime_subscriber,
-                                       RelationGetDescr(data->tg_relation), &isnull);
+            Datum value =
+                heap_getattr(new_row, args.lifetime_subscriber, RelationGetDescr(data->tg_relation), &isnull);
             lifetime_subscriber = {BoolGetDatum(!isnull && DatumGetBool(value)), false};
         }
-        claims = row_claims(data, projection, new_row);
+        claims = row_claims(data, args, new_row);
     }
     // An old id that is not a valid Kinde user id can have no profile to take claims from.
-    text *old_id = old_row ? row_kinde_id(data, projection, old_row) : nullptr;
+    text *old_id = old_row ? row_kinde_id(data, args, old_row) : nullptr;
     bool remove_old = old_id && kinde_id_valid(old_id) && !(new_id && kinde_id_equal(old_id, new_id));
 
     if (!remove_old && !new_id)
         return;
     spi_connect();
     if (remove_old)
-        profile_remove_claims(projection, old_id);
+        profile_remove_claims(args, old_id);
     if (new_id)
-        profile_set_claims(projection, new_id, lifetime_subscriber, claims);
+        profile_set_claims(args, new_id, lifetime_subscriber, claims);
     SPI_finish();
 }
 
 }  // namespace
 
-void projections_register_invalidation() {
-    CacheRegisterRelcacheCallback(forget_projections, 0);
+void upsert_trigger_register_invalidation() {
+    CacheRegisterRelcacheCallback(upsert_trigger_forget, 0);
 }
 
 }  // namespace kinde_claims
@@ -475,6 +475,6 @@ void projections_register_invalidation() {
 KC_FUNCTION(kinde_profile_upsert_trigger) {
     TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName,
                                                        kinde_claims::RowTriggerFires::after_any);
-    kinde_claims::profile_project(data, kinde_claims::projection_for(data));
+    kinde_claims::upsert_trigger_apply(data, kinde_claims::upsert_trigger_args_for(data));
     return PointerGetDatum(nullptr);
 }

@@ -53,8 +53,9 @@ SPIPlanPtr advance_user_plan;
 SPIPlanPtr create_profile_plan;
 SPIPlanPtr delete_profile_plan;
 
-// The event's fields, all in Postgres memory: nothing here needs a destructor.
-struct WebhookEvent {
+// The checked event as kinde_claims.webhook_events records it, and what it does to the profile.
+// All in Postgres memory: nothing here needs a destructor.
+struct WebhookEventRow {
     text *event_id;
     text *type;
     text *kinde_id;  // nullptr for an event that names no user
@@ -93,7 +94,7 @@ text *text_of(std::string_view value) {
     return cstring_to_text_with_len(value.data(), static_cast<int>(value.size()));
 }
 
-WebhookEvent webhook_event_parse(Jsonb *event) {
+WebhookEventRow webhook_event_parse(Jsonb *event) {
     if (!JB_ROOT_IS_OBJECT(event))
         throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "webhook event must be a JSON object",
                         "kinde_webhook_apply takes the decoded payload of a Kinde webhook, such as "
@@ -106,7 +107,7 @@ WebhookEvent webhook_event_parse(Jsonb *event) {
         required_string(root, "type", "type", "its event type as a string, such as user.created", &member);
     if (auto violation = rules::check_webhook_event_type(type))
         throw pg::Error(*violation);
-    WebhookEvent parsed{};
+    WebhookEventRow parsed{};
     parsed.type = text_of(type);
     parsed.action = rules::webhook_action(type);
 
@@ -146,7 +147,7 @@ struct Outcome {
 };
 
 // Only Postgres calls from here on, and no C++ object with a destructor is alive.
-Outcome webhook_event_apply(const WebhookEvent &event) {
+Outcome webhook_event_apply(const WebhookEventRow &event) {
     spi_connect();
 
     Oid record_types[4] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
@@ -192,7 +193,7 @@ Outcome webhook_event_apply(const WebhookEvent &event) {
 }
 
 // {"result": ..., "kinde_id": ..., "event_id": ..., "profile": ...}
-Jsonb *outcome_json(const WebhookEvent &event, const Outcome &outcome) {
+Jsonb *outcome_json(const WebhookEventRow &event, const Outcome &outcome) {
     StringInfoData json;
     initStringInfo(&json);
     appendStringInfo(&json, "{\"result\": \"%s\", \"kinde_id\": ", outcome.result);
@@ -216,7 +217,7 @@ Jsonb *outcome_json(const WebhookEvent &event, const Outcome &outcome) {
 KC_FUNCTION(kinde_webhook_apply) {
     if (PG_ARGISNULL(0))
         throw kinde_claims::pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "webhook event must not be null");
-    kinde_claims::WebhookEvent event = kinde_claims::webhook_event_parse(PG_GETARG_JSONB_P(0));
+    kinde_claims::WebhookEventRow event = kinde_claims::webhook_event_parse(PG_GETARG_JSONB_P(0));
     kinde_claims::Outcome outcome = kinde_claims::webhook_event_apply(event);
     PG_RETURN_JSONB_P(kinde_claims::outcome_json(event, outcome));
 }

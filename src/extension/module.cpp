@@ -23,5 +23,5 @@ void _PG_init(void) {
                             PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kinde_claims");
     kinde_claims::profiles_catalog_register_invalidation();
-    kinde_claims::projections_register_invalidation();
+    kinde_claims::upsert_trigger_register_invalidation();
 }

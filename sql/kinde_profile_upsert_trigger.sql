@@ -253,42 +253,42 @@ DROP TABLE app.events;
 -- Privileges. Creating the trigger needs EXECUTE on the function; nothing else. The trigger
 -- then writes kinde_claims.profiles with the extension owner's rights, for whoever writes the
 -- app's table, while neither role can touch kinde_claims.profiles itself.
-CREATE ROLE kc_projection_owner;
-CREATE ROLE kc_projection_writer;
-GRANT USAGE, CREATE ON SCHEMA app TO kc_projection_owner;
-GRANT USAGE ON SCHEMA app TO kc_projection_writer;
-SET ROLE kc_projection_owner;
+CREATE ROLE regress_kc_upsert_trigger_owner;
+CREATE ROLE regress_kc_upsert_trigger_writer;
+GRANT USAGE, CREATE ON SCHEMA app TO regress_kc_upsert_trigger_owner;
+GRANT USAGE ON SCHEMA app TO regress_kc_upsert_trigger_writer;
+SET ROLE regress_kc_upsert_trigger_owner;
 CREATE TABLE app.subscriptions (kinde_user_id text, active boolean);
 CREATE TRIGGER subscriptions_claims AFTER INSERT OR UPDATE OR DELETE ON app.subscriptions
     FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber=active');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION kinde_profile_upsert_trigger() TO kc_projection_owner;
-SET ROLE kc_projection_owner;
+GRANT EXECUTE ON FUNCTION kinde_profile_upsert_trigger() TO regress_kc_upsert_trigger_owner;
+SET ROLE regress_kc_upsert_trigger_owner;
 CREATE TRIGGER subscriptions_claims AFTER INSERT OR UPDATE OR DELETE ON app.subscriptions
     FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'lifetime_subscriber=active');
 INSERT INTO app.subscriptions VALUES ('kp_ivan', true);
-GRANT SELECT, INSERT, UPDATE ON app.subscriptions TO kc_projection_writer;
+GRANT SELECT, INSERT, UPDATE ON app.subscriptions TO regress_kc_upsert_trigger_writer;
 SELECT kinde_id FROM kinde_claims.profiles;
 \echo SQLSTATE :SQLSTATE
-SET ROLE kc_projection_writer;
+SET ROLE regress_kc_upsert_trigger_writer;
 INSERT INTO app.subscriptions VALUES ('kp_judy', true);
 UPDATE kinde_claims.profiles SET lifetime_subscriber = true WHERE kinde_id = 'kp_mallory';
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 SELECT * FROM app.tokens WHERE kinde_id IN ('kp_ivan', 'kp_judy');
-SELECT has_function_privilege('kc_projection_writer', 'kinde_profile_upsert_trigger()', 'EXECUTE') AS writer_can_execute;
+SELECT has_function_privilege('regress_kc_upsert_trigger_writer', 'kinde_profile_upsert_trigger()', 'EXECUTE') AS writer_can_execute;
 -- EXECUTE is checked only by CREATE TRIGGER: revoking it does not disarm an existing trigger.
-REVOKE EXECUTE ON FUNCTION kinde_profile_upsert_trigger() FROM kc_projection_owner;
-SET ROLE kc_projection_writer;
+REVOKE EXECUTE ON FUNCTION kinde_profile_upsert_trigger() FROM regress_kc_upsert_trigger_owner;
+SET ROLE regress_kc_upsert_trigger_writer;
 UPDATE app.subscriptions SET active = false WHERE kinde_user_id = 'kp_judy';
 RESET ROLE;
 SELECT * FROM app.tokens WHERE kinde_id = 'kp_judy';
 DROP TABLE app.subscriptions;
-REVOKE ALL ON SCHEMA app FROM kc_projection_owner, kc_projection_writer;
-REVOKE ALL ON FUNCTION kinde_profile_upsert_trigger() FROM kc_projection_owner;
-DROP ROLE kc_projection_owner;
-DROP ROLE kc_projection_writer;
+REVOKE ALL ON SCHEMA app FROM regress_kc_upsert_trigger_owner, regress_kc_upsert_trigger_writer;
+REVOKE ALL ON FUNCTION kinde_profile_upsert_trigger() FROM regress_kc_upsert_trigger_owner;
+DROP ROLE regress_kc_upsert_trigger_owner;
+DROP ROLE regress_kc_upsert_trigger_writer;
 
 -- DROP EXTENSION needs CASCADE while app tables still use the trigger, and takes the triggers with it.
 \set VERBOSITY terse

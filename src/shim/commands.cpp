@@ -50,7 +50,7 @@ int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &er
                             json_boolean(*invocation.lifetime_subscriber));
     if (invocation.claims_json) {
         std::string parse_error;
-        Json claims = json_parse(*invocation.claims_json, &parse_error);
+        Json claims = json_parse(*invocation.claims_json, parse_error);
         if (!claims) {
             err << "kinde-claims-shim: --claims is not JSON: " << parse_error << '\n';
             return kExitRejected;
@@ -95,7 +95,7 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
         log("jwks load failed: " + loaded.message);
 
     WebhookServer server(invocation.serve, invocation.client, keys, log);
-    if (std::string error = server.start(); !error.empty()) {
+    if (std::string error; !server.start(error)) {
         log("kinde-claims-shim: " + error);
         return kExitUnavailable;
     }
@@ -110,6 +110,18 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
     log("stopping on signal " + std::to_string(signal_number));
     server.stop();
     return kExitOk;
+}
+
+int run_command(const Invocation &invocation, std::ostream &out, std::ostream &err) {
+    switch (*invocation.command) {
+    case Command::claims:
+        return run_claims(invocation, out, err);
+    case Command::upsert:
+        return run_upsert(invocation, out, err);
+    case Command::serve:
+        break;
+    }
+    return run_serve(invocation, out, err);
 }
 
 }  // namespace kinde_claims::shim

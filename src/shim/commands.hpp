@@ -1,4 +1,4 @@
-// The three commands. Each returns the process exit code (exit_codes.hpp).
+// The commands. Each returns the process exit code (exit_codes.hpp).
 #pragma once
 
 #include <iosfwd>
@@ -11,5 +11,8 @@ int run_claims(const Invocation &invocation, std::ostream &out, std::ostream &er
 int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &err);
 // Serves until SIGINT or SIGTERM, which the caller has blocked in every thread.
 int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err);
+
+// Runs the command an invocation names (one that is not `--help`).
+int run_command(const Invocation &invocation, std::ostream &out, std::ostream &err);
 
 }  // namespace kinde_claims::shim

@@ -6,39 +6,48 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace kinde_claims::shim {
 namespace {
 
-constexpr const char *kExitCodesText =
-    "Exit codes:\n"
-    "  0   done\n"
-    "  64  usage error: bad flags or arguments, missing configuration\n"
-    "  65  rejected: the input broke a rule, or PostgREST answered 4xx\n"
-    "  69  unavailable: no answer, a timeout, or PostgREST answered 5xx (try again)\n"
-    "  70  PostgREST gave an answer that makes no sense\n";
+// A command's name, what it takes besides options, and its options (each takes a value).
+// Adding a command: a row here, a step that reads its settings, and a case in parse_invocation.
+struct CommandSpec {
+    Command command;
+    const char *name;
+    bool takes_user_id;
+    std::vector<const char *> flags;
+};
 
-constexpr const char *kClientText =
-    "  --url URL             PostgREST base URL (env KINDE_CLAIMS_URL), e.g.\n"
-    "                        https://db.example.com or https://PROJECT.supabase.co/rest/v1\n"
-    "  --api-key-file PATH   file holding the JWT to call PostgREST with (env KINDE_CLAIMS_API_KEY\n"
-    "                        holds the JWT itself); without one, calls run as the anon role\n"
-    "                        (env KINDE_CLAIMS_GATEWAY_KEY: Supabase's project key for the apikey header)\n"
-    "  --timeout MS          whole-request timeout in milliseconds (default 5000)\n";
+const std::vector<CommandSpec> &command_specs() {
+    static const std::vector<CommandSpec> specs = {
+        {Command::claims, "claims", true, {"url", "api-key-file", "timeout"}},
+        {Command::upsert,
+         "upsert",
+         true,
+         {"url", "api-key-file", "timeout", "lifetime-subscriber", "claims"}},
+        {Command::serve,
+         "serve",
+         false,
+         {"url", "api-key-file", "timeout", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads"}},
+    };
+    return specs;
+}
 
-enum Option {
-    kHelp = 'h',
-    kUrl = 1000,
-    kApiKeyFile,
-    kTimeout,
-    kLifetimeSubscriber,
-    kClaims,
-    kListen,
-    kKindeDomain,
-    kJwksUrl,
-    kJwksFile,
-    kThreads,
+// A command line before any value in it is checked.
+struct CommandLine {
+    std::map<std::string, std::string> flags;  // by name without "--"; the last one given wins
+    std::vector<std::string> operands;
+    bool help = false;
+
+    std::optional<std::string> flag(const char *name) const {
+        auto found = flags.find(name);
+        if (found == flags.end())
+            return std::nullopt;
+        return found->second;
+    }
 };
 
 std::optional<long> parse_positive(const std::string &text, long max) {
@@ -105,6 +114,200 @@ std::string strip_trailing_slashes(std::string url) {
     return url;
 }
 
+// Step 1: the options and operands after the command name, each option one of the command's.
+std::optional<CommandLine> read_command_line(const std::vector<std::string> &args, const CommandSpec &spec,
+                                             std::string &error) {
+    constexpr int kHelp = 'h', kFirstFlag = 1000;
+    std::vector<option> options = {{"help", no_argument, nullptr, kHelp}};
+    for (std::size_t i = 0; i < spec.flags.size(); ++i)
+        options.push_back({spec.flags[i], required_argument, nullptr, kFirstFlag + static_cast<int>(i)});
+    options.push_back({nullptr, 0, nullptr, 0});
+
+    // getopt_long takes any unambiguous prefix ("--api-key" for "--api-key-file"); only whole
+    // names are accepted here, so a mistyped flag is an error rather than a different flag.
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string &arg = args[i];
+        if (arg == "--")
+            break;
+        if (arg.rfind("--", 0) != 0)
+            continue;
+        std::string flag =
+            arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+        const option *known = nullptr;
+        for (const option &candidate : options)
+            if (candidate.name && flag == candidate.name)
+                known = &candidate;
+        if (!known) {
+            error = "unknown option --" + flag + " for " + spec.name;
+            return std::nullopt;
+        }
+        if (known->has_arg == required_argument && arg.find('=') == std::string::npos)
+            ++i;
+    }
+
+    std::vector<std::string> storage(args.begin(), args.end());
+    std::vector<char *> argv;
+    for (std::string &arg : storage)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    CommandLine line;
+    optind = 0;  // glibc: start afresh, so the parser can run more than once per process
+    opterr = 0;
+    int argc = static_cast<int>(argv.size() - 1);
+    for (;;) {
+        int option_index = 0;
+        int option = getopt_long(argc, argv.data(), ":h", options.data(), &option_index);
+        if (option == -1)
+            break;
+        if (option == kHelp) {
+            line.help = true;
+        } else if (option >= kFirstFlag) {
+            line.flags[spec.flags[option - kFirstFlag]] = optarg ? optarg : "";
+        } else if (option == ':') {
+            error = std::string(argv[optind - 1]) + " needs a value";
+            return std::nullopt;
+        } else {
+            error = "unknown option " + std::string(argv[optind - 1]) + " for " + spec.name;
+            return std::nullopt;
+        }
+    }
+    // argv[0] is the command itself; getopt_long skipped it as a program name would be.
+    for (int i = optind; i < argc; ++i)
+        line.operands.emplace_back(argv[i]);
+    return line;
+}
+
+// Step 2: the operands.
+bool read_operands(const CommandLine &line, const CommandSpec &spec, Invocation &invocation,
+                   std::string &error) {
+    if (!spec.takes_user_id) {
+        if (!line.operands.empty()) {
+            error = std::string(spec.name) + " takes no arguments, only options";
+            return false;
+        }
+        return true;
+    }
+    if (line.operands.size() != 1) {
+        error = std::string(spec.name) + " takes exactly one USER_ID";
+        return false;
+    }
+    invocation.user_id = line.operands[0];
+    return true;
+}
+
+// Step 3, every command: where PostgREST is and what to call it with.
+bool read_client(const CommandLine &line, const Environment &env, ClientConfig &client, std::string &error) {
+    if (auto timeout = line.flag("timeout")) {
+        auto ms = parse_positive(*timeout, 600000);
+        if (!ms) {
+            error = "--timeout takes milliseconds, 1 to 600000";
+            return false;
+        }
+        client.timeouts.total_ms = *ms;
+        client.timeouts.connect_ms = std::min(*ms, client.timeouts.connect_ms);
+    }
+
+    std::optional<std::string> url = line.flag("url");
+    if (!url)
+        url = env("KINDE_CLAIMS_URL");
+    if (!url) {
+        error = "no PostgREST URL: set KINDE_CLAIMS_URL or pass --url";
+        return false;
+    }
+    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+        error = "the PostgREST URL must start with http:// or https://";
+        return false;
+    }
+    client.url = strip_trailing_slashes(*url);
+
+    if (auto api_key_file = line.flag("api-key-file")) {
+        std::ifstream file(*api_key_file, std::ios::binary);
+        if (!file) {
+            error = "cannot read the API key file " + *api_key_file;
+            return false;
+        }
+        std::ostringstream text;
+        text << file.rdbuf();
+        client.api_key = trim_trailing_space(text.str());
+        if (client.api_key.empty()) {
+            error = "the API key file " + *api_key_file + " is empty";
+            return false;
+        }
+    } else if (auto key = env("KINDE_CLAIMS_API_KEY")) {
+        client.api_key = trim_trailing_space(*key);
+    }
+    if (auto gateway_key = env("KINDE_CLAIMS_GATEWAY_KEY"))
+        client.gateway_key = trim_trailing_space(*gateway_key);
+    if (client.api_key.find_first_of("\r\n") != std::string::npos ||
+        client.gateway_key.find_first_of("\r\n") != std::string::npos) {
+        error = "an API key must be one line";
+        return false;
+    }
+    return true;
+}
+
+// Step 4, upsert: what to change.
+bool read_upsert(const CommandLine &line, Invocation &invocation, std::string &error) {
+    if (auto lifetime = line.flag("lifetime-subscriber")) {
+        if (*lifetime != "true" && *lifetime != "false") {
+            error = "--lifetime-subscriber takes true or false";
+            return false;
+        }
+        invocation.lifetime_subscriber = *lifetime == "true";
+    }
+    invocation.claims_json = line.flag("claims");
+    return true;
+}
+
+// Step 4, serve: where to listen, with how many threads.
+bool read_serve(const CommandLine &line, ServeConfig &serve, std::string &error) {
+    if (auto listen = line.flag("listen"); listen && !parse_listen(*listen, serve)) {
+        error = "--listen takes ADDR:PORT, such as 127.0.0.1:8080 or [::1]:8080";
+        return false;
+    }
+    if (auto threads_flag = line.flag("threads")) {
+        auto threads = parse_positive(*threads_flag, 64);
+        if (!threads) {
+            error = "--threads takes a number from 1 to 64";
+            return false;
+        }
+        serve.threads = static_cast<unsigned>(*threads);
+    }
+    return true;
+}
+
+// Step 5, serve: where the keys that sign Kinde's webhooks come from. Flags first, then the
+// environment; within each, a file before a URL before a domain.
+bool read_jwks_source(const CommandLine &line, const Environment &env, JwksSource &jwks, std::string &error) {
+    std::optional<std::string> file = line.flag("jwks-file"), url = line.flag("jwks-url"),
+                               domain = line.flag("kinde-domain");
+    if (!file && !url && !domain) {
+        file = env("KINDE_JWKS_FILE");
+        url = env("KINDE_JWKS_URL");
+        domain = env("KINDE_DOMAIN");
+    }
+    if (file) {
+        jwks = {JwksSource::Kind::file, *file};
+    } else if (url) {
+        if (!check_jwks_url(*url, error))
+            return false;
+        jwks = {JwksSource::Kind::url, *url};
+    } else if (domain) {
+        auto domain_url = jwks_url_for_domain(*domain);
+        if (!domain_url) {
+            error = "KINDE_DOMAIN / --kinde-domain takes a host name such as myapp.kinde.com";
+            return false;
+        }
+        jwks = {JwksSource::Kind::url, *domain_url};
+    } else {
+        error =
+            "no signing keys: set KINDE_DOMAIN (or KINDE_JWKS_URL, KINDE_JWKS_FILE) or pass --kinde-domain";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Environment process_environment() {
@@ -132,9 +335,9 @@ std::optional<std::string> jwks_url_for_domain(const std::string &domain) {
     return "https://" + host + "/.well-known/jwks.json";
 }
 
-std::string check_jwks_url(const std::string &url) {
+bool check_jwks_url(const std::string &url, std::string &error) {
     if (url.rfind("https://", 0) == 0 && url.size() > 8)
-        return {};
+        return true;
     if (url.rfind("http://", 0) == 0) {
         std::string rest = url.substr(7);
         std::string host = rest.substr(0, rest.find('/'));
@@ -143,276 +346,57 @@ std::string check_jwks_url(const std::string &url) {
         else
             host = host.substr(0, host.find(':'));
         if (is_loopback_host(host))
-            return {};
-        return "JWKS URL " + url + " must use https (plain http is allowed only on the loopback interface)";
+            return true;
+        error = "JWKS URL " + url + " must use https (plain http is allowed only on the loopback interface)";
+        return false;
     }
-    return "JWKS URL " + url + " is not an https URL";
+    error = "JWKS URL " + url + " is not an https URL";
+    return false;
 }
 
-std::string usage_text(Command command) {
-    switch (command) {
-    case Command::claims:
-        return std::string("Usage: kinde-claims-shim claims USER_ID [--url URL] [--api-key-file PATH] "
-                           "[--timeout MS]\n"
-                           "\n"
-                           "Prints the custom claims of a Kinde user as JSON: exactly what the Kinde token\n"
-                           "workflow gets from its one call, GET /rpc/kinde_claims_for?user_id=USER_ID.\n"
-                           "An unknown user gets the defaults, {\"lifetime_subscriber\": false}.\n"
-                           "\n") +
-               kClientText + "\n" + kExitCodesText;
-    case Command::upsert:
-        return std::string("Usage: kinde-claims-shim upsert USER_ID [--lifetime-subscriber true|false]\n"
-                           "                              [--claims JSON] [--url URL] [--api-key-file PATH]\n"
-                           "\n"
-                           "Creates or updates a profile with one call, POST /rpc/kinde_profile_upsert, and\n"
-                           "prints the claims its token will carry. A value not given is kept.\n"
-                           "\n"
-                           "  --lifetime-subscriber true|false\n"
-                           "  --claims JSON         a JSON object; replaces the custom claims\n") +
-               kClientText + "\n" + kExitCodesText;
-    case Command::serve:
-        return std::string(
-                   "Usage: kinde-claims-shim serve [--listen ADDR:PORT] [--kinde-domain DOMAIN | --jwks-url "
-                   "URL\n"
-                   "                               | --jwks-file PATH] [--threads N] [--url URL] ...\n"
-                   "\n"
-                   "Receives Kinde webhooks on POST /kinde/webhook and applies each verified event with\n"
-                   "one call, POST /rpc/kinde_webhook_apply. GET /healthz answers 200 when the signing\n"
-                   "keys are loaded, 503 before.\n"
-                   "Answers: 200 applied, duplicate, stale or ignored; 400 malformed; 401 bad signature or\n"
-                   "unknown key; 413 larger than 64 KiB; 415 not application/jwt; 503 PostgREST or the\n"
-                   "database unavailable (Kinde retries).\n"
-                   "\n"
-                   "  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
-                   "  --kinde-domain DOMAIN your Kinde domain, keys from "
-                   "https://DOMAIN/.well-known/jwks.json\n"
-                   "                        (env KINDE_DOMAIN)\n"
-                   "  --jwks-url URL        the JWKS URL itself (env KINDE_JWKS_URL)\n"
-                   "  --jwks-file PATH      a JWKS file, read again when an unknown kid arrives (env\n"
-                   "                        KINDE_JWKS_FILE); used first, then the URL, then the domain\n"
-                   "  --threads N           request threads, each with its own connection (default 4)\n") +
-               kClientText + "\n" + kExitCodesText;
-    case Command::none:
-        break;
-    }
-    return std::string("Usage: kinde-claims-shim COMMAND [OPTIONS]\n"
-                       "\n"
-                       "The network edge of kinde_claims: PostgREST RPC calls out, Kinde webhooks in.\n"
-                       "\n"
-                       "Commands:\n"
-                       "  claims USER_ID        print a user's token claims (the token workflow's call)\n"
-                       "  upsert USER_ID ...    create or update a profile\n"
-                       "  serve                 receive Kinde webhooks and keep profiles in step\n"
-                       "\n"
-                       "Run kinde-claims-shim COMMAND --help for a command's options.\n"
-                       "\n") +
-           kExitCodesText;
-}
-
-ParsedInvocation parse_invocation(const std::vector<std::string> &args, const Environment &env) {
-    ParsedInvocation parsed;
-    auto fail = [&parsed](std::string error) {
-        parsed.invocation.reset();
-        parsed.error = std::move(error);
-        return parsed;
-    };
+std::optional<Invocation> parse_invocation(const std::vector<std::string> &args, const Environment &env,
+                                           std::string &error) {
     Invocation invocation;
-    if (args.empty())
-        return fail("no command given");
+    if (args.empty()) {
+        error = "no command given";
+        return std::nullopt;
+    }
     const std::string &name = args[0];
     if (name == "--help" || name == "-h" || name == "help") {
         invocation.help = true;
-        parsed.invocation = invocation;
-        return parsed;
+        return invocation;
     }
-    if (name == "claims")
-        invocation.command = Command::claims;
-    else if (name == "upsert")
-        invocation.command = Command::upsert;
-    else if (name == "serve")
-        invocation.command = Command::serve;
-    else
-        return fail("unknown command \"" + name + "\"");
-
-    std::vector<option> options = {
-        {"help", no_argument, nullptr, kHelp},
-        {"url", required_argument, nullptr, kUrl},
-        {"api-key-file", required_argument, nullptr, kApiKeyFile},
-        {"timeout", required_argument, nullptr, kTimeout},
-    };
-    if (invocation.command == Command::upsert) {
-        options.push_back({"lifetime-subscriber", required_argument, nullptr, kLifetimeSubscriber});
-        options.push_back({"claims", required_argument, nullptr, kClaims});
+    auto spec = std::find_if(command_specs().begin(), command_specs().end(),
+                             [&name](const CommandSpec &candidate) { return name == candidate.name; });
+    if (spec == command_specs().end()) {
+        error = "unknown command \"" + name + "\"";
+        return std::nullopt;
     }
-    if (invocation.command == Command::serve) {
-        options.push_back({"listen", required_argument, nullptr, kListen});
-        options.push_back({"kinde-domain", required_argument, nullptr, kKindeDomain});
-        options.push_back({"jwks-url", required_argument, nullptr, kJwksUrl});
-        options.push_back({"jwks-file", required_argument, nullptr, kJwksFile});
-        options.push_back({"threads", required_argument, nullptr, kThreads});
+    invocation.command = spec->command;
+
+    std::optional<CommandLine> line = read_command_line(args, *spec, error);
+    if (!line)
+        return std::nullopt;
+    if (line->help) {
+        invocation.help = true;
+        return invocation;
     }
-    options.push_back({nullptr, 0, nullptr, 0});
-
-    // getopt_long takes any unambiguous prefix ("--api-key" for "--api-key-file"); only whole
-    // names are accepted here, so a mistyped flag is an error rather than a different flag.
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        const std::string &arg = args[i];
-        if (arg == "--")
-            break;
-        if (arg.rfind("--", 0) != 0)
-            continue;
-        std::string flag =
-            arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
-        const option *known = nullptr;
-        for (const option &candidate : options)
-            if (candidate.name && flag == candidate.name)
-                known = &candidate;
-        if (!known)
-            return fail("unknown option --" + flag + " for " + name);
-        if (known->has_arg == required_argument && arg.find('=') == std::string::npos)
-            ++i;
+    if (!read_operands(*line, *spec, invocation, error) || !read_client(*line, env, invocation.client, error))
+        return std::nullopt;
+    switch (spec->command) {
+    case Command::claims:
+        break;
+    case Command::upsert:
+        if (!read_upsert(*line, invocation, error))
+            return std::nullopt;
+        break;
+    case Command::serve:
+        if (!read_serve(*line, invocation.serve, error) ||
+            !read_jwks_source(*line, env, invocation.serve.jwks, error))
+            return std::nullopt;
+        break;
     }
-
-    std::vector<std::string> storage(args.begin(), args.end());
-    std::vector<char *> argv;
-    for (std::string &arg : storage)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    std::optional<std::string> url, api_key_file, jwks_file, jwks_url, kinde_domain;
-    std::vector<std::string> positional;
-    optind = 0;  // glibc: start afresh, so the parser can run more than once per process
-    opterr = 0;
-    int argc = static_cast<int>(argv.size() - 1);
-    for (;;) {
-        int option_index = 0;
-        int option = getopt_long(argc, argv.data(), ":h", options.data(), &option_index);
-        if (option == -1)
-            break;
-        std::string value = optarg ? optarg : "";
-        switch (option) {
-        case kHelp:
-            invocation.help = true;
-            break;
-        case kUrl:
-            url = value;
-            break;
-        case kApiKeyFile:
-            api_key_file = value;
-            break;
-        case kTimeout: {
-            auto ms = parse_positive(value, 600000);
-            if (!ms)
-                return fail("--timeout takes milliseconds, 1 to 600000");
-            invocation.client.timeouts.total_ms = *ms;
-            invocation.client.timeouts.connect_ms = std::min(*ms, invocation.client.timeouts.connect_ms);
-            break;
-        }
-        case kLifetimeSubscriber:
-            if (value != "true" && value != "false")
-                return fail("--lifetime-subscriber takes true or false");
-            invocation.lifetime_subscriber = value == "true";
-            break;
-        case kClaims:
-            invocation.claims_json = value;
-            break;
-        case kListen:
-            if (!parse_listen(value, invocation.serve))
-                return fail("--listen takes ADDR:PORT, such as 127.0.0.1:8080 or [::1]:8080");
-            break;
-        case kKindeDomain:
-            kinde_domain = value;
-            break;
-        case kJwksUrl:
-            jwks_url = value;
-            break;
-        case kJwksFile:
-            jwks_file = value;
-            break;
-        case kThreads: {
-            auto threads = parse_positive(value, 64);
-            if (!threads)
-                return fail("--threads takes a number from 1 to 64");
-            invocation.serve.threads = static_cast<unsigned>(*threads);
-            break;
-        }
-        case ':':
-            return fail(std::string(argv[optind - 1]) + " needs a value");
-        default:
-            return fail("unknown option " + std::string(argv[optind - 1]) + " for " + name);
-        }
-    }
-    for (int i = optind; i < argc; ++i)
-        positional.emplace_back(argv[i]);
-    // argv[0] is the command itself; getopt_long skipped it as a program name would be.
-
-    if (invocation.help) {
-        parsed.invocation = invocation;
-        return parsed;
-    }
-
-    if (invocation.command == Command::serve) {
-        if (!positional.empty())
-            return fail("serve takes no arguments, only options");
-    } else {
-        if (positional.size() != 1)
-            return fail(name + " takes exactly one USER_ID");
-        invocation.user_id = positional[0];
-    }
-
-    if (!url)
-        url = env("KINDE_CLAIMS_URL");
-    if (!url)
-        return fail("no PostgREST URL: set KINDE_CLAIMS_URL or pass --url");
-    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
-        return fail("the PostgREST URL must start with http:// or https://");
-    invocation.client.url = strip_trailing_slashes(*url);
-
-    if (api_key_file) {
-        std::ifstream file(*api_key_file, std::ios::binary);
-        if (!file)
-            return fail("cannot read the API key file " + *api_key_file);
-        std::ostringstream text;
-        text << file.rdbuf();
-        invocation.client.api_key = trim_trailing_space(text.str());
-        if (invocation.client.api_key.empty())
-            return fail("the API key file " + *api_key_file + " is empty");
-    } else if (auto key = env("KINDE_CLAIMS_API_KEY")) {
-        invocation.client.api_key = trim_trailing_space(*key);
-    }
-    if (auto gateway_key = env("KINDE_CLAIMS_GATEWAY_KEY"))
-        invocation.client.gateway_key = trim_trailing_space(*gateway_key);
-    if (invocation.client.api_key.find_first_of("\r\n") != std::string::npos ||
-        invocation.client.gateway_key.find_first_of("\r\n") != std::string::npos)
-        return fail("an API key must be one line");
-
-    if (invocation.command == Command::serve) {
-        // Flags first, then the environment; within each, a file before a URL before a domain.
-        bool any_flag = jwks_file || jwks_url || kinde_domain;
-        if (!any_flag) {
-            jwks_file = env("KINDE_JWKS_FILE");
-            jwks_url = env("KINDE_JWKS_URL");
-            kinde_domain = env("KINDE_DOMAIN");
-        }
-        JwksSource &jwks = invocation.serve.jwks;
-        if (jwks_file) {
-            jwks = {JwksSource::Kind::file, *jwks_file};
-        } else if (jwks_url) {
-            if (std::string error = check_jwks_url(*jwks_url); !error.empty())
-                return fail(error);
-            jwks = {JwksSource::Kind::url, *jwks_url};
-        } else if (kinde_domain) {
-            auto domain_url = jwks_url_for_domain(*kinde_domain);
-            if (!domain_url)
-                return fail("KINDE_DOMAIN / --kinde-domain takes a host name such as myapp.kinde.com");
-            jwks = {JwksSource::Kind::url, *domain_url};
-        } else {
-            return fail("no signing keys: set KINDE_DOMAIN (or KINDE_JWKS_URL, KINDE_JWKS_FILE) "
-                        "or pass --kinde-domain");
-        }
-    }
-    parsed.invocation = invocation;
-    return parsed;
+    return invocation;
 }
 
 }  // namespace kinde_claims::shim

@@ -1,6 +1,10 @@
 // The command line and the environment, turned into what one command needs. Flags win over
 // environment variables. The API key comes from the environment or a file, never a flag, so it
 // does not show in `ps`; nothing here is ever printed.
+//
+// Errors, here and in the whole shim: a function that can fail returns std::optional<T> (or bool
+// when there is no value) and sets its last parameter, `std::string &error`, to one line for a
+// person. Where the caller needs more than a line (an HTTP status), the out-parameter is a struct.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +17,7 @@
 
 namespace kinde_claims::shim {
 
-enum class Command { none, claims, upsert, serve };
+enum class Command { claims, upsert, serve };
 
 struct JwksSource {
     enum class Kind { none, file, url };
@@ -29,7 +33,7 @@ struct ServeConfig {
 };
 
 struct Invocation {
-    Command command = Command::none;
+    std::optional<Command> command;  // nothing only for `--help` without a command
     bool help = false;
     std::string user_id;                      // claims, upsert
     std::optional<bool> lifetime_subscriber;  // upsert
@@ -38,27 +42,21 @@ struct Invocation {
     ServeConfig serve;
 };
 
-struct ParsedInvocation {
-    std::optional<Invocation> invocation;
-    std::string error;  // a usage error (exit 64) when there is no invocation
-};
-
 // Looks up an environment variable; std::getenv in the program, a map in tests.
 using Environment = std::function<std::optional<std::string>(const std::string &name)>;
 Environment process_environment();
 
-// args excludes the program name: {"claims", "kp_1", "--url", "..."}.
-ParsedInvocation parse_invocation(const std::vector<std::string> &args, const Environment &env);
-
-// `--help` text for a command (Command::none: the overview).
-std::string usage_text(Command command);
+// args excludes the program name: {"claims", "kp_1", "--url", "..."}. On a usage error (exit 64)
+// returns nothing and sets `error`.
+std::optional<Invocation> parse_invocation(const std::vector<std::string> &args, const Environment &env,
+                                           std::string &error);
 
 // https://<domain>/.well-known/jwks.json from "myapp.kinde.com" or "https://myapp.kinde.com/";
 // nothing for a value that is not a bare host name.
 std::optional<std::string> jwks_url_for_domain(const std::string &domain);
 
 // A JWKS URL must be https, except on the loopback interface (tests): keys fetched in the clear
-// could be swapped by anyone on the path. Returns an error, or "" when acceptable.
-std::string check_jwks_url(const std::string &url);
+// could be swapped by anyone on the path. False, with `error` set, for any other URL.
+bool check_jwks_url(const std::string &url, std::string &error);
 
 }  // namespace kinde_claims::shim

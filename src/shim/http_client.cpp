@@ -1,9 +1,8 @@
 #include "http_client.hpp"
 
-#include <curl/curl.h>
-
-#include <memory>
 #include <new>
+
+#include "raii.hpp"
 
 namespace kinde_claims::shim {
 namespace {
@@ -24,10 +23,6 @@ size_t write_body(char *data, size_t size, size_t count, void *context) {
     return bytes;
 }
 
-struct HeaderListRelease {
-    void operator()(curl_slist *list) const { curl_slist_free_all(list); }
-};
-
 }  // namespace
 
 void http_global_init() {
@@ -44,28 +39,28 @@ HttpClient::~HttpClient() {
 }
 
 std::string HttpClient::escape(std::string_view text) {
-    char *escaped = curl_easy_escape(curl_, text.data(), static_cast<int>(text.size()));
+    CurlText escaped(curl_easy_escape(curl_, text.data(), static_cast<int>(text.size())));
     if (!escaped)
         throw std::bad_alloc();
-    std::string copy(escaped);
-    curl_free(escaped);
-    return copy;
+    return std::string(escaped.get());
 }
 
-HttpResponse HttpClient::get(const std::string &url, const std::vector<std::string> &headers) {
-    return perform(url, headers, nullptr);
+std::optional<HttpResponse> HttpClient::get(const std::string &url, const std::vector<std::string> &headers,
+                                            std::string &error) {
+    return perform(url, headers, nullptr, error);
 }
 
-HttpResponse HttpClient::post(const std::string &url, const std::vector<std::string> &headers,
-                              std::string_view body) {
-    return perform(url, headers, &body);
+std::optional<HttpResponse> HttpClient::post(const std::string &url, const std::vector<std::string> &headers,
+                                             std::string_view body, std::string &error) {
+    return perform(url, headers, &body, error);
 }
 
-HttpResponse HttpClient::perform(const std::string &url, const std::vector<std::string> &headers,
-                                 const std::string_view *post_body) {
+std::optional<HttpResponse> HttpClient::perform(const std::string &url,
+                                                const std::vector<std::string> &headers,
+                                                const std::string_view *post_body, std::string &error) {
     HttpResponse response;
     Sink sink{&response.body};
-    std::unique_ptr<curl_slist, HeaderListRelease> header_list;
+    CurlHeaders header_list;
     for (const std::string &header : headers) {
         curl_slist *extended = curl_slist_append(header_list.get(), header.c_str());
         if (!extended)
@@ -95,9 +90,8 @@ HttpResponse HttpClient::perform(const std::string &url, const std::vector<std::
     CURLcode code = curl_easy_perform(curl_);
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, nullptr);
     if (code != CURLE_OK) {
-        response.error = sink.too_large ? "response larger than 1 MiB" : curl_easy_strerror(code);
-        response.body.clear();
-        return response;
+        error = sink.too_large ? "response larger than 1 MiB" : curl_easy_strerror(code);
+        return std::nullopt;
     }
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
     return response;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,9 +18,8 @@ struct HttpTimeouts {
 };
 
 struct HttpResponse {
-    long status = 0;  // 0: no HTTP answer at all (see `error`)
+    long status = 0;
     std::string body;
-    std::string error;  // what went wrong on the way: refused, timed out, too large, ...
 };
 
 class HttpClient {
@@ -32,15 +32,19 @@ public:
     HttpClient(const HttpClient &) = delete;
     HttpClient &operator=(const HttpClient &) = delete;
 
-    HttpResponse get(const std::string &url, const std::vector<std::string> &headers);
-    HttpResponse post(const std::string &url, const std::vector<std::string> &headers, std::string_view body);
+    // The answer, whatever its status; nothing when there was no HTTP answer at all, with `error`
+    // saying what went wrong on the way (refused, timed out, larger than kMaxResponseBytes, ...).
+    std::optional<HttpResponse> get(const std::string &url, const std::vector<std::string> &headers,
+                                    std::string &error);
+    std::optional<HttpResponse> post(const std::string &url, const std::vector<std::string> &headers,
+                                     std::string_view body, std::string &error);
 
     // The text percent-encoded for a query string.
     std::string escape(std::string_view text);
 
 private:
-    HttpResponse perform(const std::string &url, const std::vector<std::string> &headers,
-                         const std::string_view *post_body);
+    std::optional<HttpResponse> perform(const std::string &url, const std::vector<std::string> &headers,
+                                        const std::string_view *post_body, std::string &error);
 
     CURL *curl_;
     HttpTimeouts timeouts_;

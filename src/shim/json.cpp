@@ -1,28 +1,29 @@
 #include "json.hpp"
 
-#include <cstdlib>
-
 namespace kinde_claims::shim {
 
-Json json_parse(std::string_view text, std::string *error) {
+Json json_parse(std::string_view text, std::string &error) {
     json_error_t parse_error;
     Json value(json_loadb(text.data(), text.size(), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &parse_error));
-    if (!value && error) {
+    if (!value) {
         // jansson quotes the text near the error; that may be a payload, so it stays out.
-        std::string text = parse_error.text;
-        text = text.substr(0, text.find(" near '"));
-        *error = text + " at character " + std::to_string(parse_error.position);
+        std::string message = parse_error.text;
+        message = message.substr(0, message.find(" near '"));
+        error = message + " at character " + std::to_string(parse_error.position);
     }
     return value;
 }
 
+Json json_parse(std::string_view text) {
+    std::string ignored;
+    return json_parse(text, ignored);
+}
+
 std::string json_text(const json_t *value) {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    MallocText text(json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY));
     if (!text)
         return "null";
-    std::string copy(text);
-    std::free(text);
-    return copy;
+    return std::string(text.get());
 }
 
 std::optional<std::string_view> json_string_member(const json_t *object, const char *key) {

@@ -1,23 +1,20 @@
-// jansson values owned by C++: released when they go out of scope.
+// jansson for the shim's JSON: parsed values owned by C++ (raii.hpp's Json).
 #pragma once
 
-#include <jansson.h>
-
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "raii.hpp"
+
 namespace kinde_claims::shim {
 
-struct JsonRelease {
-    void operator()(json_t *value) const { json_decref(value); }
-};
-using Json = std::unique_ptr<json_t, JsonRelease>;
-
-// Parses one JSON document. Duplicate object keys are refused: a signed payload must not mean
-// one thing to us and another to Postgres (whose jsonb keeps the last duplicate).
-Json json_parse(std::string_view text, std::string *error = nullptr);
+// Parses one JSON document; nullptr when it is not JSON, with `error` saying why (without
+// quoting the text, which may be a payload). Duplicate object keys are refused: a signed
+// payload must not mean one thing to us and another to Postgres (whose jsonb keeps the last).
+Json json_parse(std::string_view text, std::string &error);
+// The same, for a caller that only needs to know whether it parsed.
+Json json_parse(std::string_view text);
 
 // Compact JSON text of a value.
 std::string json_text(const json_t *value);

@@ -22,11 +22,11 @@ JwksCache::RefreshResult JwksCache::load_locked() {
     Clock::time_point now = now_();
     attempted_ = true;
     last_attempt_ = now;
-    JwksFetch fetch = loader_();
-    if (!fetch.error.empty())
-        return {Refresh::failed, fetch.error};
     std::string error;
-    std::optional<KeySet> set = KeySet::from_jwks(fetch.jwks, error);
+    std::optional<std::string> jwks = loader_(error);
+    if (!jwks)
+        return {Refresh::failed, error};
+    std::optional<KeySet> set = KeySet::from_jwks(*jwks, error);
     if (!set)
         return {Refresh::failed, error};
     std::string message = std::to_string(set->size()) + (set->size() == 1 ? " key:" : " keys:");
@@ -60,25 +60,32 @@ JwksCache::RefreshResult JwksCache::refresh_if_old() {
 }
 
 JwksCache::Loader jwks_file_loader(std::string path) {
-    return [path = std::move(path)]() -> JwksFetch {
+    return [path = std::move(path)](std::string &error) -> std::optional<std::string> {
         std::ifstream file(path, std::ios::binary);
-        if (!file)
-            return {{}, "cannot read JWKS file " + path};
+        if (!file) {
+            error = "cannot read JWKS file " + path;
+            return std::nullopt;
+        }
         std::ostringstream text;
         text << file.rdbuf();
-        return {text.str(), {}};
+        return text.str();
     };
 }
 
 JwksCache::Loader jwks_url_loader(std::string url, HttpTimeouts timeouts) {
     auto client = std::make_shared<HttpClient>(timeouts);
-    return [url = std::move(url), client]() -> JwksFetch {
-        HttpResponse response = client->get(url, {"Accept: application/json"});
-        if (response.status == 0)
-            return {{}, "cannot fetch JWKS from " + url + ": " + response.error};
-        if (response.status != 200)
-            return {{}, "JWKS URL " + url + " answered " + std::to_string(response.status)};
-        return {std::move(response.body), {}};
+    return [url = std::move(url), client](std::string &error) -> std::optional<std::string> {
+        std::string fetch_error;
+        std::optional<HttpResponse> response = client->get(url, {"Accept: application/json"}, fetch_error);
+        if (!response) {
+            error = "cannot fetch JWKS from " + url + ": " + fetch_error;
+            return std::nullopt;
+        }
+        if (response->status != 200) {
+            error = "JWKS URL " + url + " answered " + std::to_string(response->status);
+            return std::nullopt;
+        }
+        return std::move(response->body);
     };
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "http_client.hpp"
@@ -14,16 +15,11 @@
 
 namespace kinde_claims::shim {
 
-// The JWKS document's text, or an error.
-struct JwksFetch {
-    std::string jwks;
-    std::string error;  // empty on success
-};
-
 class JwksCache {
 public:
     using Clock = std::chrono::steady_clock;
-    using Loader = std::function<JwksFetch()>;
+    // The JWKS document's text; nothing, with `error` set, when it cannot be had.
+    using Loader = std::function<std::optional<std::string>(std::string &error)>;
     using Now = std::function<Clock::time_point()>;
 
     static constexpr std::chrono::seconds kMinInterval{60};

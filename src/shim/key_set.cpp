@@ -1,5 +1,6 @@
 #include "key_set.hpp"
 
+#include "base64url.hpp"
 #include "json.hpp"
 
 namespace kinde_claims::shim {
@@ -8,23 +9,16 @@ namespace {
 constexpr std::size_t kMaxModulusChars = 1366;  // 8192 bits
 constexpr std::size_t kMaxExponentChars = 16;
 
-bool is_base64url(std::string_view value, std::size_t max_chars) {
-    if (value.empty() || value.size() > max_chars || value.size() % 4 == 1)
-        return false;
-    for (char c : value) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_';
-        if (!ok)
-            return false;
-    }
-    return true;
+// A key parameter cjose can take: base64url of at most max_chars, of a length some bytes encode to.
+bool is_key_parameter(std::string_view value, std::size_t max_chars) {
+    return is_base64url(value) && value.size() <= max_chars && value.size() % 4 != 1;
 }
 
 }  // namespace
 
 std::optional<KeySet> KeySet::from_jwks(std::string_view jwks, std::string &error) {
     std::string parse_error;
-    Json document = json_parse(jwks, &parse_error);
+    Json document = json_parse(jwks, parse_error);
     if (!document) {
         error = "JWKS is not JSON: " + parse_error;
         return std::nullopt;
@@ -52,14 +46,14 @@ std::optional<KeySet> KeySet::from_jwks(std::string_view jwks, std::string &erro
         // on an "=" inside a value (found by the fuzzer), and the private ones are never needed.
         auto modulus = json_string_member(entry, "n");
         auto exponent = json_string_member(entry, "e");
-        if (!modulus || !exponent || !is_base64url(*modulus, kMaxModulusChars) ||
-            !is_base64url(*exponent, kMaxExponentChars))
+        if (!modulus || !exponent || !is_key_parameter(*modulus, kMaxModulusChars) ||
+            !is_key_parameter(*exponent, kMaxExponentChars))
             continue;
         Json public_key(json_pack("{s:s, s:s%, s:s%}", "kty", "RSA", "n", modulus->data(), modulus->size(),
                                   "e", exponent->data(), exponent->size()));
         std::string text = json_text(public_key.get());
         cjose_err jwk_error;
-        std::unique_ptr<cjose_jwk_t, JwkRelease> jwk(cjose_jwk_import(text.data(), text.size(), &jwk_error));
+        Jwk jwk(cjose_jwk_import(text.data(), text.size(), &jwk_error));
         if (!jwk || cjose_jwk_get_kty(jwk.get(), &jwk_error) != CJOSE_JWK_KTY_RSA ||
             cjose_jwk_get_keysize(jwk.get(), &jwk_error) < kMinRsaKeyBits)
             continue;

@@ -1,15 +1,14 @@
 // The keys Kinde signs webhooks with: the RS256 signing keys of a JWKS document, by kid.
 #pragma once
 
-#include <cjose/jwk.h>
-
 #include <cstddef>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "raii.hpp"
 
 namespace kinde_claims::shim {
 
@@ -31,10 +30,7 @@ public:
     std::vector<std::string> kids() const;
 
 private:
-    struct JwkRelease {
-        void operator()(cjose_jwk_t *jwk) const { cjose_jwk_release(jwk); }
-    };
-    std::map<std::string, std::unique_ptr<cjose_jwk_t, JwkRelease>, std::less<>> keys_;
+    std::map<std::string, Jwk, std::less<>> keys_;
 };
 
 }  // namespace kinde_claims::shim

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "http_client.hpp"
+#include "usage.hpp"
 
 int main(int argc, char **argv) {
     using namespace kinde_claims::shim;
@@ -19,28 +20,17 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     http_global_init();
 
-    ParsedInvocation parsed =
-        parse_invocation(std::vector<std::string>(argv + 1, argv + argc), process_environment());
-    if (!parsed.invocation) {
-        std::cerr << "kinde-claims-shim: " << parsed.error << "\n"
+    std::string error;
+    std::optional<Invocation> invocation =
+        parse_invocation(std::vector<std::string>(argv + 1, argv + argc), process_environment(), error);
+    if (!invocation) {
+        std::cerr << "kinde-claims-shim: " << error << "\n"
                   << "Try 'kinde-claims-shim --help' or 'kinde-claims-shim COMMAND --help'.\n";
         return kExitUsage;
     }
-    const Invocation &invocation = *parsed.invocation;
-    if (invocation.help) {
-        std::cout << usage_text(invocation.command);
+    if (invocation->help) {
+        std::cout << (invocation->command ? usage_text(*invocation->command) : usage_text());
         return kExitOk;
     }
-    switch (invocation.command) {
-    case Command::claims:
-        return run_claims(invocation, std::cout, std::cerr);
-    case Command::upsert:
-        return run_upsert(invocation, std::cout, std::cerr);
-    case Command::serve:
-        return run_serve(invocation, std::cout, std::cerr);
-    case Command::none:
-        break;
-    }
-    std::cout << usage_text(Command::none);
-    return kExitOk;
+    return run_command(*invocation, std::cout, std::cerr);
 }

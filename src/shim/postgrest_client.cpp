@@ -29,9 +29,10 @@ std::string error_message(long status, std::string_view body) {
 
 }  // namespace
 
-RpcResult rpc_result_from(const HttpResponse &response) {
-    if (response.status == 0)
-        return {RpcOutcome::unavailable, 0, {}, "no answer from PostgREST: " + response.error};
+RpcResult rpc_result_from(const std::optional<HttpResponse> &answer, const std::string &error) {
+    if (!answer)
+        return {RpcOutcome::unavailable, 0, {}, "no answer from PostgREST: " + error};
+    const HttpResponse &response = *answer;
     if (response.status >= 200 && response.status < 300) {
         if (!json_parse(response.body))
             return {RpcOutcome::unexpected, response.status, response.body,
@@ -82,12 +83,16 @@ RpcResult PostgrestClient::get(std::string_view function,
         url += separator + http_.escape(name) + "=" + http_.escape(value);
         separator = '&';
     }
-    return rpc_result_from(http_.get(url, headers(false)));
+    std::string error;
+    std::optional<HttpResponse> response = http_.get(url, headers(false), error);
+    return rpc_result_from(response, error);
 }
 
 RpcResult PostgrestClient::post(std::string_view function, std::string_view json_arguments) {
-    return rpc_result_from(
-        http_.post(config_.url + "/rpc/" + std::string(function), headers(true), json_arguments));
+    std::string error;
+    std::optional<HttpResponse> response =
+        http_.post(config_.url + "/rpc/" + std::string(function), headers(true), json_arguments, error);
+    return rpc_result_from(response, error);
 }
 
 }  // namespace kinde_claims::shim

@@ -1,6 +1,7 @@
 // The RPC calls to PostgREST (or Supabase's /rest/v1), and what their answers mean.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,7 +51,7 @@ private:
 // How a script should read a result: kExitOk, kExitRejected, kExitUnavailable or kExitInternal.
 int exit_code_for(RpcOutcome outcome);
 
-// The result of a response, classified; exposed for unit tests.
-RpcResult rpc_result_from(const HttpResponse &response);
+// An HTTP answer (or none, with the error on the way), classified; exposed for unit tests.
+RpcResult rpc_result_from(const std::optional<HttpResponse> &response, const std::string &error);
 
 }  // namespace kinde_claims::shim

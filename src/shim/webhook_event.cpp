@@ -16,9 +16,9 @@ std::optional<std::string_view> required_string(const json_t *object, const char
 
 }  // namespace
 
-std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload, std::string &error) {
+std::optional<ForwardedEvent> forwarded_event_from_payload(std::string_view payload, std::string &error) {
     std::string parse_error;
-    Json root = json_parse(payload, &parse_error);
+    Json root = json_parse(payload, parse_error);
     if (!root) {
         error = "payload is not JSON: " + parse_error;
         return std::nullopt;
@@ -28,7 +28,7 @@ std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload,
         return std::nullopt;
     }
 
-    WebhookEvent event;
+    ForwardedEvent event;
     auto type = required_string(root.get(), "type", "its event type as a string", error);
     if (!type)
         return std::nullopt;
@@ -76,7 +76,7 @@ std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload,
     return event;
 }
 
-std::string WebhookEvent::rpc_body() const {
+std::string ForwardedEvent::rpc_body() const {
     Json event(json_pack("{s:s%, s:s%, s:s%}", "type", type.data(), type.size(), "event_id", event_id.data(),
                          event_id.size(), "timestamp", timestamp.data(), timestamp.size()));
     if (!kinde_id.empty())

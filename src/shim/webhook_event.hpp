@@ -1,5 +1,6 @@
 // The payload of a verified Kinde webhook, checked by the shared webhook rules, and the one
-// RPC body it becomes.
+// RPC body it becomes. (kinde_webhook_apply's own `WebhookEvent` is the database's parse of that
+// body, in Postgres memory; this is the shim's, in text, as it forwards it.)
 #pragma once
 
 #include <optional>
@@ -10,7 +11,7 @@
 
 namespace kinde_claims::shim {
 
-struct WebhookEvent {
+struct ForwardedEvent {
     std::string type;
     std::string event_id;
     std::string timestamp;
@@ -25,6 +26,6 @@ struct WebhookEvent {
 
 // Parses and checks a payload (JSON text). On failure sets `error` (a message safe to log and
 // to answer with) and returns nothing.
-std::optional<WebhookEvent> webhook_event_from_payload(std::string_view payload, std::string &error);
+std::optional<ForwardedEvent> forwarded_event_from_payload(std::string_view payload, std::string &error);
 
 }  // namespace kinde_claims::shim

@@ -1,32 +1,12 @@
 #include "webhook_handler.hpp"
 
 #include <cjose/base64.h>
-#include <cjose/jws.h>
-#include <cjose/util.h>
 
-#include <cstdlib>
-#include <memory>
-
+#include "base64url.hpp"
 #include "json.hpp"
 
 namespace kinde_claims::shim {
 namespace {
-
-struct JwsRelease {
-    void operator()(cjose_jws_t *jws) const { cjose_jws_release(jws); }
-};
-
-WebhookDecision refuse(int status, std::string reason, std::string kid = {}) {
-    WebhookDecision decision;
-    decision.status = status;
-    decision.reason = std::move(reason);
-    decision.kid = std::move(kid);
-    return decision;
-}
-
-bool is_base64url_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
 
 // "application/jwt", any case, parameters ignored. Kinde always sends it; a missing header is
 // tolerated so that a hand-made test delivery still works.
@@ -56,8 +36,8 @@ Json jose_header(std::string_view encoded) {
     cjose_err error;
     if (!cjose_base64url_decode(encoded.data(), encoded.size(), &decoded, &decoded_len, &error))
         return nullptr;
-    Json header = json_parse(std::string_view(reinterpret_cast<char *>(decoded), decoded_len));
-    cjose_get_dealloc()(decoded);
+    CjoseBytes owned(decoded);
+    Json header = json_parse(std::string_view(reinterpret_cast<char *>(owned.get()), decoded_len));
     if (header && !json_is_object(header.get()))
         return nullptr;
     return header;
@@ -65,7 +45,12 @@ Json jose_header(std::string_view encoded) {
 
 }  // namespace
 
-WebhookDecision webhook_decide(std::string_view body, std::string_view content_type, const KeySet &keys) {
+std::optional<VerifiedWebhook> webhook_verify(std::string_view body, std::string_view content_type,
+                                              const KeySet &keys, WebhookRefusal &refusal) {
+    auto refuse = [&refusal](int status, std::string reason, std::string kid = {}) {
+        refusal = {status, std::move(reason), std::move(kid), false};
+        return std::nullopt;
+    };
     if (!content_type_is_jwt(content_type))
         return refuse(415, "Content-Type must be application/jwt");
     if (body.empty())
@@ -79,9 +64,10 @@ WebhookDecision webhook_decide(std::string_view body, std::string_view content_t
     if (second_dot == std::string_view::npos || first_dot == 0 || second_dot == first_dot + 1 ||
         second_dot + 1 == body.size())
         return refuse(400, "body is not a compact JWS (header.payload.signature)");
-    for (std::size_t i = 0; i < body.size(); ++i)
-        if (i != first_dot && i != second_dot && !is_base64url_char(body[i]))
-            return refuse(400, "body is not a compact JWS: it holds characters outside base64url");
+    if (!is_base64url(body.substr(0, first_dot)) ||
+        !is_base64url(body.substr(first_dot + 1, second_dot - first_dot - 1)) ||
+        !is_base64url(body.substr(second_dot + 1)))
+        return refuse(400, "body is not a compact JWS: it holds characters outside base64url");
 
     Json header = jose_header(body.substr(0, first_dot));
     if (!header)
@@ -98,14 +84,13 @@ WebhookDecision webhook_decide(std::string_view body, std::string_view content_t
     std::string kid_text(*kid);
     const cjose_jwk_t *key = keys.find(*kid);
     if (!key) {
-        WebhookDecision decision =
-            refuse(401, "unknown signing key " + rules::quote_for_message(*kid), kid_text);
-        decision.unknown_kid = true;
-        return decision;
+        refuse(401, "unknown signing key " + rules::quote_for_message(*kid), kid_text);
+        refusal.unknown_kid = true;
+        return std::nullopt;
     }
 
     cjose_err error;
-    std::unique_ptr<cjose_jws_t, JwsRelease> jws(cjose_jws_import(body.data(), body.size(), &error));
+    Jws jws(cjose_jws_import(body.data(), body.size(), &error));
     if (!jws)
         return refuse(400, "body is not a valid JWS", kid_text);
     if (!cjose_jws_verify(jws.get(), key, &error))
@@ -116,15 +101,12 @@ WebhookDecision webhook_decide(std::string_view body, std::string_view content_t
     if (!cjose_jws_get_plaintext(jws.get(), &payload, &payload_len, &error))
         return refuse(400, "JWS has no payload", kid_text);
     std::string reason;
-    auto event = webhook_event_from_payload(
+    auto event = forwarded_event_from_payload(
         std::string_view(reinterpret_cast<const char *>(payload), payload_len), reason);
     if (!event)
         return refuse(400, reason, kid_text);
 
-    WebhookDecision decision;
-    decision.kid = kid_text;
-    decision.event = std::move(event);
-    return decision;
+    return VerifiedWebhook{std::move(*event), std::move(kid_text)};
 }
 
 }  // namespace kinde_claims::shim

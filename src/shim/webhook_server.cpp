@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "json.hpp"
 #include "webhook_handler.hpp"
@@ -34,16 +35,14 @@ std::string error_body(const std::string &reason) {
 
 MHD_Result send(MHD_Connection *connection, unsigned status, const std::string &body,
                 const char *allow = nullptr) {
-    MHD_Response *response =
-        MHD_create_response_from_buffer(body.size(), const_cast<char *>(body.data()), MHD_RESPMEM_MUST_COPY);
+    MhdResponse response(
+        MHD_create_response_from_buffer(body.size(), const_cast<char *>(body.data()), MHD_RESPMEM_MUST_COPY));
     if (!response)
         return MHD_NO;
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(response.get(), MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (allow)
-        MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, allow);
-    MHD_Result queued = MHD_queue_response(connection, status, response);
-    MHD_destroy_response(response);
-    return queued;
+        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_ALLOW, allow);
+    return MHD_queue_response(connection, status, response.get());
 }
 
 MHD_Result route(void *context, MHD_Connection *connection, const char *url, const char *method,
@@ -171,7 +170,8 @@ WebhookServer::Answer WebhookServer::other_request(std::string_view method, std:
         answer = {MHD_HTTP_METHOD_NOT_ALLOWED, error_body("use POST")};
     else
         answer = {MHD_HTTP_NOT_FOUND, error_body("not found")};
-    log_("request" + field("method", method) + field("path", path) + " status=" + std::to_string(answer.status));
+    log_("request" + field("method", method) + field("path", path) +
+         " status=" + std::to_string(answer.status));
     return answer;
 }
 
@@ -208,24 +208,25 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
         return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body(reason), field("reason", reason));
     }
 
-    WebhookDecision decision = webhook_decide(body, content_type, *keys);
-    if (decision.unknown_kid) {
+    WebhookRefusal refusal;
+    std::optional<VerifiedWebhook> verified = webhook_verify(body, content_type, *keys, refusal);
+    if (!verified && refusal.unknown_kid) {
         JwksCache::RefreshResult refresh = keys_.refresh_if_allowed();
         log_refresh(refresh);
         if (refresh.refresh == JwksCache::Refresh::loaded) {
             keys = keys_.keys();
-            decision = webhook_decide(body, content_type, *keys);
+            verified = webhook_verify(body, content_type, *keys, refusal);
         }
     }
-    std::string kid = decision.kid.empty() ? std::string() : field("kid", decision.kid);
-    if (decision.status != 0)
-        return finish(static_cast<unsigned>(decision.status), error_body(decision.reason),
-                      field("reason", decision.reason) + kid);
+    if (!verified)
+        return finish(static_cast<unsigned>(refusal.status), error_body(refusal.reason),
+                      field("reason", refusal.reason) +
+                          (refusal.kid.empty() ? std::string() : field("kid", refusal.kid)));
 
-    const WebhookEvent &event = *decision.event;
+    const ForwardedEvent &event = verified->event;
     std::string event_fields = field("type", event.type) + field("event_id", event.event_id) +
                                (event.kinde_id.empty() ? std::string() : field("kinde_id", event.kinde_id)) +
-                               kid;
+                               field("kid", verified->kid);
     RpcResult rpc = client().post("kinde_webhook_apply", event.rpc_body());
     std::string rpc_status = " rpc_status=" + std::to_string(rpc.status);
     switch (rpc.outcome) {
@@ -246,14 +247,16 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
                   event_fields + rpc_status + field("reason", rpc.message));
 }
 
-std::string WebhookServer::start() {
+bool WebhookServer::start(std::string &error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
     addrinfo *found = nullptr;
-    if (int status = getaddrinfo(serve_.listen_host.c_str(), nullptr, &hints, &found); status != 0)
-        return "cannot listen on " + serve_.listen_host + ": " + gai_strerror(status);
+    if (int status = getaddrinfo(serve_.listen_host.c_str(), nullptr, &hints, &found); status != 0) {
+        error = "cannot listen on " + serve_.listen_host + ": " + gai_strerror(status);
+        return false;
+    }
     sockaddr_storage address{};
     std::memcpy(&address, found->ai_addr, found->ai_addrlen);
     bool ipv6 = found->ai_family == AF_INET6;
@@ -269,11 +272,13 @@ std::string WebhookServer::start() {
                                MHD_OPTION_THREAD_POOL_SIZE, serve_.threads, MHD_OPTION_CONNECTION_TIMEOUT,
                                kConnectionTimeoutSeconds, MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
                                MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_END);
-    if (!daemon_)
-        return "cannot listen on " + serve_.listen_host + ":" + std::to_string(serve_.listen_port);
+    if (!daemon_) {
+        error = "cannot listen on " + serve_.listen_host + ":" + std::to_string(serve_.listen_port);
+        return false;
+    }
     const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     port_ = info ? info->port : serve_.listen_port;
-    return {};
+    return true;
 }
 
 void WebhookServer::stop() {

@@ -24,8 +24,8 @@ public:
     WebhookServer(const WebhookServer &) = delete;
     WebhookServer &operator=(const WebhookServer &) = delete;
 
-    // Starts listening. Returns an error, or "" once requests are being served.
-    std::string start();
+    // Starts listening; true once requests are being served, else false with `error` set.
+    bool start(std::string &error);
     // The port it listens on (the one picked, when the configuration said 0).
     std::uint16_t port() const { return port_; }
     void stop();

@@ -32,7 +32,7 @@ void check(bool holds) {
 }
 
 // An accepted event obeys the rules, and its RPC body parses back to the same event.
-void check_event(const shim::WebhookEvent &event) {
+void check_event(const shim::ForwardedEvent &event) {
     check(!rules::check_webhook_event_type(event.type));
     check(!rules::check_webhook_event_id(event.event_id));
     check(event.kinde_id.empty() || !rules::check_kinde_id(event.kinde_id));
@@ -41,7 +41,7 @@ void check_event(const shim::WebhookEvent &event) {
     check(body != nullptr);
     std::string error;
     auto again =
-        shim::webhook_event_from_payload(shim::json_text(json_object_get(body.get(), "event")), error);
+        shim::forwarded_event_from_payload(shim::json_text(json_object_get(body.get(), "event")), error);
     check(again && again->type == event.type && again->event_id == event.event_id &&
           again->timestamp == event.timestamp && again->kinde_id == event.kinde_id);
 }
@@ -54,18 +54,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::string_view input(reinterpret_cast<const char *>(data) + 1, size - 1);
     switch (data[0] % 4) {
     case 0: {
-        shim::WebhookDecision decision = shim::webhook_decide(input, "application/jwt", fuzz_keys());
-        check(decision.status == 0 || decision.status == 400 || decision.status == 401 ||
-              decision.status == 413);
-        check((decision.status == 0) == decision.event.has_value());
-        check(!decision.unknown_kid || decision.status == 401);
-        if (decision.event)
-            check_event(*decision.event);
+        shim::WebhookRefusal refusal;
+        auto verified = shim::webhook_verify(input, "application/jwt", fuzz_keys(), refusal);
+        if (verified) {
+            check_event(verified->event);
+        } else {
+            check(refusal.status == 400 || refusal.status == 401 || refusal.status == 413);
+            check(!refusal.reason.empty());
+            check(!refusal.unknown_kid || refusal.status == 401);
+        }
         break;
     }
     case 1: {
         std::string error;
-        auto event = shim::webhook_event_from_payload(input, error);
+        auto event = shim::forwarded_event_from_payload(input, error);
         check(event.has_value() != !error.empty());
         if (event)
             check_event(*event);

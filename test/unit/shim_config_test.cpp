@@ -6,6 +6,7 @@
 #include <map>
 
 #include "config.hpp"
+#include "usage.hpp"
 
 namespace {
 
@@ -23,15 +24,16 @@ Environment env_of(std::map<std::string, std::string> values) {
 const std::map<std::string, std::string> kBaseEnv = {{"KINDE_CLAIMS_URL", "https://db.example.com/"}};
 
 Invocation parse_ok(std::vector<std::string> args, std::map<std::string, std::string> env = kBaseEnv) {
-    ParsedInvocation parsed = parse_invocation(args, env_of(env));
-    EXPECT_TRUE(parsed.invocation) << parsed.error;
-    return parsed.invocation.value_or(Invocation{});
+    std::string error;
+    std::optional<Invocation> invocation = parse_invocation(args, env_of(env), error);
+    EXPECT_TRUE(invocation) << error;
+    return invocation.value_or(Invocation{});
 }
 
 std::string parse_error(std::vector<std::string> args, std::map<std::string, std::string> env = kBaseEnv) {
-    ParsedInvocation parsed = parse_invocation(args, env_of(env));
-    EXPECT_FALSE(parsed.invocation);
-    return parsed.error;
+    std::string error;
+    EXPECT_FALSE(parse_invocation(args, env_of(env), error));
+    return error;
 }
 
 TEST(ShimConfig, ClaimsTakesOneUserIdAndTheUrlFromTheEnvironment) {
@@ -113,12 +115,14 @@ TEST(ShimConfig, UsageErrors) {
 TEST(ShimConfig, HelpNeedsNoConfiguration) {
     for (std::vector<std::string> args :
          {std::vector<std::string>{"--help"}, {"claims", "--help"}, {"upsert", "-h"}, {"serve", "--help"}}) {
-        ParsedInvocation parsed = parse_invocation(args, env_of({}));
-        ASSERT_TRUE(parsed.invocation) << parsed.error;
-        EXPECT_TRUE(parsed.invocation->help);
+        std::string error;
+        std::optional<Invocation> invocation = parse_invocation(args, env_of({}), error);
+        ASSERT_TRUE(invocation) << error;
+        EXPECT_TRUE(invocation->help);
+        EXPECT_EQ(invocation->command.has_value(), args[0] != "--help");
     }
-    for (Command command : {Command::none, Command::claims, Command::upsert, Command::serve}) {
-        std::string text = usage_text(command);
+    for (std::string text : {usage_text(), usage_text(Command::claims), usage_text(Command::upsert),
+                             usage_text(Command::serve)}) {
         EXPECT_NE(text.find("Usage: kinde-claims-shim"), std::string::npos);
         EXPECT_NE(text.find("69  unavailable"), std::string::npos);
     }
@@ -163,14 +167,18 @@ TEST(ShimConfig, ServeUsageErrors) {
 }
 
 TEST(ShimConfig, JwksUrlsMustBeHttpsExceptOnLoopback) {
-    EXPECT_EQ(check_jwks_url("https://myapp.kinde.com/.well-known/jwks.json"), "");
-    EXPECT_EQ(check_jwks_url("http://127.0.0.1:4000/jwks.json"), "");
-    EXPECT_EQ(check_jwks_url("http://localhost/jwks.json"), "");
-    EXPECT_EQ(check_jwks_url("http://[::1]:80/jwks.json"), "");
-    EXPECT_NE(check_jwks_url("http://127.0.0.1.evil.com/jwks.json"), "");
-    EXPECT_NE(check_jwks_url("http://10.0.0.1/jwks.json"), "");
-    EXPECT_NE(check_jwks_url("ftp://x/jwks.json"), "");
-    EXPECT_NE(check_jwks_url("file:///etc/jwks.json"), "");
+    std::string error;
+    EXPECT_TRUE(check_jwks_url("https://myapp.kinde.com/.well-known/jwks.json", error));
+    EXPECT_TRUE(check_jwks_url("http://127.0.0.1:4000/jwks.json", error));
+    EXPECT_TRUE(check_jwks_url("http://localhost/jwks.json", error));
+    EXPECT_TRUE(check_jwks_url("http://[::1]:80/jwks.json", error));
+    EXPECT_EQ(error, "");
+    EXPECT_FALSE(check_jwks_url("http://127.0.0.1.evil.com/jwks.json", error));
+    EXPECT_NE(error.find("must use https"), std::string::npos);
+    EXPECT_FALSE(check_jwks_url("http://10.0.0.1/jwks.json", error));
+    EXPECT_FALSE(check_jwks_url("ftp://x/jwks.json", error));
+    EXPECT_EQ(error, "JWKS URL ftp://x/jwks.json is not an https URL");
+    EXPECT_FALSE(check_jwks_url("file:///etc/jwks.json", error));
 }
 
 }  // namespace

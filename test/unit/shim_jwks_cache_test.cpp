@@ -10,9 +10,14 @@
 namespace {
 
 using kinde_claims::shim::JwksCache;
-using kinde_claims::shim::JwksFetch;
 namespace test = kinde_claims::test;
 using namespace std::chrono_literals;
+
+// What the next load gets: the JWKS text, or the error when `jwks` is empty.
+struct Fetch {
+    std::string jwks;
+    std::string error;
+};
 
 class JwksCacheTest : public ::testing::Test {
 protected:
@@ -27,16 +32,20 @@ protected:
 
     JwksCache cache() {
         return JwksCache(
-            [this] {
+            [this](std::string &error) -> std::optional<std::string> {
                 ++loads;
-                return next;
+                if (!next.error.empty()) {
+                    error = next.error;
+                    return std::nullopt;
+                }
+                return next.jwks;
             },
             [this] { return now; });
     }
 
     static test::Jwk *first_, *second_;
     JwksCache::Clock::time_point now = JwksCache::Clock::time_point{} + 1000h;
-    JwksFetch next{test::jwks_of({first_->get()}), {}};
+    Fetch next{test::jwks_of({first_->get()}), {}};
     int loads = 0;
 };
 test::Jwk *JwksCacheTest::first_;
@@ -111,11 +120,11 @@ TEST(JwksFileLoader, ReadsTheFileEachTime) {
     std::string path = ::testing::TempDir() + "shim_jwks_cache_test.json";
     auto loader = kinde_claims::shim::jwks_file_loader(path);
     std::remove(path.c_str());
-    EXPECT_NE(loader().error, "");
+    std::string error;
+    EXPECT_FALSE(loader(error));
+    EXPECT_EQ(error, "cannot read JWKS file " + path);
     std::ofstream(path) << "{\"keys\": []}";
-    JwksFetch fetch = loader();
-    EXPECT_EQ(fetch.error, "");
-    EXPECT_EQ(fetch.jwks, "{\"keys\": []}");
+    EXPECT_EQ(loader(error), std::optional<std::string>("{\"keys\": []}"));
     std::remove(path.c_str());
 }
 

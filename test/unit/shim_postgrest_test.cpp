@@ -13,8 +13,8 @@ namespace {
 
 using namespace kinde_claims::shim;
 
-RpcResult classify(long status, std::string body, std::string error = {}) {
-    return rpc_result_from(HttpResponse{status, std::move(body), std::move(error)});
+RpcResult classify(long status, std::string body) {
+    return rpc_result_from(HttpResponse{status, std::move(body)}, "");
 }
 
 TEST(PostgrestAnswers, SuccessIsTheFunctionsJsonAsSent) {
@@ -43,7 +43,7 @@ TEST(PostgrestAnswers, FiveHundredsAndNoAnswerAreUnavailable) {
         classify(503, R"({"code":"PGRST001","message":"Database client error. Retrying the connection."})");
     EXPECT_EQ(down.outcome, RpcOutcome::unavailable);
     EXPECT_EQ(exit_code_for(down.outcome), kExitUnavailable);
-    RpcResult refused = classify(0, "", "Couldn't connect to server");
+    RpcResult refused = rpc_result_from(std::nullopt, "Couldn't connect to server");
     EXPECT_EQ(refused.outcome, RpcOutcome::unavailable);
     EXPECT_EQ(refused.message, "no answer from PostgREST: Couldn't connect to server");
     EXPECT_EQ(classify(500, "oops").outcome, RpcOutcome::unavailable);

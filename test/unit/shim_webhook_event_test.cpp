@@ -8,19 +8,19 @@
 namespace {
 
 using kinde_claims::rules::WebhookAction;
+using kinde_claims::shim::forwarded_event_from_payload;
 using kinde_claims::shim::json_parse;
 using kinde_claims::shim::json_text;
-using kinde_claims::shim::webhook_event_from_payload;
 namespace test = kinde_claims::test;
 
-TEST(WebhookEvent, UserEventsNameTheirAction) {
+TEST(ForwardedEvent, UserEventsNameTheirAction) {
     std::string error;
-    auto created = webhook_event_from_payload(test::payload("user.created", "event_1", "kp_1"), error);
+    auto created = forwarded_event_from_payload(test::payload("user.created", "event_1", "kp_1"), error);
     ASSERT_TRUE(created) << error;
     EXPECT_EQ(created->action, WebhookAction::create_profile);
-    auto updated = webhook_event_from_payload(test::payload("user.updated", "event_2", "kp_1"), error);
+    auto updated = forwarded_event_from_payload(test::payload("user.updated", "event_2", "kp_1"), error);
     EXPECT_EQ(updated->action, WebhookAction::update_profile);
-    auto deleted = webhook_event_from_payload(
+    auto deleted = forwarded_event_from_payload(
         R"({"type":"user.deleted","event_id":"event_3","source":"admin","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
         error);
     ASSERT_TRUE(deleted) << error;
@@ -28,9 +28,9 @@ TEST(WebhookEvent, UserEventsNameTheirAction) {
     EXPECT_EQ(deleted->kinde_id, "kp_1");
 }
 
-TEST(WebhookEvent, RpcBodyCarriesOnlyWhatTheDatabaseUses) {
+TEST(ForwardedEvent, RpcBodyCarriesOnlyWhatTheDatabaseUses) {
     std::string error;
-    auto event = webhook_event_from_payload(test::payload("user.created", "event_1", "kp_1"), error);
+    auto event = forwarded_event_from_payload(test::payload("user.created", "event_1", "kp_1"), error);
     ASSERT_TRUE(event);
     std::string body = event->rpc_body();
     EXPECT_EQ(
@@ -39,9 +39,9 @@ TEST(WebhookEvent, RpcBodyCarriesOnlyWhatTheDatabaseUses) {
     EXPECT_EQ(body.find("someone@example.com"), std::string::npos);
 }
 
-TEST(WebhookEvent, OtherEventTypesPassWithOrWithoutAUser) {
+TEST(ForwardedEvent, OtherEventTypesPassWithOrWithoutAUser) {
     std::string error;
-    auto organization = webhook_event_from_payload(
+    auto organization = forwarded_event_from_payload(
         R"({"type":"organization.created","event_id":"event_o","timestamp":"2024-05-01T00:00:00Z","data":{"organization":{"code":"org_1"}}})",
         error);
     ASSERT_TRUE(organization) << error;
@@ -50,12 +50,13 @@ TEST(WebhookEvent, OtherEventTypesPassWithOrWithoutAUser) {
     EXPECT_EQ(organization->rpc_body().find("data"), std::string::npos);
 
     // An id that breaks the rule is dropped rather than refused: the event changes nothing.
-    auto odd = webhook_event_from_payload(test::payload("user.authenticated", "event_a", "not-kinde"), error);
+    auto odd =
+        forwarded_event_from_payload(test::payload("user.authenticated", "event_a", "not-kinde"), error);
     ASSERT_TRUE(odd) << error;
     EXPECT_EQ(odd->kinde_id, "");
 }
 
-TEST(WebhookEvent, MissingOrMistypedFieldsAreNamed) {
+TEST(ForwardedEvent, MissingOrMistypedFieldsAreNamed) {
     struct Case {
         const char *payload, *error;
     };
@@ -80,7 +81,7 @@ TEST(WebhookEvent, MissingOrMistypedFieldsAreNamed) {
                 "payload is not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL at character 28"},
         }) {
         std::string error;
-        EXPECT_FALSE(webhook_event_from_payload(c.payload, error)) << c.payload;
+        EXPECT_FALSE(forwarded_event_from_payload(c.payload, error)) << c.payload;
         if (*c.error) {
             EXPECT_EQ(error, c.error) << c.payload;
         } else {

@@ -1,6 +1,7 @@
 // The webhook body handler: real Kinde tokens, and every way a token can be wrong.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "test_keys.hpp"
@@ -8,11 +9,33 @@
 
 namespace {
 
+using kinde_claims::shim::ForwardedEvent;
 using kinde_claims::shim::KeySet;
 using kinde_claims::shim::kMaxWebhookBytes;
-using kinde_claims::shim::webhook_decide;
-using kinde_claims::shim::WebhookDecision;
+using kinde_claims::shim::VerifiedWebhook;
+using kinde_claims::shim::webhook_verify;
+using kinde_claims::shim::WebhookRefusal;
 namespace test = kinde_claims::test;
+
+// What the handler made of a body, in one value for the assertions: status 0, the event and its
+// kid when it verified; else the refusal's status, reason, kid and whether to reload the keys.
+struct Verdict {
+    int status = 0;
+    std::string reason;
+    std::string kid;
+    bool unknown_kid = false;
+    std::optional<ForwardedEvent> event;
+};
+
+Verdict decide(std::string_view body, std::string_view content_type, const KeySet &keys) {
+    WebhookRefusal refusal;
+    std::optional<VerifiedWebhook> verified = webhook_verify(body, content_type, keys, refusal);
+    if (!verified) {
+        EXPECT_NE(refusal.status, 0) << "a refusal carries its HTTP status";
+        return {refusal.status, refusal.reason, refusal.kid, refusal.unknown_kid, std::nullopt};
+    }
+    return {0, {}, verified->kid, false, verified->event};
+}
 
 constexpr const char *kJwt = "application/jwt";
 constexpr const char *kKindeKid = "4c:fa:9e:d6:47:23:b7:39:c7:8f:97:28:45:a1:84:35";
@@ -59,7 +82,7 @@ TEST(KindeFixtures, RealKindeWebhooksVerify) {
                    "kp_65b28d71bba14fa380d56d2d8d3503da"},
           Expected{"kinde-webhooks/user-updated-2.jwt", "event_018f2a9e592eccf52329183a45cd1956",
                    "kp_bc6b28173d6d4dfab56575885b0214b1"}}) {
-        WebhookDecision decision = webhook_decide(test::fixture(expected.file), kJwt, keys);
+        Verdict decision = decide(test::fixture(expected.file), kJwt, keys);
         ASSERT_EQ(decision.status, 0) << expected.file << ": " << decision.reason;
         ASSERT_TRUE(decision.event);
         EXPECT_EQ(decision.event->type, "user.updated");
@@ -81,7 +104,7 @@ TEST(KindeFixtures, EveryOneCharacterChangeFails) {
             std::string changed = token;
             changed[i] = token[i] == 'A' ? 'B' : 'A';
             ++tried;
-            WebhookDecision decision = webhook_decide(changed, kJwt, keys);
+            Verdict decision = decide(changed, kJwt, keys);
             if (decision.status == 0) {
                 ++accepted;
                 ADD_FAILURE() << file << ": accepted with character " << i << " changed";
@@ -95,14 +118,13 @@ TEST(KindeFixtures, EveryOneCharacterChangeFails) {
 TEST(KindeFixtures, AppendedOrRemovedCharacterFails) {
     KeySet keys = keys_from(test::fixture("kinde-webhooks/jwks.json", false));
     const std::string token = test::fixture("kinde-webhooks/user-updated-2.jwt");
-    EXPECT_NE(webhook_decide(token + "A", kJwt, keys).status, 0);
-    EXPECT_NE(webhook_decide(token.substr(0, token.size() - 1), kJwt, keys).status, 0);
-    EXPECT_NE(webhook_decide(token + "\n", kJwt, keys).status, 0);
+    EXPECT_NE(decide(token + "A", kJwt, keys).status, 0);
+    EXPECT_NE(decide(token.substr(0, token.size() - 1), kJwt, keys).status, 0);
+    EXPECT_NE(decide(token + "\n", kJwt, keys).status, 0);
 }
 
 TEST_F(WebhookVerify, ValidTokenIsAccepted) {
-    WebhookDecision decision =
-        webhook_decide(test::sign(key(), created_payload(), "test-key-1"), kJwt, keys());
+    Verdict decision = decide(test::sign(key(), created_payload(), "test-key-1"), kJwt, keys());
     ASSERT_EQ(decision.status, 0) << decision.reason;
     EXPECT_EQ(decision.event->type, "user.created");
     EXPECT_EQ(decision.event->kinde_id, "kp_1234567890");
@@ -113,7 +135,7 @@ TEST_F(WebhookVerify, TamperedPayloadIs401) {
     std::size_t first = token.find('.'), second = token.find('.', first + 1);
     std::string forged = test::base64url(test::payload("user.deleted", "event_1", "kp_1234567890"));
     std::string tampered = token.substr(0, first + 1) + forged + token.substr(second);
-    WebhookDecision decision = webhook_decide(tampered, kJwt, keys());
+    Verdict decision = decide(tampered, kJwt, keys());
     EXPECT_EQ(decision.status, 401);
     EXPECT_EQ(decision.reason, "signature does not verify");
 }
@@ -122,19 +144,19 @@ TEST_F(WebhookVerify, TamperedSignatureIs401) {
     std::string token = test::sign(key(), created_payload(), "test-key-1");
     std::size_t middle = token.rfind('.') + 20;
     token[middle] = token[middle] == 'x' ? 'y' : 'x';
-    EXPECT_EQ(webhook_decide(token, kJwt, keys()).status, 401);
+    EXPECT_EQ(decide(token, kJwt, keys()).status, 401);
 }
 
 TEST_F(WebhookVerify, WrongKeyWithKnownKidIs401) {
     std::string token = test::sign(other_key(), created_payload(), "test-key-1");
-    WebhookDecision decision = webhook_decide(token, kJwt, keys());
+    Verdict decision = decide(token, kJwt, keys());
     EXPECT_EQ(decision.status, 401);
     EXPECT_FALSE(decision.unknown_kid);
 }
 
 TEST_F(WebhookVerify, UnknownKidIs401AndAsksForAKeyRefresh) {
     std::string token = test::sign(key(), created_payload(), "rotated-key");
-    WebhookDecision decision = webhook_decide(token, kJwt, keys());
+    Verdict decision = decide(token, kJwt, keys());
     EXPECT_EQ(decision.status, 401);
     EXPECT_TRUE(decision.unknown_kid);
     EXPECT_EQ(decision.kid, "rotated-key");
@@ -144,7 +166,7 @@ TEST_F(WebhookVerify, MissingKidIs401) {
     std::string header = test::base64url(R"({"alg":"RS256","typ":"JWT"})");
     std::string token = test::sign(key(), created_payload(), "test-key-1");
     std::string no_kid = header + token.substr(token.find('.'));
-    WebhookDecision decision = webhook_decide(no_kid, kJwt, keys());
+    Verdict decision = decide(no_kid, kJwt, keys());
     EXPECT_EQ(decision.status, 401);
     EXPECT_EQ(decision.reason, "JWS header has no kid: cannot choose a key");
 }
@@ -152,12 +174,12 @@ TEST_F(WebhookVerify, MissingKidIs401) {
 TEST_F(WebhookVerify, AlgNoneIs401) {
     std::string header = test::base64url(R"({"alg":"none","kid":"test-key-1"})");
     std::string token = header + "." + test::base64url(created_payload()) + ".";
-    EXPECT_EQ(webhook_decide(token, kJwt, keys()).status, 400);  // empty signature: not even compact form
+    EXPECT_EQ(decide(token, kJwt, keys()).status, 400);  // empty signature: not even compact form
     std::string with_signature = token + "c2lnbmF0dXJl";
-    WebhookDecision decision = webhook_decide(with_signature, kJwt, keys());
+    Verdict decision = decide(with_signature, kJwt, keys());
     EXPECT_EQ(decision.status, 401);
     EXPECT_NE(decision.reason.find("\"none\" is not accepted"), std::string::npos) << decision.reason;
-    EXPECT_EQ(webhook_decide("e30.e30.e30", kJwt, keys()).status, 401);  // {} has no alg at all
+    EXPECT_EQ(decide("e30.e30.e30", kJwt, keys()).status, 401);  // {} has no alg at all
 }
 
 // The classic confusion: HS256 with the RSA public key as the HMAC secret.
@@ -170,7 +192,7 @@ TEST_F(WebhookVerify, Hs256WithThePublicKeyIs401) {
         cjose_jwk_create_oct_spec(reinterpret_cast<const uint8_t *>(secret.data()), secret.size(), &error));
     ASSERT_TRUE(hmac_key);
     std::string token = test::sign(hmac_key.get(), created_payload(), "test-key-1", "HS256");
-    WebhookDecision decision = webhook_decide(token, kJwt, keys());
+    Verdict decision = decide(token, kJwt, keys());
     EXPECT_EQ(decision.status, 401);
     EXPECT_NE(decision.reason.find("\"HS256\" is not accepted"), std::string::npos) << decision.reason;
 }
@@ -179,14 +201,14 @@ TEST_F(WebhookVerify, OtherAsymmetricAlgsAre401) {
     for (const char *alg : {"RS384", "RS512", "PS256", "ES256", "rs256", ""}) {
         std::string header = test::base64url(std::string(R"({"alg":")") + alg + R"(","kid":"test-key-1"})");
         std::string token = test::sign(key(), created_payload(), "test-key-1");
-        EXPECT_EQ(webhook_decide(header + token.substr(token.find('.')), kJwt, keys()).status, 401) << alg;
+        EXPECT_EQ(decide(header + token.substr(token.find('.')), kJwt, keys()).status, 401) << alg;
     }
 }
 
 TEST_F(WebhookVerify, CritHeaderIs401) {
     std::string header = test::base64url(R"({"alg":"RS256","kid":"test-key-1","crit":["b64"],"b64":false})");
     std::string token = test::sign(key(), created_payload(), "test-key-1");
-    EXPECT_EQ(webhook_decide(header + token.substr(token.find('.')), kJwt, keys()).status, 401);
+    EXPECT_EQ(decide(header + token.substr(token.find('.')), kJwt, keys()).status, 401);
 }
 
 TEST_F(WebhookVerify, MalformedCompactFormsAre400) {
@@ -197,29 +219,29 @@ TEST_F(WebhookVerify, MalformedCompactFormsAre400) {
           std::string(".") + token.substr(first), token.substr(0, first) + "..sig",
           token.substr(0, first) + ".x=y." + "sig", test::base64url("[1,2]") + token.substr(first),
           test::base64url("{not json") + token.substr(first)}) {
-        WebhookDecision decision = webhook_decide(body, kJwt, keys());
+        Verdict decision = decide(body, kJwt, keys());
         EXPECT_EQ(decision.status, 400) << body << ": " << decision.reason;
     }
 }
 
 TEST_F(WebhookVerify, JsonSerializationIsNotAccepted) {
     std::string body = R"({"payload":"e30","signatures":[{"protected":"e30","signature":"e30"}]})";
-    EXPECT_EQ(webhook_decide(body, kJwt, keys()).status, 400);
+    EXPECT_EQ(decide(body, kJwt, keys()).status, 400);
 }
 
 TEST_F(WebhookVerify, EmptyBodyIs400) {
-    WebhookDecision decision = webhook_decide("", kJwt, keys());
+    Verdict decision = decide("", kJwt, keys());
     EXPECT_EQ(decision.status, 400);
     EXPECT_EQ(decision.reason, "empty body: a Kinde webhook is a JWT");
 }
 
 TEST_F(WebhookVerify, HugeBodyIs413) {
     std::string huge(kMaxWebhookBytes + 1, 'A');
-    EXPECT_EQ(webhook_decide(huge, kJwt, keys()).status, 413);
+    EXPECT_EQ(decide(huge, kJwt, keys()).status, 413);
     // A validly signed token that is too large is refused by size, before any verification.
     std::string padded = test::payload("user.created", "event_1", "kp_1234567890", "2024-05-01T00:00:00Z");
     padded.insert(1, "\"padding\":\"" + std::string(kMaxWebhookBytes, 'p') + "\",");
-    EXPECT_EQ(webhook_decide(test::sign(key(), padded, "test-key-1"), kJwt, keys()).status, 413);
+    EXPECT_EQ(decide(test::sign(key(), padded, "test-key-1"), kJwt, keys()).status, 413);
 }
 
 TEST_F(WebhookVerify, BodyAtTheLimitIsVerified) {
@@ -229,15 +251,15 @@ TEST_F(WebhookVerify, BodyAtTheLimitIsVerified) {
     padded.insert(1, "\"padding\":\"" + std::string(room * 3 / 4 - 20, 'p') + "\",");
     std::string big = test::sign(key(), padded, "test-key-1");
     ASSERT_LE(big.size(), kMaxWebhookBytes);
-    EXPECT_EQ(webhook_decide(big, kJwt, keys()).status, 0);
+    EXPECT_EQ(decide(big, kJwt, keys()).status, 0);
 }
 
 TEST_F(WebhookVerify, ContentTypeMustBeJwt) {
     std::string token = test::sign(key(), created_payload(), "test-key-1");
-    EXPECT_EQ(webhook_decide(token, "application/JWT; charset=utf-8", keys()).status, 0);
-    EXPECT_EQ(webhook_decide(token, "", keys()).status, 0);
-    EXPECT_EQ(webhook_decide(token, "application/json", keys()).status, 415);
-    EXPECT_EQ(webhook_decide(token, "application/x-www-form-urlencoded", keys()).status, 415);
+    EXPECT_EQ(decide(token, "application/JWT; charset=utf-8", keys()).status, 0);
+    EXPECT_EQ(decide(token, "", keys()).status, 0);
+    EXPECT_EQ(decide(token, "application/json", keys()).status, 415);
+    EXPECT_EQ(decide(token, "application/x-www-form-urlencoded", keys()).status, 415);
 }
 
 TEST_F(WebhookVerify, VerifiedButMalformedPayloadIs400) {
@@ -257,7 +279,7 @@ TEST_F(WebhookVerify, VerifiedButMalformedPayloadIs400) {
                 R"({"type":"user.deleted","type":"user.created","event_id":"e1","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
                 ""},
         }) {
-        WebhookDecision decision = webhook_decide(test::sign(key(), c.payload, "test-key-1"), kJwt, keys());
+        Verdict decision = decide(test::sign(key(), c.payload, "test-key-1"), kJwt, keys());
         EXPECT_EQ(decision.status, 400) << c.payload;
         if (!c.reason.empty()) {
             EXPECT_EQ(decision.reason, c.reason);

@@ -1,18 +1,14 @@
 // Keys and tokens made at test time with cjose (no key is committed but the real Kinde JWKS).
 #pragma once
 
-#include <cjose/jwk.h>
-
-#include <memory>
 #include <string>
 #include <string_view>
 
+#include "raii.hpp"
+
 namespace kinde_claims::test {
 
-struct JwkRelease {
-    void operator()(cjose_jwk_t *jwk) const { cjose_jwk_release(jwk); }
-};
-using Jwk = std::unique_ptr<cjose_jwk_t, JwkRelease>;
+using shim::Jwk;
 
 // A fresh RSA key pair with this kid.
 Jwk rsa_key(const std::string &kid, std::size_t bits = 2048);

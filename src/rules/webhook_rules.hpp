@@ -34,6 +34,14 @@ std::optional<Violation> check_webhook_event_id(std::string_view event_id);
 // timestamptz input is not used because it also accepts "now", "epoch" and "infinity".
 std::optional<Violation> parse_webhook_timestamp(std::string_view timestamp, std::int64_t &unix_micros);
 
+// How far past the receiver's clock an event's timestamp may be. Kinde's clock and ours differ by
+// seconds; an event dated further ahead would, once applied, make every genuine later event of its
+// user (a user.deleted) stale until that time. Such an event is left for Kinde to retry.
+inline constexpr std::int64_t kWebhookMaxFutureMicros = std::int64_t{5} * 60 * 1000 * 1000;
+inline bool webhook_event_is_future(std::int64_t event_micros, std::int64_t now_micros) {
+    return event_micros > now_micros && event_micros - now_micros > kWebhookMaxFutureMicros;
+}
+
 // A missing or mistyped field of the event: `field` is its path ("data.user.id"), `expected`
 // says what belongs there ("the user's Kinde id as a string").
 Violation webhook_field_missing(std::string_view field, std::string_view expected);

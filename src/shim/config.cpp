@@ -31,7 +31,8 @@ const std::vector<CommandSpec> &command_specs() {
         {Command::serve,
          "serve",
          false,
-         {"url", "api-key-file", "timeout", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads"}},
+         {"url", "api-key-file", "timeout", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads",
+          "request-timeout", "max-connections", "max-connections-per-client"}},
     };
     return specs;
 }
@@ -260,7 +261,7 @@ bool read_upsert(const CommandLine &line, Invocation &invocation, std::string &e
     return true;
 }
 
-// Step 4, serve: where to listen, with how many threads.
+// Step 4, serve: where to listen, with how many threads, and the limits on connections.
 bool read_serve(const CommandLine &line, ServeConfig &serve, std::string &error) {
     if (auto listen = line.flag("listen"); listen && !parse_listen(*listen, serve)) {
         error = "--listen takes ADDR:PORT, such as 127.0.0.1:8080 or [::1]:8080";
@@ -273,6 +274,36 @@ bool read_serve(const CommandLine &line, ServeConfig &serve, std::string &error)
             return false;
         }
         serve.threads = static_cast<unsigned>(*threads);
+    }
+    ConnectionLimits &limits = serve.limits;
+    if (auto timeout = line.flag("request-timeout")) {
+        auto seconds = parse_positive(*timeout, 600);
+        if (!seconds) {
+            error = "--request-timeout takes seconds, 1 to 600";
+            return false;
+        }
+        limits.request_timeout = std::chrono::seconds(*seconds);
+    }
+    if (auto max = line.flag("max-connections")) {
+        auto connections = parse_positive(*max, 10000);
+        if (!connections) {
+            error = "--max-connections takes a number from 1 to 10000";
+            return false;
+        }
+        limits.max_connections = static_cast<unsigned>(*connections);
+    }
+    if (auto max = line.flag("max-connections-per-client")) {
+        auto connections = parse_positive(*max, 10000);
+        if (!connections) {
+            error = "--max-connections-per-client takes a number from 1 to 10000";
+            return false;
+        }
+        limits.max_connections_per_client = static_cast<unsigned>(*connections);
+    }
+    if (limits.max_connections_per_client > limits.max_connections) {
+        error = "--max-connections-per-client cannot be more than --max-connections (" +
+                std::to_string(limits.max_connections) + ")";
+        return false;
     }
     return true;
 }

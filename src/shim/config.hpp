@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connection_guard.hpp"
 #include "postgrest_client.hpp"
 
 namespace kinde_claims::shim {
@@ -29,6 +30,7 @@ struct ServeConfig {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;  // 0: any free port (printed when listening)
     unsigned threads = 4;
+    ConnectionLimits limits;
     JwksSource jwks;
 };
 

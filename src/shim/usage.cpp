@@ -44,12 +44,13 @@ const char *command_text(Command command) {
     return "Usage: kinde-claims-shim serve [--listen ADDR:PORT] [--kinde-domain DOMAIN | --jwks-url URL\n"
            "                               | --jwks-file PATH] [--threads N] [--url URL] ...\n"
            "\n"
-           "Receives Kinde webhooks on POST /kinde/webhook and applies each verified event with\n"
-           "one call, POST /rpc/kinde_webhook_apply. GET /healthz answers 200 when the signing\n"
-           "keys are loaded, 503 before.\n"
-           "Answers: 200 applied, duplicate, stale or ignored; 400 malformed; 401 bad signature or\n"
-           "unknown key; 413 larger than 64 KiB; 415 not application/jwt; 503 PostgREST or the\n"
-           "database unavailable (Kinde retries).\n"
+           "Receives Kinde webhooks on POST /kinde/webhook (that exact target: no other spelling,\n"
+           "no query) and applies each verified event with one call, POST /rpc/kinde_webhook_apply.\n"
+           "GET /healthz answers 200 when the signing keys are loaded, 503 before.\n"
+           "Answers: 200 applied, duplicate, stale or ignored; 400 malformed, or two different\n"
+           "Content-Length headers; 401 bad signature or unknown key; 404 any other target; 413\n"
+           "larger than 64 KiB; 415 not application/jwt; 503 PostgREST or the database unavailable,\n"
+           "or the event dated more than 5 minutes ahead (with Retry-After). Kinde retries non-200.\n"
            "\n"
            "  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
            "  --kinde-domain DOMAIN your Kinde domain, keys from https://DOMAIN/.well-known/jwks.json\n"
@@ -57,7 +58,13 @@ const char *command_text(Command command) {
            "  --jwks-url URL        the JWKS URL itself (env KINDE_JWKS_URL)\n"
            "  --jwks-file PATH      a JWKS file, read again when an unknown kid arrives (env\n"
            "                        KINDE_JWKS_FILE); used first, then the URL, then the domain\n"
-           "  --threads N           request threads, each with its own connection (default 4)\n";
+           "  --threads N           request threads, each with its own connection (default 4)\n"
+           "  --request-timeout S   seconds to receive a request's headers and body, whole; a\n"
+           "                        connection that has not sent one by then is closed (default 10)\n"
+           "  --max-connections N   open connections, all clients together (default 256)\n"
+           "  --max-connections-per-client N\n"
+           "                        open connections from one client address (default 32); more\n"
+           "                        are closed at once. Behind a proxy, the proxy is one client.\n";
 }
 
 }  // namespace

@@ -57,6 +57,7 @@ std::optional<ForwardedEvent> forwarded_event_from_payload(std::string_view payl
         return std::nullopt;
     }
     event.timestamp = std::string(*timestamp);
+    event.unix_micros = unix_micros;
 
     // A user event must name its user; another event keeps a user id only if it is valid.
     const json_t *user = json_object_get(json_object_get(root.get(), "data"), "user");

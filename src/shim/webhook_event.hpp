@@ -3,6 +3,7 @@
 // body, in Postgres memory; this is the shim's, in text, as it forwards it.)
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,8 @@ struct ForwardedEvent {
     std::string type;
     std::string event_id;
     std::string timestamp;
-    std::string kinde_id;  // empty when the event names no user
+    std::int64_t unix_micros = 0;  // the timestamp, in microseconds since 1970-01-01 UTC
+    std::string kinde_id;          // empty when the event names no user
     rules::WebhookAction action = rules::WebhookAction::ignore;
 
     // {"event": {"type", "event_id", "timestamp", "data": {"user": {"id"}}}}: the body of

@@ -2,6 +2,8 @@
 
 #include <cjose/base64.h>
 
+#include <algorithm>
+
 #include "base64url.hpp"
 #include "json.hpp"
 
@@ -53,6 +55,9 @@ std::optional<VerifiedWebhook> webhook_verify(std::string_view body, std::string
     };
     if (!content_type_is_jwt(content_type))
         return refuse(415, "Content-Type must be application/jwt");
+    while (!body.empty() &&
+           (body.back() == '\n' || body.back() == '\r' || body.back() == ' ' || body.back() == '\t'))
+        body.remove_suffix(1);
     if (body.empty())
         return refuse(400, "empty body: a Kinde webhook is a JWT");
     if (body.size() > kMaxWebhookBytes)
@@ -107,6 +112,14 @@ std::optional<VerifiedWebhook> webhook_verify(std::string_view body, std::string
         return refuse(400, reason, kid_text);
 
     return VerifiedWebhook{std::move(*event), std::move(kid_text)};
+}
+
+std::optional<unsigned> future_event_retry_after(const ForwardedEvent &event, std::int64_t now_unix_micros) {
+    if (!rules::webhook_event_is_future(event.unix_micros, now_unix_micros))
+        return std::nullopt;
+    std::int64_t wait_micros = event.unix_micros - now_unix_micros - rules::kWebhookMaxFutureMicros;
+    std::int64_t seconds = wait_micros / 1000000 + 1;
+    return static_cast<unsigned>(std::min<std::int64_t>(seconds, 3600));
 }
 
 }  // namespace kinde_claims::shim

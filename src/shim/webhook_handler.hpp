@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +32,12 @@ struct WebhookRefusal {
 // Only RS256 with a key chosen by kid is accepted: "none", HS*, and every other alg are refused
 // before any key is touched. Real Kinde webhooks carry no iss, exp, iat or jti, so none is required.
 // Returns the event, or nothing with `refusal` filled in.
+// White space after the token (a relay that adds a newline) is not part of it and is ignored.
 std::optional<VerifiedWebhook> webhook_verify(std::string_view body, std::string_view content_type,
                                               const KeySet &keys, WebhookRefusal &refusal);
+
+// For an event dated more than 5 minutes past `now_unix_micros` (rules::webhook_event_is_future):
+// the seconds until it no longer is, for Retry-After (1 to 3600). Nothing for any other event.
+std::optional<unsigned> future_event_retry_after(const ForwardedEvent &event, std::int64_t now_unix_micros);
 
 }  // namespace kinde_claims::shim

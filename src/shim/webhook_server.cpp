@@ -1,15 +1,21 @@
 #include "webhook_server.hpp"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <optional>
+#include <set>
 
 #include "json.hpp"
 #include "webhook_handler.hpp"
@@ -17,14 +23,15 @@
 namespace kinde_claims::shim {
 namespace {
 
-constexpr const char *kWebhookPath = "/kinde/webhook";
-constexpr const char *kHealthPath = "/healthz";
-constexpr unsigned kConnectionTimeoutSeconds = 30;
-constexpr unsigned kConnectionLimit = 256;
+using Clock = std::chrono::steady_clock;
 
-// One request's body as it arrives, capped at kMaxWebhookBytes.
-struct Upload {
-    std::string body;
+// One request as it arrives. Made by the URI callback, which sees the request target exactly as
+// sent: libmicrohttpd hands the access handler a percent-decoded path without its query, in
+// which "/kinde/%77ebhook" and "/kinde/webhook?x" would both be the webhook path.
+struct Request {
+    std::string target;
+    bool headers_seen = false;
+    std::string body;  // capped at kMaxWebhookBytes
     bool too_large = false;
 };
 
@@ -33,83 +40,184 @@ std::string error_body(const std::string &reason) {
     return body ? json_text(body.get()) : "{\"error\":\"error\"}";
 }
 
-MHD_Result send(MHD_Connection *connection, unsigned status, const std::string &body,
-                const char *allow = nullptr) {
-    MhdResponse response(
-        MHD_create_response_from_buffer(body.size(), const_cast<char *>(body.data()), MHD_RESPMEM_MUST_COPY));
+// `close`: the request's body may still be on its way, so the connection cannot be reused.
+MHD_Result send(MHD_Connection *connection, const WebhookServer::Answer &answer, bool close = false) {
+    MhdResponse response(MHD_create_response_from_buffer(
+        answer.body.size(), const_cast<char *>(answer.body.data()), MHD_RESPMEM_MUST_COPY));
     if (!response)
         return MHD_NO;
     MHD_add_response_header(response.get(), MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (allow)
-        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_ALLOW, allow);
-    return MHD_queue_response(connection, status, response.get());
+    if (answer.status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_ALLOW, "POST");
+    if (answer.retry_after != 0)
+        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_RETRY_AFTER,
+                                std::to_string(answer.retry_after).c_str());
+    if (close)
+        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_CONNECTION, "close");
+    return MHD_queue_response(connection, answer.status, response.get());
 }
 
-MHD_Result route(void *context, MHD_Connection *connection, const char *url, const char *method,
-                 const char *upload_data, size_t *upload_data_size, void **request_state) {
-    auto *server = static_cast<WebhookServer *>(context);
-    bool is_webhook = std::strcmp(url, kWebhookPath) == 0;
+int socket_of(MHD_Connection *connection) {
+    const MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
+}
+
+MHD_Result collect_content_length(void *context, MHD_ValueKind /*kind*/, const char *key, const char *value) {
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        static_cast<std::set<std::string> *>(context)->insert(value ? value : "");
+    return MHD_YES;
+}
+
+// Two Content-Length headers that differ leave the body's end to whoever reads it (request
+// smuggling through a relay); RFC 9112 §6.3 has such a request refused.
+bool content_lengths_disagree(MHD_Connection *connection) {
+    std::set<std::string> lengths;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, &collect_content_length, &lengths);
+    return lengths.size() > 1;
+}
+
+// A body may follow the headers: a connection answered before reading it is closed, not reused.
+bool may_have_body(MHD_Connection *connection) {
+    const char *length =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (length && std::strcmp(length, "0") != 0) ||
+           MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+MHD_Result route(WebhookServer &server, MHD_Connection *connection, const char *method,
+                 const char *upload_data, size_t *upload_data_size, Request &request) {
+    bool is_webhook = request.target == WebhookServer::kWebhookPath;
     bool is_post = std::strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
-    if (!is_webhook || !is_post) {
-        if (*upload_data_size != 0) {
-            *upload_data_size = 0;  // a body we will not read
-            return MHD_YES;
-        }
-        WebhookServer::Answer answer = server->other_request(method, url);
-        return send(connection, answer.status, answer.body,
-                    answer.status == MHD_HTTP_METHOD_NOT_ALLOWED ? "POST" : nullptr);
-    }
-
-    auto *upload = static_cast<Upload *>(*request_state);
-    if (!upload) {
+    if (!request.headers_seen) {
+        request.headers_seen = true;
+        if (content_lengths_disagree(connection))
+            return send(connection,
+                        server.refuse_request(method, request.target, MHD_HTTP_BAD_REQUEST,
+                                              "two different Content-Length headers"),
+                        true);
+        if (!is_webhook || !is_post)
+            return send(connection, server.other_request(method, request.target), may_have_body(connection));
         // A declared length over the limit is refused before a byte of it is read (and before
         // a client that sent "Expect: 100-continue" is told to go on).
         const char *length =
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && std::strtoull(length, nullptr, 10) > kMaxWebhookBytes) {
-            WebhookServer::Answer answer = server->webhook({}, {}, true);
-            return send(connection, answer.status, answer.body);
-        }
-        *request_state = new Upload;
+        if (length && std::strtoull(length, nullptr, 10) > kMaxWebhookBytes)
+            return send(connection, server.webhook({}, {}, true), true);
+        return MHD_YES;
+    }
+    if (!is_webhook || !is_post) {
+        *upload_data_size = 0;  // the rest of a body we answered before reading
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
-        if (!upload->too_large && upload->body.size() + *upload_data_size <= kMaxWebhookBytes)
-            upload->body.append(upload_data, *upload_data_size);
+        if (!request.too_large && request.body.size() + *upload_data_size <= kMaxWebhookBytes)
+            request.body.append(upload_data, *upload_data_size);
         else
-            upload->too_large = true;
+            request.too_large = true;
         *upload_data_size = 0;
         return MHD_YES;
     }
+    // The whole request is in: the deadline stops while it is answered (the RPC has its own).
+    server.guard().request_received(socket_of(connection));
     const char *content_type =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    WebhookServer::Answer answer =
-        server->webhook(upload->body, content_type ? content_type : "", upload->too_large);
-    return send(connection, answer.status, answer.body);
+    return send(connection,
+                server.webhook(request.body, content_type ? content_type : "", request.too_large));
 }
 
 // No exception may unwind into libmicrohttpd's C frames: one that escapes (out of memory) drops
 // the connection, and Kinde, seeing no 200, delivers again.
-MHD_Result on_request(void *context, MHD_Connection *connection, const char *url, const char *method,
+MHD_Result on_request(void *context, MHD_Connection *connection, const char * /*url*/, const char *method,
                       const char * /*version*/, const char *upload_data, size_t *upload_data_size,
                       void **request_state) {
+    auto *request = static_cast<Request *>(*request_state);
+    if (!request)
+        return MHD_NO;  // on_uri could not allocate it
     try {
-        return route(context, connection, url, method, upload_data, upload_data_size, request_state);
+        return route(*static_cast<WebhookServer *>(context), connection, method, upload_data,
+                     upload_data_size, *request);
     } catch (...) {
         return MHD_NO;
     }
 }
 
-void on_completed(void * /*context*/, MHD_Connection * /*connection*/, void **request_state,
-                  MHD_RequestTerminationCode /*code*/) {
-    delete static_cast<Upload *>(*request_state);
-    *request_state = nullptr;
+void *on_uri(void * /*context*/, const char *uri, MHD_Connection * /*connection*/) {
+    try {
+        return new Request{uri ? uri : "", false, {}, false};
+    } catch (...) {
+        return nullptr;
+    }
 }
 
-// key="value" for the log line: quotes, backslashes and control bytes escaped, so no value can
-// break the line or forge another; long values are cut.
-std::string field(const char *name, std::string_view value) {
+void on_completed(void *context, MHD_Connection *connection, void **request_state,
+                  MHD_RequestTerminationCode /*code*/) {
+    delete static_cast<Request *>(*request_state);
+    *request_state = nullptr;
+    static_cast<WebhookServer *>(context)->guard().request_done(socket_of(connection), Clock::now());
+}
+
+void on_connection(void *context, MHD_Connection *connection, void ** /*socket_context*/,
+                   MHD_ConnectionNotificationCode code) {
+    ConnectionGuard &guard = static_cast<WebhookServer *>(context)->guard();
+    int socket = socket_of(connection);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        guard.started(socket, Clock::now());
+    else
+        guard.closed(socket);  // libmicrohttpd closes the socket after this returns
+}
+
+// libmicrohttpd's own messages ("Error processing request", ...): one escaped line each.
+void on_library_message(void *context, const char *format, va_list arguments) {
+    char text[512];
+    int length = std::vsnprintf(text, sizeof text, format, arguments);
+    if (length < 0)
+        return;
+    std::string_view message(text, std::min(static_cast<std::size_t>(length), sizeof text - 1));
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == ' '))
+        message.remove_suffix(1);
+    try {
+        static_cast<WebhookServer *>(context)->log("libmicrohttpd" + log_field("message", message));
+    } catch (...) {
+    }
+}
+
+// The "result" of kinde_webhook_apply's answer, for the log.
+std::string rpc_result_of(const std::string &body) {
+    Json answer = json_parse(body);
+    auto result = json_string_member(answer.get(), "result");
+    return result ? std::string(*result) : std::string("unknown");
+}
+
+// The client a connection counts against: its IPv4 address, or for IPv6 its /64, since one
+// holder of a /64 (the usual single allocation) can use any of its addresses.
+std::string client_of(const sockaddr_storage &address) {
+    char text[INET6_ADDRSTRLEN] = "";
+    if (address.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in &>(address).sin_addr, text, sizeof text);
+        return text;
+    }
+    if (address.ss_family != AF_INET6)
+        return "unknown";
+    in6_addr ip = reinterpret_cast<const sockaddr_in6 &>(address).sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&ip)) {
+        inet_ntop(AF_INET, &ip.s6_addr[12], text, sizeof text);
+        return text;
+    }
+    std::memset(&ip.s6_addr[8], 0, 8);
+    inet_ntop(AF_INET6, &ip, text, sizeof text);
+    return std::string(text) + "/64";
+}
+
+std::int64_t unix_micros_now() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+std::string log_field(const char *name, std::string_view value) {
     constexpr std::size_t kMaxChars = 240;
     std::string out = std::string(" ") + name + "=\"";
     for (std::size_t i = 0; i < value.size() && i < kMaxChars; ++i) {
@@ -130,26 +238,20 @@ std::string field(const char *name, std::string_view value) {
     return out + "\"";
 }
 
-// The "result" of kinde_webhook_apply's answer, for the log.
-std::string rpc_result_of(const std::string &body) {
-    Json answer = json_parse(body);
-    auto result = json_string_member(answer.get(), "result");
-    return result ? std::string(*result) : std::string("unknown");
-}
-
-}  // namespace
-
 WebhookServer::WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log)
-    : serve_(std::move(serve)), client_config_(std::move(client)), keys_(keys), log_(std::move(log)) {}
+    : serve_(std::move(serve)), client_config_(std::move(client)), keys_(keys), log_(std::move(log)),
+      guard_(std::make_unique<ConnectionGuard>(serve_.limits, serve_.threads,
+                                               [](int socket) { ::shutdown(socket, SHUT_RDWR); })) {}
 
 WebhookServer::~WebhookServer() {
     stop();
 }
 
 PostgrestClient &WebhookServer::client() {
-    // One client per request thread: libcurl handles are not shared, and each keeps its
-    // connection to PostgREST open between webhooks.
-    thread_local std::unique_ptr<PostgrestClient> client;
+    // One client per daemon thread, owned by this server: libcurl handles are not shared, and
+    // each keeps its connection to PostgREST open between webhooks.
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    std::unique_ptr<PostgrestClient> &client = clients_[std::this_thread::get_id()];
     if (!client)
         client = std::make_unique<PostgrestClient>(client_config_);
     return *client;
@@ -170,20 +272,28 @@ WebhookServer::Answer WebhookServer::other_request(std::string_view method, std:
         answer = {MHD_HTTP_METHOD_NOT_ALLOWED, error_body("use POST")};
     else
         answer = {MHD_HTTP_NOT_FOUND, error_body("not found")};
-    log_("request" + field("method", method) + field("path", path) +
+    log_("request" + log_field("method", method) + log_field("path", path) +
          " status=" + std::to_string(answer.status));
     return answer;
+}
+
+WebhookServer::Answer WebhookServer::refuse_request(std::string_view method, std::string_view path,
+                                                    unsigned status, const std::string &reason) {
+    log_("request" + log_field("method", method) + log_field("path", path) +
+         " status=" + std::to_string(status) + log_field("reason", reason));
+    return {status, error_body(reason)};
 }
 
 WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std::string &content_type,
                                              bool too_large) {
     auto started = std::chrono::steady_clock::now();
-    auto finish = [&](unsigned status, std::string answer_body, std::string details) {
+    auto finish = [&](unsigned status, std::string answer_body, std::string details,
+                      unsigned retry_after = 0) {
         auto elapsed =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         log_("webhook status=" + std::to_string(status) + details + " bytes=" + std::to_string(body.size()) +
              " ms=" + std::to_string(elapsed.count()));
-        return Answer{status, std::move(answer_body)};
+        return Answer{status, std::move(answer_body), retry_after};
     };
     auto log_refresh = [&](const JwksCache::RefreshResult &refresh) {
         if (refresh.refresh == JwksCache::Refresh::loaded)
@@ -194,7 +304,7 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
 
     if (too_large) {
         std::string reason = "body is larger than 64 KiB";
-        return finish(MHD_HTTP_CONTENT_TOO_LARGE, error_body(reason), field("reason", reason));
+        return finish(MHD_HTTP_CONTENT_TOO_LARGE, error_body(reason), log_field("reason", reason));
     }
 
     log_refresh(keys_.refresh_if_old());
@@ -205,7 +315,7 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
     }
     if (!keys) {
         std::string reason = "signing keys are not loaded yet";
-        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body(reason), field("reason", reason));
+        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body(reason), log_field("reason", reason));
     }
 
     WebhookRefusal refusal;
@@ -220,72 +330,200 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
     }
     if (!verified)
         return finish(static_cast<unsigned>(refusal.status), error_body(refusal.reason),
-                      field("reason", refusal.reason) +
-                          (refusal.kid.empty() ? std::string() : field("kid", refusal.kid)));
+                      log_field("reason", refusal.reason) +
+                          (refusal.kid.empty() ? std::string() : log_field("kid", refusal.kid)));
 
     const ForwardedEvent &event = verified->event;
-    std::string event_fields = field("type", event.type) + field("event_id", event.event_id) +
-                               (event.kinde_id.empty() ? std::string() : field("kinde_id", event.kinde_id)) +
-                               field("kid", verified->kid);
+    std::string event_fields =
+        log_field("type", event.type) + log_field("event_id", event.event_id) +
+        (event.kinde_id.empty() ? std::string() : log_field("kinde_id", event.kinde_id)) +
+        log_field("kid", verified->kid);
+    // An event dated ahead of our clock would, once applied, make its user's genuine later events
+    // stale: it is not forwarded, and Kinde, seeing no 200, delivers it again later. The database
+    // checks the same against its own clock and answers "future" without writing.
+    auto future = [&](std::string_view checked_by, unsigned retry_after) {
+        std::string reason = "event is dated more than 5 minutes ahead of the " + std::string(checked_by) +
+                             "'s clock; retry later";
+        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body(reason),
+                      " result=future" + event_fields + log_field("timestamp", event.timestamp) +
+                          log_field("reason", reason),
+                      retry_after);
+    };
+    if (auto retry_after = future_event_retry_after(event, unix_micros_now()))
+        return future("receiver", *retry_after);
+
     RpcResult rpc = client().post("kinde_webhook_apply", event.rpc_body());
     std::string rpc_status = " rpc_status=" + std::to_string(rpc.status);
     switch (rpc.outcome) {
     case RpcOutcome::ok:
+        if (std::string result = rpc_result_of(rpc.body); result == "future")
+            return future("database", future_event_retry_after(event, unix_micros_now()).value_or(60));
         return finish(MHD_HTTP_OK, rpc.body,
                       " result=" + rpc_result_of(rpc.body) + event_fields + rpc_status);
     case RpcOutcome::rejected:
         // The database refused the event itself: Kinde may retry, but it will never apply.
         if (rpc.status == MHD_HTTP_BAD_REQUEST)
             return finish(MHD_HTTP_BAD_REQUEST, error_body(rpc.message),
-                          event_fields + rpc_status + field("reason", rpc.message));
+                          event_fields + rpc_status + log_field("reason", rpc.message));
         break;  // 401, 403, 404: our configuration, not the event; answer 503 so Kinde retries
     case RpcOutcome::unavailable:
     case RpcOutcome::unexpected:
         break;
     }
     return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body("the database is unavailable; retry later"),
-                  event_fields + rpc_status + field("reason", rpc.message));
+                  event_fields + rpc_status + log_field("reason", rpc.message));
 }
 
 bool WebhookServer::start(std::string &error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     addrinfo *found = nullptr;
-    if (int status = getaddrinfo(serve_.listen_host.c_str(), nullptr, &hints, &found); status != 0) {
+    std::string port = std::to_string(serve_.listen_port);
+    if (int status = getaddrinfo(serve_.listen_host.c_str(), port.c_str(), &hints, &found); status != 0) {
         error = "cannot listen on " + serve_.listen_host + ": " + gai_strerror(status);
         return false;
     }
-    sockaddr_storage address{};
-    std::memcpy(&address, found->ai_addr, found->ai_addrlen);
-    bool ipv6 = found->ai_family == AF_INET6;
+    std::string where = serve_.listen_host + ":" + port;
+    listen_socket_ = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int reuse = 1;
+    bool listening = listen_socket_ >= 0 &&
+                     setsockopt(listen_socket_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse) == 0 &&
+                     bind(listen_socket_, found->ai_addr, found->ai_addrlen) == 0 &&
+                     listen(listen_socket_, SOMAXCONN) == 0;
     freeaddrinfo(found);
-    if (ipv6)
-        reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port = htons(serve_.listen_port);
-    else
-        reinterpret_cast<sockaddr_in *>(&address)->sin_port = htons(serve_.listen_port);
-
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
-    daemon_ = MHD_start_daemon(flags, serve_.listen_port, nullptr, nullptr, &on_request, this,
-                               MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&address),
-                               MHD_OPTION_THREAD_POOL_SIZE, serve_.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                               kConnectionTimeoutSeconds, MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
-                               MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_END);
-    if (!daemon_) {
-        error = "cannot listen on " + serve_.listen_host + ":" + std::to_string(serve_.listen_port);
+    if (!listening) {
+        error = "cannot listen on " + where + ": " + std::strerror(errno);
+        stop();
         return false;
     }
-    const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-    port_ = info ? info->port : serve_.listen_port;
+    sockaddr_storage bound{};
+    socklen_t bound_length = sizeof bound;
+    getsockname(listen_socket_, reinterpret_cast<sockaddr *>(&bound), &bound_length);
+    port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 &>(bound).sin6_port
+                                              : reinterpret_cast<sockaddr_in &>(bound).sin_port);
+
+    // The idle timeout matches the deadline: between requests on a kept connection the next
+    // request's deadline is already running, so no connection idles for longer either way.
+    auto timeout = static_cast<unsigned>(serve_.limits.request_timeout.count());
+    for (unsigned i = 0; i < serve_.threads; ++i) {
+        // The logger goes first: options before it would still log through libmicrohttpd's own.
+        MHD_Daemon *daemon = MHD_start_daemon(
+            MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+            nullptr, nullptr, &on_request, this, MHD_OPTION_EXTERNAL_LOGGER, &on_library_message, this,
+            MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT,
+            serve_.limits.max_connections, MHD_OPTION_URI_LOG_CALLBACK, &on_uri, this,
+            MHD_OPTION_NOTIFY_COMPLETED, &on_completed, this, MHD_OPTION_NOTIFY_CONNECTION, &on_connection,
+            this, MHD_OPTION_END);
+        if (!daemon) {
+            error = "cannot start the HTTP server's threads for " + where;
+            stop();
+            return false;
+        }
+        daemons_.push_back(daemon);
+    }
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) {
+        error = std::string("cannot make an eventfd: ") + std::strerror(errno);
+        stop();
+        return false;
+    }
+    acceptor_ = std::thread(&WebhookServer::accept_loop, this);
+    watchdog_ = std::thread(&WebhookServer::watchdog_loop, this);
     return true;
 }
 
-void WebhookServer::stop() {
-    if (daemon_) {
-        MHD_stop_daemon(daemon_);
-        daemon_ = nullptr;
+void WebhookServer::log_refusal(ConnectionGuard::Admission admission, const std::string &client) {
+    ++refusals_unlogged_;
+    auto now = Clock::now();
+    if (now - last_refusal_log_ < std::chrono::seconds(1))
+        return;
+    last_refusal_log_ = now;
+    std::string reason = admission == ConnectionGuard::Admission::over_client
+                             ? "client holds " + std::to_string(serve_.limits.max_connections_per_client) +
+                                   " connections (--max-connections-per-client)"
+                             : "server holds " + std::to_string(serve_.limits.max_connections) +
+                                   " connections (--max-connections)";
+    log_("connection refused" + log_field("client", client) + log_field("reason", reason) +
+         " refused_since_last_line=" + std::to_string(refusals_unlogged_));
+    refusals_unlogged_ = 0;
+}
+
+void WebhookServer::accept_loop() {
+    pollfd watched[2] = {{listen_socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    while (!stopping_) {
+        if (poll(watched, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_(std::string("accept stopped") + log_field("reason", std::strerror(errno)));
+            return;
+        }
+        if (watched[1].revents != 0)
+            return;
+        for (;;) {
+            sockaddr_storage address{};
+            socklen_t length = sizeof address;
+            int socket = accept4(listen_socket_, reinterpret_cast<sockaddr *>(&address), &length,
+                                 SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (socket < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    // Out of sockets: the pending connection stays in the backlog; try again soon.
+                    log_(std::string("accept failed") + log_field("reason", std::strerror(errno)));
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                }
+                break;  // EAGAIN: none left; ECONNABORTED, EINTR: poll again
+            }
+            std::string client = client_of(address);
+            ConnectionGuard::Admitted admitted = guard_->admit(socket, client, Clock::now());
+            if (admitted.admission != ConnectionGuard::Admission::admitted) {
+                close(socket);
+                log_refusal(admitted.admission, client);
+                continue;
+            }
+            // On failure libmicrohttpd has closed the socket (and logged why).
+            if (MHD_add_connection(daemons_[admitted.thread], socket, reinterpret_cast<sockaddr *>(&address),
+                                   length) != MHD_YES)
+                guard_->forget(socket);
+        }
     }
+}
+
+void WebhookServer::watchdog_loop() {
+    std::unique_lock<std::mutex> lock(watchdog_mutex_);
+    while (!stopping_) {
+        watchdog_wake_.wait_for(lock, std::chrono::milliseconds(200));
+        for (const ConnectionGuard::CutConnection &cut : guard_->cut_overdue(Clock::now()))
+            log_("connection cut" + log_field("client", cut.client) +
+                 log_field("reason", "no whole request within " +
+                                         std::to_string(serve_.limits.request_timeout.count()) +
+                                         " s (--request-timeout)") +
+                 " ms=" + std::to_string(cut.age.count()));
+    }
+}
+
+void WebhookServer::stop() {
+    stopping_ = true;
+    if (wake_fd_ >= 0) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t written = write(wake_fd_, &one, sizeof one);
+    }
+    {
+        std::lock_guard<std::mutex> lock(watchdog_mutex_);
+        watchdog_wake_.notify_all();
+    }
+    if (acceptor_.joinable())
+        acceptor_.join();
+    if (watchdog_.joinable())
+        watchdog_.join();
+    for (MHD_Daemon *daemon : daemons_)
+        MHD_stop_daemon(daemon);
+    daemons_.clear();
+    for (int *fd : {&listen_socket_, &wake_fd_})
+        if (*fd >= 0) {
+            close(*fd);
+            *fd = -1;
+        }
 }
 
 }  // namespace kinde_claims::shim

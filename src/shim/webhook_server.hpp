@@ -1,12 +1,23 @@
-// `serve`: libmicrohttpd receives Kinde's webhooks; each verified event becomes one RPC call.
+// `serve`: Kinde's webhooks in, each verified event one RPC call out. libmicrohttpd speaks HTTP;
+// one acceptor thread of ours admits each connection (ConnectionGuard: total and per-client
+// limits) and hands it to the least loaded of `threads` libmicrohttpd daemons, one thread each,
+// and a watchdog cuts a connection whose request has not arrived by its deadline.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "config.hpp"
+#include "connection_guard.hpp"
 #include "jwks_cache.hpp"
 #include "postgrest_client.hpp"
 
@@ -17,8 +28,15 @@ namespace kinde_claims::shim {
 // One log line, without a newline. Never given a token, a key or a payload.
 using LogLine = std::function<void(const std::string &line)>;
 
+// key="value" for a log line: quotes, backslashes and control bytes escaped, so no value can
+// break the line or forge another; long values are cut.
+std::string log_field(const char *name, std::string_view value);
+
 class WebhookServer {
 public:
+    static constexpr const char *kWebhookPath = "/kinde/webhook";
+    static constexpr const char *kHealthPath = "/healthz";
+
     WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log);
     ~WebhookServer();
     WebhookServer(const WebhookServer &) = delete;
@@ -30,25 +48,49 @@ public:
     std::uint16_t port() const { return port_; }
     void stop();
 
-    // What one webhook request gets: status and JSON body. Logs its one line.
+    // What one request gets: status, JSON body, and for a 503 that Kinde should retry later,
+    // the seconds for Retry-After (0: no header). Each logs its one line.
     struct Answer {
         unsigned status;
         std::string body;
+        unsigned retry_after = 0;
     };
     Answer webhook(const std::string &body, const std::string &content_type, bool too_large);
     Answer health();
-    // Any request but a webhook POST: /healthz, or 404/405. Logs its one line.
+    // Any request but a webhook POST: /healthz, or 404/405. `path` is the request target as sent.
     Answer other_request(std::string_view method, std::string_view path);
+    // A request refused before it reached a handler (its framing is wrong).
+    Answer refuse_request(std::string_view method, std::string_view path, unsigned status,
+                          const std::string &reason);
+
+    ConnectionGuard &guard() { return *guard_; }
+    void log(const std::string &line) { log_(line); }
 
 private:
     PostgrestClient &client();
+    void accept_loop();
+    void watchdog_loop();
+    void log_refusal(ConnectionGuard::Admission admission, const std::string &client);
 
     ServeConfig serve_;
     ClientConfig client_config_;
     JwksCache &keys_;
     LogLine log_;
-    MHD_Daemon *daemon_ = nullptr;
+    std::unique_ptr<ConnectionGuard> guard_;
+    std::vector<MHD_Daemon *> daemons_;
+    int listen_socket_ = -1;
+    int wake_fd_ = -1;  // an eventfd that wakes the acceptor to stop
+    std::atomic<bool> stopping_{false};
+    std::thread acceptor_;
+    std::thread watchdog_;
+    std::mutex watchdog_mutex_;
+    std::condition_variable watchdog_wake_;
     std::uint16_t port_ = 0;
+    std::mutex clients_mutex_;
+    std::map<std::thread::id, std::unique_ptr<PostgrestClient>> clients_;
+    // Refused connections are logged at most once a second, with how many went unlogged.
+    std::chrono::steady_clock::time_point last_refusal_log_{};
+    unsigned refusals_unlogged_ = 0;
 };
 
 }  // namespace kinde_claims::shim

@@ -166,6 +166,32 @@ TEST(ShimConfig, ServeUsageErrors) {
               std::string::npos);
 }
 
+TEST(ShimConfig, ServeConnectionLimits) {
+    std::map<std::string, std::string> env = {{"KINDE_CLAIMS_URL", "http://127.0.0.1:3000"},
+                                              {"KINDE_DOMAIN", "a.kinde.com"}};
+    ConnectionLimits defaults = parse_ok({"serve"}, env).serve.limits;
+    EXPECT_EQ(defaults.max_connections, 256u);
+    EXPECT_EQ(defaults.max_connections_per_client, 32u);
+    EXPECT_EQ(defaults.request_timeout, std::chrono::seconds(10));
+    ConnectionLimits set = parse_ok({"serve", "--request-timeout", "3", "--max-connections", "64",
+                                     "--max-connections-per-client=64"},
+                                    env)
+                               .serve.limits;
+    EXPECT_EQ(set.max_connections, 64u);
+    EXPECT_EQ(set.max_connections_per_client, 64u);
+    EXPECT_EQ(set.request_timeout, std::chrono::seconds(3));
+    EXPECT_EQ(parse_error({"serve", "--request-timeout", "0"}, env),
+              "--request-timeout takes seconds, 1 to 600");
+    EXPECT_EQ(parse_error({"serve", "--max-connections", "10001"}, env),
+              "--max-connections takes a number from 1 to 10000");
+    EXPECT_EQ(parse_error({"serve", "--max-connections-per-client", "x"}, env),
+              "--max-connections-per-client takes a number from 1 to 10000");
+    EXPECT_EQ(parse_error({"serve", "--max-connections", "16"}, env),
+              "--max-connections-per-client cannot be more than --max-connections (16)");
+    EXPECT_NE(parse_error({"claims", "kp_1", "--request-timeout", "3"}).find("unknown option"),
+              std::string::npos);
+}
+
 TEST(ShimConfig, JwksUrlsMustBeHttpsExceptOnLoopback) {
     std::string error;
     EXPECT_TRUE(check_jwks_url("https://myapp.kinde.com/.well-known/jwks.json", error));

@@ -120,7 +120,17 @@ TEST(KindeFixtures, AppendedOrRemovedCharacterFails) {
     const std::string token = test::fixture("kinde-webhooks/user-updated-2.jwt");
     EXPECT_NE(decide(token + "A", kJwt, keys).status, 0);
     EXPECT_NE(decide(token.substr(0, token.size() - 1), kJwt, keys).status, 0);
-    EXPECT_NE(decide(token + "\n", kJwt, keys).status, 0);
+}
+
+// A relay that adds a newline (or CRLF, or spaces) after the token does not change it.
+TEST(KindeFixtures, TrailingWhiteSpaceIsIgnored) {
+    KeySet keys = keys_from(test::fixture("kinde-webhooks/jwks.json", false));
+    const std::string token = test::fixture("kinde-webhooks/user-updated-2.jwt");
+    for (const char *tail : {"\n", "\r\n", " \t\r\n\n"})
+        EXPECT_EQ(decide(token + tail, kJwt, keys).status, 0) << tail;
+    EXPECT_EQ(decide(" " + token, kJwt, keys).status, 400);
+    EXPECT_EQ(decide(token + "\n.", kJwt, keys).status, 400);
+    EXPECT_EQ(decide("\r\n", kJwt, keys).reason, "empty body: a Kinde webhook is a JWT");
 }
 
 TEST_F(WebhookVerify, ValidTokenIsAccepted) {
@@ -318,6 +328,23 @@ TEST(KeySetTest, SkipsKeysItCannotUseAndRefusesASetWithNone) {
     private_junk.insert(private_junk.find("\"n\":"), "\"d\": \"ab=cd\", \"p\": 5, ");
     EXPECT_TRUE(KeySet::from_jwks(private_junk, error)) << error;
     EXPECT_FALSE(KeySet::from_jwks("{\"keys\": {}}", error));
+}
+
+// An event dated more than 5 minutes ahead is retried later: Retry-After says when it no longer is.
+TEST(FutureEvents, RetryAfterCountsToTheEndOfTheAllowance) {
+    ForwardedEvent event;
+    constexpr std::int64_t kSecond = 1000000;
+    std::int64_t now = 1717200000 * kSecond;
+    event.unix_micros = now + 300 * kSecond;  // exactly 5 minutes ahead: allowed
+    EXPECT_FALSE(kinde_claims::shim::future_event_retry_after(event, now));
+    event.unix_micros = now - 86400 * kSecond;
+    EXPECT_FALSE(kinde_claims::shim::future_event_retry_after(event, now));
+    event.unix_micros = now + 300 * kSecond + 1;
+    EXPECT_EQ(kinde_claims::shim::future_event_retry_after(event, now), std::optional<unsigned>(1));
+    event.unix_micros = now + 3600 * kSecond;
+    EXPECT_EQ(kinde_claims::shim::future_event_retry_after(event, now), std::optional<unsigned>(3301));
+    event.unix_micros = now + 400 * 86400 * kSecond;
+    EXPECT_EQ(kinde_claims::shim::future_event_retry_after(event, now), std::optional<unsigned>(3600));
 }
 
 }  // namespace

@@ -68,12 +68,18 @@ MHD_Result collect_content_length(void *context, MHD_ValueKind /*kind*/, const c
     return MHD_YES;
 }
 
-// Two Content-Length headers that differ leave the body's end to whoever reads it (request
-// smuggling through a relay); RFC 9112 §6.3 has such a request refused.
-bool content_lengths_disagree(MHD_Connection *connection) {
+// Where the body ends must not be a matter of opinion: with two Content-Length headers that
+// differ, or one next to Transfer-Encoding, a relay and we could each take a different end
+// (request smuggling). RFC 9112 §6.3 has such a request refused; identical repeats are allowed.
+const char *framing_error(MHD_Connection *connection) {
     std::set<std::string> lengths;
     MHD_get_connection_values(connection, MHD_HEADER_KIND, &collect_content_length, &lengths);
-    return lengths.size() > 1;
+    if (lengths.size() > 1)
+        return "two different Content-Length headers";
+    if (!lengths.empty() &&
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return "both Content-Length and Transfer-Encoding";
+    return nullptr;
 }
 
 // A body may follow the headers: a connection answered before reading it is closed, not reused.
@@ -91,11 +97,9 @@ MHD_Result route(WebhookServer &server, MHD_Connection *connection, const char *
 
     if (!request.headers_seen) {
         request.headers_seen = true;
-        if (content_lengths_disagree(connection))
+        if (const char *error = framing_error(connection))
             return send(connection,
-                        server.refuse_request(method, request.target, MHD_HTTP_BAD_REQUEST,
-                                              "two different Content-Length headers"),
-                        true);
+                        server.refuse_request(method, request.target, MHD_HTTP_BAD_REQUEST, error), true);
         if (!is_webhook || !is_post)
             return send(connection, server.other_request(method, request.target), may_have_body(connection));
         // A declared length over the limit is refused before a byte of it is read (and before

@@ -1,5 +1,5 @@
 // The payload of a verified Kinde webhook, checked by the shared webhook rules, and the one
-// RPC body it becomes. (kinde_webhook_apply's own `WebhookEvent` is the database's parse of that
+// RPC body it becomes. (kinde_webhook_apply's own `WebhookEventRow` is the database's parse of that
 // body, in Postgres memory; this is the shim's, in text, as it forwards it.)
 #pragma once
 

@@ -79,8 +79,31 @@ bool is_prohibited_claim(std::string_view name);
 // Comma-separated list of the prohibited names, for messages and docs.
 const char *prohibited_claims_list();
 
-// One top-level name of the claims object.
+// Names Kinde issues itself (FACTS.md §6): a custom claim of such a name replaces Kinde's value,
+// so a claims store could grant API permissions or move a token into another organization.
+bool is_kinde_issued_claim(std::string_view name);
+// Comma-separated list of those names and prefixes ("ext_*"), for messages and docs.
+const char *kinde_issued_claims_list();
+
+// One top-level name of the claims object: syntax, lifetime_subscriber, the prohibited names.
+// The shim checks this much before the network; the database adds check_kinde_issued_claim.
 std::optional<Violation> check_claim_name(std::string_view name);
+// A Kinde-issued name is refused unless it is in `allowed`, the value of
+// kinde_claims.allowed_kinde_claims (comma-separated, spaces around names ignored).
+std::optional<Violation> check_kinde_issued_claim(std::string_view name, std::string_view allowed);
+// A value for kinde_claims.allowed_kinde_claims: every entry must be a name Kinde issues (an
+// exact name, or one starting with a Kinde prefix). Empty entries are refused too.
+std::optional<Violation> check_allowed_kinde_claims(std::string_view allowed);
+
+// FACTS.md §7: Kinde's runtime and Node read a JSON number into the nearest IEEE-754 double. A
+// number survives when that double's shortest decimal form has the same numeric value.
+// `number` is JSON number text (or Postgres numeric output). When it does not survive and
+// `arrives_as` is given, it is set to what JavaScript prints for the double ("Infinity" or "0"
+// when the value is out of the double's range).
+bool number_survives_double(std::string_view number, std::string *arrives_as = nullptr);
+// The same rule with the error to raise: `path` names the claim and where the number sits in it
+// (org_id, limits.seats, ids[2]).
+std::optional<Violation> check_claim_number(std::string_view path, std::string_view number);
 // The claims value must be a JSON object; `json_kind` names what it was instead
 // ("array", "string", "number", "boolean", "null").
 Violation claims_not_object(std::string_view json_kind);

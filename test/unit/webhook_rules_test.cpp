@@ -82,4 +82,15 @@ TEST(WebhookRules, OnlyUserLifecycleEventsAct) {
     EXPECT_EQ(webhook_action("User.Created"), WebhookAction::ignore);
 }
 
+TEST(WebhookRules, EventsMoreThanFiveMinutesAheadAreFuture) {
+    const std::int64_t now = micros("2024-05-01T12:00:00Z");
+    EXPECT_FALSE(webhook_event_is_future(micros("2024-05-01T12:05:00Z"), now));
+    EXPECT_TRUE(webhook_event_is_future(micros("2024-05-01T12:05:00.000001Z"), now));
+    EXPECT_TRUE(webhook_event_is_future(micros("2099-01-01T00:00:00Z"), now));
+    EXPECT_FALSE(webhook_event_is_future(micros("2020-01-01T00:00:00Z"), now));
+    EXPECT_FALSE(webhook_event_is_future(now, now));
+    // Offsets are instants: 12:06+00:30 is 11:36 UTC.
+    EXPECT_FALSE(webhook_event_is_future(micros("2024-05-01T12:06:00+00:30"), now));
+}
+
 }  // namespace

@@ -67,8 +67,9 @@ SELECT kinde_claims_import(NULL);
 \echo SQLSTATE :SQLSTATE
 
 -- Privileges: EXECUTE is granted to nobody by default. The source is read with the caller's own
--- rights (SECURITY INVOKER), so a caller cannot import a table it may not read, and row-level
--- security on the source applies; the write into kinde_claims.profiles needs no grant.
+-- rights (SECURITY INVOKER), so a caller cannot import a table it may not read; when row-level
+-- security on the source applies to the caller the import is refused (42501) rather than import
+-- the subset it sees. The write into kinde_claims.profiles needs no grant.
 CREATE ROLE regress_kc_import_migrator;
 CREATE TABLE secret (kinde_id text, lifetime_subscriber boolean, tenant text);
 INSERT INTO secret VALUES ('kp_tenant1', true, 'regress_kc_import_migrator'), ('kp_tenant2', true, 'someone_else');
@@ -86,10 +87,39 @@ ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON secret FOR SELECT USING (tenant = current_user);
 SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
+\echo SQLSTATE :SQLSTATE
 SELECT count(*) FROM kinde_claims.profiles;
+-- Through a view that reads as its invoker, too; and a policy that hides every row.
+RESET ROLE;
+CREATE VIEW secret_view WITH (security_invoker = true) AS SELECT kinde_id, lifetime_subscriber FROM secret;
+GRANT SELECT ON secret_view TO regress_kc_import_migrator;
+SET ROLE regress_kc_import_migrator;
+SELECT kinde_claims_import('secret_view');
+\echo SQLSTATE :SQLSTATE
+RESET ROLE;
+DROP POLICY own_rows ON secret;
+SET ROLE regress_kc_import_migrator;
+SELECT kinde_claims_import('secret');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 SELECT kinde_id, lifetime_subscriber FROM kinde_claims.profiles WHERE kinde_id LIKE 'kp_tenant%' ORDER BY 1;
+-- A role row-level security does not apply to imports every row: BYPASSRLS, or the owner.
+ALTER ROLE regress_kc_import_migrator BYPASSRLS;
+SET ROLE regress_kc_import_migrator;
+SELECT kinde_claims_import('secret_view');
+RESET ROLE;
+ALTER ROLE regress_kc_import_migrator NOBYPASSRLS;
+ALTER TABLE secret OWNER TO regress_kc_import_migrator;
+UPDATE secret SET kinde_id = kinde_id || 'b';
+SET ROLE regress_kc_import_migrator;
+SELECT kinde_claims_import('secret');
+-- Unless the owner forced row-level security on itself.
+ALTER TABLE secret FORCE ROW LEVEL SECURITY;
+SELECT kinde_claims_import('secret');
+\echo SQLSTATE :SQLSTATE
+RESET ROLE;
+SELECT kinde_id, lifetime_subscriber FROM kinde_claims.profiles WHERE kinde_id LIKE 'kp_tenant%' ORDER BY 1;
+DROP VIEW secret_view;
 
 -- One transaction: rolled back, the import leaves nothing behind.
 INSERT INTO public.profiles (kinde_id, lifetime_subscriber) VALUES ('kp_rolledback', true);

@@ -104,7 +104,7 @@ CREATE TRIGGER typed_claims AFTER INSERT OR UPDATE OR DELETE ON app.typed
 SET TimeZone = 'America/New_York';
 SET DateStyle = 'SQL, DMY';
 INSERT INTO app.typed VALUES ('kp_typed', false, 'Ünïcode "quoted"', 'abc', 'gold',
-    -32768, 2147483647, 9223372036854775807, 12345678901234567890.0100,
+    -32768, 2147483647, 9007199254740992, 12345678901.0100,
     '{"nested": [1, "two", null]}', '2024-05-01 08:34:56.250 -04');
 SELECT jsonb_pretty(claims) FROM kinde_claims.profiles WHERE kinde_id = 'kp_typed';
 -- jsonb of any shape is carried as is; JSON null is a value, SQL NULL removes the claim.
@@ -119,7 +119,13 @@ SELECT claims ? 'doc' AS has_doc, claims ? 'paid_at' AS has_paid_at, claims ? 'l
 FROM kinde_claims.profiles WHERE kinde_id = 'kp_typed';
 RESET TimeZone;
 RESET DateStyle;
--- Values JSON or ISO 8601 cannot carry are refused, and nothing is written.
+-- Values JSON or ISO 8601 cannot carry are refused, and nothing is written: numbers a token
+-- would change on the way (FACTS.md §7, see sql/claim_numbers.sql), NaN, infinities, times
+-- outside 0001 to 9999.
+UPDATE app.typed SET big = 9223372036854775807;
+\echo SQLSTATE :SQLSTATE
+UPDATE app.typed SET price = 12345678901234567890.0100;
+\echo SQLSTATE :SQLSTATE
 UPDATE app.typed SET price = 'NaN';
 \echo SQLSTATE :SQLSTATE
 UPDATE app.typed SET price = 'Infinity';

@@ -88,9 +88,12 @@ CREATE FUNCTION public.profile_rows() RETURNS TABLE (id bigint, kinde_id text, l
     LANGUAGE plpgsql AS $$
 BEGIN PERFORM public.attack_record('profiles view'); RETURN QUERY SELECT 1::bigint, 'kp_victim', true, '{}'::jsonb; END $$;
 CREATE VIEW public.profiles AS SELECT * FROM public.profile_rows();
--- An overload next to the API function, for callers that do not say the argument's type.
+-- An overload next to the API function, for callers that do not say the argument's type: refused
+-- for every role since 0.4.0 (PostgREST would answer 300 PGRST203; sql/api_overloads.sql).
+\set SHOW_CONTEXT never
 CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN PERFORM public.attack_record('kinde_claims_for(varchar)'); RETURN '{"lifetime_subscriber": true}'; END $$;
+\set SHOW_CONTEXT errors
 
 -- Each trap works: the attacker's own statements under the hostile search_path run them.
 SET search_path = public, pg_catalog;
@@ -101,8 +104,7 @@ SELECT 'a'::text = 'a'::text AS text_eq, '{}'::jsonb = '{}'::jsonb AS jsonb_eq, 
        jsonb_typeof('{}') AS typeof;
 SELECT public.pg_notify('kinde_claims_changed', 'x');
 SELECT count(*) FROM profiles;
--- The overload is reached only by a caller that passes varchar; an untyped literal and
--- PostgREST's text argument resolve to the extension's function (see below).
+-- With no overload, a caller that passes varchar reaches the extension's function too.
 SELECT kinde_claims_for('kp_victim'::varchar);
 RESET search_path;
 SELECT trap, ran_as, count(*) FROM public.attack_log GROUP BY trap, ran_as ORDER BY trap;

@@ -175,7 +175,8 @@ UPDATE kinde_claims.webhook_events SET received_at = now() - interval '400 days'
 SELECT kinde_webhook_prune();
 SELECT count(*) AS tombstones_kept FROM kinde_claims.webhook_users WHERE kinde_id = :'tomb_kinde_id' AND deleted;
 SET ROLE regress_kc_webhook_writer;
-SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_replayed', '2030-01-01T00:00:00Z', :'tomb_kinde_id')) ->> 'result' AS replay_result;
+SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_replayed',
+       to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), :'tomb_kinde_id')) ->> 'result' AS replay_result;
 RESET ROLE;
 SELECT count(*) AS resurrected FROM kinde_claims.profiles WHERE kinde_id = :'tomb_kinde_id';
 

@@ -7,6 +7,8 @@
 
 #include "pg_boundary.hpp"
 
+#include <string_view>
+
 extern "C" {
 #include "access/htup.h"
 #include "access/tupdesc.h"
@@ -21,6 +23,8 @@ namespace kinde_claims {
 
 // kinde_claims.max_claims_bytes
 extern int max_claims_bytes;
+// kinde_claims.allowed_kinde_claims: Kinde-issued claim names a superuser lets writes set.
+extern char *allowed_kinde_claims;
 
 // OIDs and column numbers of kinde_claims.profiles, resolved by schema-qualified name once per
 // backend and forgotten when the relcache says the table or its index changed (DROP EXTENSION).
@@ -41,6 +45,8 @@ void upsert_trigger_register_invalidation();
 // The object a token carries: `claims` (NULL or {} for none) with lifetime_subscriber set.
 // Allocated in the current memory context.
 Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims);
+// The token object of the profile with this id, or of an unknown user (kinde_claims_for).
+Jsonb *profile_token_claims(text *kinde_id);
 // True when a profile with these values gives a token exactly the defaults of an unknown user.
 bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims);
 
@@ -85,7 +91,16 @@ void spi_connect();
 // Returns the id as a detoasted text.
 text *kinde_id_argument(FunctionCallInfo fcinfo, int argno);
 void kinde_id_check(text *kinde_id);
-// The claims rules: a JSON object, named per the rules, within max_claims_bytes.
-void claims_check(Jsonb *claims);
+// The claims rules: a JSON object, named per the rules, within max_claims_bytes, no name Kinde
+// issues unless allowed, no number a double would change. A claim whose value equals the one
+// stored is not checked for Kinde's names or numbers again: `old_claims` for an UPDATE; for an
+// INSERT, `kinde_id`'s stored profile (read only when a claim would be refused), because
+// INSERT ... ON CONFLICT DO UPDATE fires the BEFORE INSERT trigger with the whole new object.
+void claims_check(Jsonb *claims, Jsonb *old_claims = nullptr, text *kinde_id = nullptr);
+// One claim's value: a name Kinde issues (unless kinde_claims.allowed_kinde_claims allows it) and,
+// when `numbers`, every number in it at any depth (FACTS.md §7). Raises 22023; `prefix` starts
+// the message and `column` ends it, for errors about an app table's trigger.
+void claim_value_check(std::string_view name, const JsonbValue &value, bool numbers,
+                       const char *prefix = nullptr, const char *column = nullptr);
 
 }  // namespace kinde_claims

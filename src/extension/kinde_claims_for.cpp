@@ -74,7 +74,8 @@ FmgrInfo *texteq_info() {
     return &info;
 }
 
-// The token object of the profile with this id, or of an unknown user.
+}  // namespace
+
 Jsonb *profile_token_claims(text *kinde_id) {
     const ProfilesCatalog &catalog = profiles_catalog();
     LOCKMODE lock = lock_to_take(catalog);
@@ -111,7 +112,6 @@ Jsonb *profile_token_claims(text *kinde_id) {
     return result;
 }
 
-}  // namespace
 }  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_for) {

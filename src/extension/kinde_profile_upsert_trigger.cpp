@@ -18,6 +18,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -45,6 +46,8 @@ struct ClaimColumn {
     const char *column;
     AttrNumber attnum;
     ClaimType type;
+    bool byval;  // of the column's type, to compare an UPDATE's old and new values
+    int16 typlen;
 };
 
 // One trigger's arguments, resolved against its table. Lives in its own memory context.
@@ -52,6 +55,7 @@ struct UpsertTriggerArgs {
     MemoryContext context;
     AttrNumber kinde_id;
     const char *kinde_id_column;
+    const char *prefix;              // trigger_prefix(), for errors about a row's values
     AttrNumber lifetime_subscriber;  // InvalidAttrNumber when this trigger does not map it
     int nclaims;
     ClaimColumn *claims;
@@ -211,7 +215,10 @@ UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data) {
         mapped.column = MemoryContextStrdup(context, column);
         mapped.attnum = attribute->attnum;
         mapped.type = type;
+        mapped.byval = attribute->attbyval;
+        mapped.typlen = attribute->attlen;
     }
+    args->prefix = MemoryContextStrdup(context, trigger_prefix(data));
 
     MemoryContext caller_context = MemoryContextSwitchTo(context);
     Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (args->nclaims + 1)));
@@ -345,8 +352,25 @@ JsonbValue claim_value(TriggerData *data, const ClaimColumn &column, Datum value
     return json;
 }
 
-// The mapped claims of a row as one object; a NULL column leaves its claim out.
-Jsonb *row_claims(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row) {
+// Whether a claim's value must pass the claim rules: always, except when an UPDATE keeps both the
+// user and the column's value (a profile stored before a rule existed is served as before).
+bool claim_value_is_new(TupleDesc desc, const ClaimColumn &column, HeapTuple old_row, Datum value) {
+    if (old_row == nullptr)
+        return true;
+    bool old_isnull;
+    Datum old_value = heap_getattr(old_row, column.attnum, desc, &old_isnull);
+    return old_isnull || !datumIsEqual(old_value, value, column.byval, column.typlen);
+}
+
+// Types whose values can hold a number a double would change (FACTS.md §7); smallint and
+// integer always fit.
+bool may_hold_unsafe_number(ClaimType type) {
+    return type == ClaimType::int8 || type == ClaimType::numeric || type == ClaimType::jsonb;
+}
+
+// The mapped claims of a row as one object; a NULL column leaves its claim out. `old_row` is the
+// row an UPDATE replaces for the same user, else nullptr.
+Jsonb *row_claims(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row, HeapTuple old_row) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     JsonbParseState *state = nullptr;
     JsonbValue *result = pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
@@ -361,6 +385,9 @@ Jsonb *row_claims(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple ro
         key.val.string.val = const_cast<char *>(column.claim);
         key.val.string.len = static_cast<int>(strlen(column.claim));
         JsonbValue json = claim_value(data, column, value);
+        if (claim_value_is_new(desc, column, old_row, value))
+            claim_value_check(column.claim, json, may_hold_unsafe_number(column.type), args.prefix,
+                              column.column);
         pushJsonbValue(&state, WJB_KEY, &key);
         pushJsonbValue(&state, WJB_VALUE, &json);
     }
@@ -448,7 +475,9 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
                 heap_getattr(new_row, args.lifetime_subscriber, RelationGetDescr(data->tg_relation), &isnull);
             lifetime_subscriber = {BoolGetDatum(!isnull && DatumGetBool(value)), false};
         }
-        claims = row_claims(data, args, new_row);
+        text *same_user_id = old_row ? row_kinde_id(data, args, old_row) : nullptr;
+        bool same_user = same_user_id && kinde_id_equal(same_user_id, new_id);
+        claims = row_claims(data, args, new_row, same_user ? old_row : nullptr);
     }
     // An old id that is not a valid Kinde user id can have no profile to take claims from.
     text *old_id = old_row ? row_kinde_id(data, args, old_row) : nullptr;

@@ -6,6 +6,8 @@
 //   deletion brings the profile back.
 // - user.created and user.updated make sure the profile exists; user.deleted removes it;
 //   any other event type is recorded and ignored.
+// - An event dated more than 5 minutes ahead of this server's clock is not applied and not
+//   recorded ("future"): the shim answers so that Kinde delivers it again later.
 #include "webhook_rules.hpp"
 
 #include <string_view>
@@ -142,12 +144,15 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
 
 // What happened, as kinde_webhook_apply reports it.
 struct Outcome {
-    const char *result;   // applied, duplicate, ignored, stale
+    const char *result;   // applied, duplicate, ignored, stale, future
     const char *profile;  // for an applied event: created, exists, deleted, absent
 };
 
 // Only Postgres calls from here on, and no C++ object with a destructor is alive.
 Outcome webhook_event_apply(const WebhookEventRow &event) {
+    // Both are microseconds on Postgres's epoch: only their difference matters.
+    if (rules::webhook_event_is_future(event.event_time, GetCurrentTimestamp()))
+        return {"future", nullptr};
     spi_connect();
 
     Oid record_types[4] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};

@@ -1,6 +1,9 @@
 // Module load: the GUC and the catalog invalidation hook.
 #include "kinde_claims.hpp"
 
+#include <cstdio>
+#include <optional>
+
 extern "C" {
 #include "utils/guc.h"
 }
@@ -12,7 +15,35 @@ void _PG_init(void);
 
 namespace kinde_claims {
 int max_claims_bytes = static_cast<int>(rules::kDefaultMaxClaimsBytes);
+char *allowed_kinde_claims = nullptr;
+
+namespace {
+
+// The check hook may not raise an error: it reports through GUC_check_errmsg. The texts are
+// copied into fixed buffers first so no C++ object is alive when Postgres is called.
+char guc_message[256];
+char guc_detail[1024];
+
+bool allowed_kinde_claims_refused(const char *value) {
+    std::optional<rules::Violation> violation = rules::check_allowed_kinde_claims(value ? value : "");
+    if (!violation)
+        return false;
+    snprintf(guc_message, sizeof guc_message, "%s", violation->message.c_str());
+    snprintf(guc_detail, sizeof guc_detail, "%s", violation->detail.c_str());
+    return true;
 }
+
+bool allowed_kinde_claims_check(char **newval, void **, GucSource) {
+    if (!allowed_kinde_claims_refused(*newval))
+        return true;
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errmsg("%s", guc_message);
+    GUC_check_errdetail("%s", guc_detail);
+    return false;
+}
+
+}  // namespace
+}  // namespace kinde_claims
 
 void _PG_init(void) {
     DefineCustomIntVariable("kinde_claims.max_claims_bytes",
@@ -21,6 +52,12 @@ void _PG_init(void) {
                             &kinde_claims::max_claims_bytes,
                             static_cast<int>(kinde_claims::rules::kDefaultMaxClaimsBytes), 2, 1024 * 1024,
                             PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("kinde_claims.allowed_kinde_claims",
+                               "Claim names Kinde issues itself that writes may still set (comma-separated).",
+                               "Such a claim replaces Kinde's own value in the token (permissions, roles, "
+                               "org_code, ...); only a superuser may allow one.",
+                               &kinde_claims::allowed_kinde_claims, "", PGC_SUSET, GUC_LIST_INPUT,
+                               kinde_claims::allowed_kinde_claims_check, nullptr, nullptr);
     MarkGUCPrefixReserved("kinde_claims");
     kinde_claims::profiles_catalog_register_invalidation();
     kinde_claims::upsert_trigger_register_invalidation();

@@ -30,14 +30,15 @@ HeapTuple profile_before_write(TriggerData *data) {
 
     if (!is_update) {
         if (profile.claims != nullptr)
-            claims_check(profile.claims);
+            claims_check(profile.claims, nullptr, profile.kinde_id);
         return row;
     }
     ProfileRow old_profile = profile_row(data->tg_trigtuple, desc);
     // Claims passed the rules when they were stored. Checking them again would let a lowered
-    // kinde_claims.max_claims_bytes block unrelated changes, such as revoking lifetime_subscriber.
+    // kinde_claims.max_claims_bytes, or a rule added later, block unrelated changes such as
+    // revoking lifetime_subscriber; claims_check likewise skips the claims this write keeps.
     if (profile.claims != nullptr && !same_bytes(old_profile.claims, profile.claims))
-        claims_check(profile.claims);
+        claims_check(profile.claims, old_profile.claims);
     if (kinde_id_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
         return row;
     int columns[1] = {profiles_catalog().updated_at};

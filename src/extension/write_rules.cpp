@@ -127,10 +127,6 @@ bool json_values_equal(const JsonbValue &a, const JsonbValue &b) {
     }
 }
 
-}  // namespace
-
-namespace {
-
 std::optional<rules::Violation> claim_value_violation(std::string_view name, const JsonbValue &value,
                                                       bool numbers) {
     std::optional<rules::Violation> violation =

@@ -105,10 +105,11 @@ describe("names Kinde issues itself are not set (FACTS.md §6)", () => {
     const answer = { lifetime_subscriber: true, plan: 'pro' };
     for (const name of KINDE_ISSUED_CLAIMS) answer[name] = 'x';
     Object.assign(answer, { ext_groups: ['a'], EXT_Groups: 1, 'x-hasura-role': 'admin', 'X-Hasura-User-Id': 'u' });
-    Object.assign(answer, { Permissions: 'set', ext: 'set', 'x-hasura': 'set', my_org_code: 'set', 'https://hasura.io/jwt': 'set' });
+    // Look-alikes, and a prefix alone (the C++ rules, too, want something after the prefix).
+    Object.assign(answer, { Permissions: 'set', ext: 'set', ext_: 'set', 'x-hasura-': 'set', my_org_code: 'set', 'https://hasura.io/jwt': 'set' });
     const result = await runWith(JSON.stringify(answer));
     assert.deepEqual(result.claims, {
-      ext: 'set', plan: 'pro', Permissions: 'set', 'x-hasura': 'set', my_org_code: 'set', lifetime_subscriber: true,
+      ext: 'set', ext_: 'set', plan: 'pro', Permissions: 'set', 'x-hasura-': 'set', my_org_code: 'set', lifetime_subscriber: true,
       'https://hasura.io/jwt': 'set',
     });
     const skipped = /skipped claims Kinde issues itself: (.*) \(allow one/.exec(result.logs[0]);

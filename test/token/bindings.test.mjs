@@ -243,6 +243,25 @@ describe('the event', () => {
   }
 });
 
+describe('anything else that throws', () => {
+  const throwingEvent = { get context() { throw new Error('event unreadable'); } };
+
+  it('an event whose fields throw: logged, token issued', async () => {
+    const result = await runWorkflow(workflow, { userId: subscriber, env: env(), event: throwingEvent });
+    assertWellBehaved(result);
+    assert.deepEqual(result.claims, {});
+    assert.deepEqual(result.denied, []);
+    assert.deepEqual(result.logs, ['kinde_claims: unexpected error: Error: event unreadable; token issued without claims']);
+  });
+
+  it('an event whose fields throw, fail-closed: access denied', async () => {
+    const result = await runWorkflow(workflow, { userId: subscriber, env: closedEnv(), event: throwingEvent });
+    assertWellBehaved(result);
+    assert.equal(result.denied.length, 1);
+    assert.match(result.logs[0], /unexpected error: Error: event unreadable; access denied$/);
+  });
+});
+
 describe('a log line is one bounded line', () => {
   it('clip escapes control characters and line separators, and cuts long text', () => {
     assert.equal(clip('a\nb\r\tc\u0000d\u001be\u2028f\u0085'), 'a\\nb\\r\\tc\\u0000d\\u001be\\u2028f\\u0085');

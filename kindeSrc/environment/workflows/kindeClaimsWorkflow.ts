@@ -92,6 +92,7 @@ type Settings = {
   failClosed: boolean;
   allowedKindeClaims: string[];
   warnings: string[];
+  // Why a required variable could not be read, when its env.get threw.
   envFailures: string[];
 };
 
@@ -140,12 +141,12 @@ function log(line: string): void {
 
 // Whether Kinde's env.get returns nothing or throws for an unset variable is not documented
 // (docs/FACTS.md §9): both read as unset, and a throw is remembered for the failure message.
-function envValue(key: string, envFailures: string[]): string {
+function envValue(key: string, envFailures?: string[]): string {
   try {
     const variable = getEnvironmentVariable(key);
     return variable && typeof variable.value === "string" ? variable.value.trim() : "";
   } catch (error) {
-    envFailures.push(`${key} could not be read (${clip(describe(error))})`);
+    envFailures?.push(`${key} could not be read (${clip(describe(error))})`);
     return "";
   }
 }
@@ -154,7 +155,7 @@ function readSettings(): Settings {
   const envFailures: string[] = [];
   const warnings: string[] = [];
   const apiKey = envValue("KINDE_CLAIMS_API_KEY", envFailures);
-  const failClosedText = envValue("KINDE_CLAIMS_FAIL_CLOSED", envFailures);
+  const failClosedText = envValue("KINDE_CLAIMS_FAIL_CLOSED");
   let failClosed = /^(true|1|yes|on)$/i.test(failClosedText);
   if (!failClosed && !/^(|false|0|no|off)$/i.test(failClosedText)) {
     // A typo must not silently turn a refusal policy into an open one.
@@ -164,9 +165,9 @@ function readSettings(): Settings {
   return {
     url: envValue("KINDE_CLAIMS_URL", envFailures).replace(/\/+$/, ""),
     apiKey,
-    gatewayKey: envValue("KINDE_CLAIMS_GATEWAY_KEY", envFailures) || apiKey,
+    gatewayKey: envValue("KINDE_CLAIMS_GATEWAY_KEY") || apiKey,
     failClosed,
-    allowedKindeClaims: envValue("KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS", envFailures)
+    allowedKindeClaims: envValue("KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS")
       .split(",").map((name) => name.trim()).filter((name) => name !== ""),
     warnings,
     envFailures,
@@ -190,13 +191,7 @@ export function survivesDouble(text: string): boolean {
   return Number.isFinite(value) && compareNumber(text, String(value)) === 0;
 }
 
-function holdsInexactNumber(value: unknown): boolean {
-  if (value instanceof InexactNumber) return true;
-  if (Array.isArray(value)) return value.some(holdsInexactNumber);
-  if (isObject(value)) return Object.keys(value).some((key) => holdsInexactNumber(value[key]));
-  return false;
-}
-
+// The first number in value, at any depth, that a double cannot hold; "" when there is none.
 function firstInexactNumber(value: unknown): string {
   if (value instanceof InexactNumber) return value.text;
   const children = Array.isArray(value) ? value : isObject(value) ? Object.keys(value).map((key) => value[key]) : [];
@@ -268,7 +263,7 @@ async function lookUpClaims(settings: Settings, userId: string): Promise<Lookup>
 function isKindeIssued(name: string): boolean {
   if (KINDE_ISSUED_CLAIMS.indexOf(name) >= 0) return true;
   const lower = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return KINDE_ISSUED_CLAIM_PREFIXES.some((prefix) => lower.slice(0, prefix.length) === prefix);
+  return KINDE_ISSUED_CLAIM_PREFIXES.some((prefix) => lower.length > prefix.length && lower.slice(0, prefix.length) === prefix);
 }
 
 // Sets each claim on its own, so one Kinde refuses does not stop the rest; returns the refused.
@@ -323,7 +318,7 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
     const value = lookup.claims[name];
     if (PROHIBITED_CLAIMS.indexOf(name) >= 0) reserved.push(name);
     else if (isKindeIssued(name) && settings.allowedKindeClaims.indexOf(name) < 0) issued.push(name);
-    else if (lookup.inexact && holdsInexactNumber(value)) inexact.push(`${name} (${clip(firstInexactNumber(value), 40)})`);
+    else if (lookup.inexact && firstInexactNumber(value)) inexact.push(`${name} (${clip(firstInexactNumber(value), 40)})`);
     else names.push(name);
   }
   if (reserved.length > 0) say(`skipped claims Kinde reserves: ${listNames(reserved)}`);
@@ -346,7 +341,7 @@ export default async function kindeClaimsWorkflow(event: onUserTokenGeneratedEve
     secrets = [settings.apiKey, settings.gatewayKey];
     await run(event, settings);
   } catch (error) {
-    // Not reached by any known path; kept so that a bug here still follows the policy.
+    // An event whose fields throw when read, or a bug here: the policy still decides.
     const closed = settings ? settings.failClosed : false;
     log(`kinde_claims: unexpected error: ${clip(describe(error))}; ${closed ? "access denied" : "token issued without claims"}`);
     if (closed) {

@@ -210,6 +210,8 @@ describe('fetch binding', () => {
       /the response is not JSON \(SyntaxError: .*\): <html><body>502 Bad Gateway/],
     ['resolving to a cut-off body', { text: '{"lifetime_subscriber": true, "plan": "pr' }, /the response is not JSON/],
     ['resolving to an empty body', { text: '' }, /the response is not JSON/],
+    ['resolving to JSON nested 100,000 deep', { text: `{"lifetime_subscriber": true, "d": ${'['.repeat(1e5)}${']'.repeat(1e5)}}` },
+      /the response is not JSON \(RangeError: Maximum call stack size exceeded\)/],
     ['resolving to JSON with a duplicate key', { text: '{"lifetime_subscriber": true, "lifetime_subscriber": false}' },
       /the response is not JSON \(SyntaxError: Duplicate key/],
   ];

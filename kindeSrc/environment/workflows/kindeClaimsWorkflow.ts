@@ -266,7 +266,8 @@ function isKindeIssued(name: string): boolean {
   return KINDE_ISSUED_CLAIM_PREFIXES.some((prefix) => lower.length > prefix.length && lower.slice(0, prefix.length) === prefix);
 }
 
-// Sets each claim on its own, so one Kinde refuses does not stop the rest; returns the refused.
+// Sets each claim on its own, so that a claim Kinde refuses does not stop the rest; returns the
+// names refused and the first reason.
 function setClaims(claims: Claims, names: string[]): { refused: string[]; reason: string } {
   let accessToken: Claims;
   try {
@@ -315,10 +316,10 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
   const inexact: string[] = [];
   const names: string[] = [];
   for (const name of Object.keys(lookup.claims)) {
-    const value = lookup.claims[name];
+    const inexactNumber = lookup.inexact ? firstInexactNumber(lookup.claims[name]) : "";
     if (PROHIBITED_CLAIMS.indexOf(name) >= 0) reserved.push(name);
     else if (isKindeIssued(name) && settings.allowedKindeClaims.indexOf(name) < 0) issued.push(name);
-    else if (lookup.inexact && firstInexactNumber(value)) inexact.push(`${name} (${clip(firstInexactNumber(value), 40)})`);
+    else if (inexactNumber) inexact.push(`${name} (${clip(inexactNumber, 40)})`);
     else names.push(name);
   }
   if (reserved.length > 0) say(`skipped claims Kinde reserves: ${listNames(reserved)}`);

@@ -38,16 +38,18 @@ kc_install_deps() {
   kc_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# Builds the extension with PGXS, and everything CMake knows (shim, unit tests) into $KC_BUILD.
-# The build must stay quiet: a compiler warning fails it.
+# Builds the extension with PGXS, and everything CMake knows (shim, unit tests) into $KC_BUILD,
+# or only the CMake targets named (kc_build kinde-claims-shim). The build must stay quiet: a
+# compiler warning fails it.
 kc_build() {
-  local log
+  local log targets=()
+  [ $# -gt 0 ] && targets=(--target "$@")
   log=$(mktemp)
   kc_log "building the extension (PGXS)"
   make -C "$KC_ROOT" -s -j"$(nproc)" 2>&1 | tee "$log"
   kc_log "building with CMake into $KC_BUILD"
   cmake -S "$KC_ROOT" -B "$KC_BUILD" -DCMAKE_BUILD_TYPE="${KC_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-  cmake --build "$KC_BUILD" -j"$(nproc)" 2>&1 | tee -a "$log"
+  cmake --build "$KC_BUILD" -j"$(nproc)" "${targets[@]}" 2>&1 | tee -a "$log"
   if grep -q 'warning:' "$log"; then
     rm -f "$log"
     kc_die "the build printed compiler warnings (see above); it must build without any"

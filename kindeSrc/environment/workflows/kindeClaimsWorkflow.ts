@@ -9,8 +9,16 @@
 //                             sent as Authorization: Bearer. Never the anon key.
 //   KINDE_CLAIMS_GATEWAY_KEY  optional: what the apikey header carries (Supabase's gateway wants the
 //                             project's anon/publishable key there); defaults to KINDE_CLAIMS_API_KEY
-//   KINDE_CLAIMS_FAIL_CLOSED  "true" to deny sign-in when the claims cannot be read; by default the
-//                             token is issued without them
+//   KINDE_CLAIMS_FAIL_CLOSED  "true" (or 1/yes/on) to deny sign-in when the claims cannot be read;
+//                             unset, "false" (or 0/no/off): the token is issued without them. Any
+//                             other value is logged on every run and read as "true".
+//   KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS  optional, comma-separated: names Kinde issues itself
+//                             (KINDE_ISSUED_CLAIMS) that the database may set anyway; give the same
+//                             list as the extension's kinde_claims.allowed_kinde_claims
+//
+// It never throws: whatever a binding does (an env read that throws, no console, a claim Kinde
+// refuses, a fetch that rejects or resolves to junk) ends in the fail-open/closed path below,
+// with one log line saying why.
 //
 // Time limit: Kinde's fetch binding takes no timeout and the runtime has no timers, so the workflow
 // cannot bound the call itself. Bound it on the database side instead: the README sets
@@ -26,9 +34,11 @@ import {
   WorkflowSettings,
   WorkflowTrigger,
 } from "@kinde/infrastructure";
+import { compareNumber, parse as parseJson } from "lossless-json";
 
-// Kinde's runtime is not Node or a browser: console comes from the "console" binding.
-declare const console: { log(...args: unknown[]): void; error(...args: unknown[]): void };
+// Kinde's runtime is not Node or a browser: console comes from the "console" binding, and may be
+// missing, so it is only ever reached through log().
+declare const console: { log(...args: unknown[]): void; error(...args: unknown[]): void } | undefined;
 
 export const workflowSettings: WorkflowSettings = {
   id: "kindeClaims",
@@ -54,105 +64,293 @@ export const PROHIBITED_CLAIMS: readonly string[] = [
   "jti", "nbf", "rat", "scp", "sid", "sub", "updated_at",
 ];
 
+// Names Kinde puts in its tokens itself (docs/FACTS.md §6): a custom claim of that name replaces
+// Kinde's value (its RBAC, its organization, the user's identity), so none is set unless
+// KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS names it. Kept identical, order included, to
+// kKindeIssuedClaims and kKindeIssuedClaimPrefixes in src/rules/kinde_rules.cpp (a test compares).
+export const KINDE_ISSUED_CLAIMS: readonly string[] = [
+  "permissions", "roles", "org_code", "org_name", "feature_flags", "email",
+  "external_organization_id", "application_properties", "organization_properties",
+  "user_properties", "has_trial_period", "trial_expires_on", "at_hash", "name", "given_name",
+  "family_name", "picture", "org_codes", "provided_id", "https://hasura.io/jwt/claims",
+];
+// Matched ignoring ASCII case: Hasura reads its x-hasura-* names case-insensitively.
+export const KINDE_ISSUED_CLAIM_PREFIXES: readonly string[] = ["ext_", "x-hasura-"];
+
+// Longest piece of outside text (from the server, an error, the event) one log line carries.
+export const LOG_TEXT_MAX_CHARS = 200;
+// Most claim names one "skipped" log line lists.
+const LOG_NAMES_MAX = 20;
+
 type Claims = { [name: string]: unknown };
-type Lookup = { claims: Claims } | { failure: string };
+type Lookup = { claims: Claims; inexact: boolean } | { failure: string };
 
 type Settings = {
   url: string;
   apiKey: string;
   gatewayKey: string;
   failClosed: boolean;
+  allowedKindeClaims: string[];
+  warnings: string[];
+  // Why a required variable could not be read, when its env.get threw.
+  envFailures: string[];
 };
 
-function envValue(key: string): string {
-  const variable = getEnvironmentVariable(key);
-  return variable && typeof variable.value === "string" ? variable.value.trim() : "";
+// Describes a thrown value without trusting it: its message getter or toString may throw too.
+function describe(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    return String(error);
+  } catch {
+    return "an error that cannot be described";
+  }
+}
+
+// The keys of the current run: taken out of every piece of logged text before it is cut, so that
+// no prefix of a key survives a cut.
+let secrets: string[] = [];
+
+function redact(text: string): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
+// One log line: control characters (and the line separators JavaScript treats as line breaks)
+// escaped, so text from outside cannot forge or split lines; cut to a bounded length.
+export function clip(text: string, max: number = LOG_TEXT_MAX_CHARS): string {
+  const escaped = redact(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named: { [c: string]: string } = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+  return escaped.length > max ? `${escaped.slice(0, max)}...(${escaped.length - max} more)` : escaped;
+}
+
+function listNames(names: string[]): string {
+  const shown = names.slice(0, LOG_NAMES_MAX).map((name) => clip(name, 80)).join(", ");
+  return names.length > LOG_NAMES_MAX ? `${shown} and ${names.length - LOG_NAMES_MAX} more` : shown;
+}
+
+function log(line: string): void {
+  try {
+    if (typeof console !== "undefined" && console && typeof console.error === "function") console.error(redact(line));
+  } catch {
+    // Nowhere left to report to; the token must still be issued (or denied) as the policy says.
+  }
+}
+
+// Whether Kinde's env.get returns nothing or throws for an unset variable is not documented
+// (docs/FACTS.md §9): both read as unset, and a throw is remembered for the failure message.
+function envValue(key: string, envFailures?: string[]): string {
+  try {
+    const variable = getEnvironmentVariable(key);
+    return variable && typeof variable.value === "string" ? variable.value.trim() : "";
+  } catch (error) {
+    envFailures?.push(`${key} could not be read (${clip(describe(error))})`);
+    return "";
+  }
 }
 
 function readSettings(): Settings {
-  const apiKey = envValue("KINDE_CLAIMS_API_KEY");
+  const envFailures: string[] = [];
+  const warnings: string[] = [];
+  const apiKey = envValue("KINDE_CLAIMS_API_KEY", envFailures);
+  const failClosedText = envValue("KINDE_CLAIMS_FAIL_CLOSED");
+  let failClosed = /^(true|1|yes|on)$/i.test(failClosedText);
+  if (!failClosed && !/^(|false|0|no|off)$/i.test(failClosedText)) {
+    // A typo must not silently turn a refusal policy into an open one.
+    failClosed = true;
+    warnings.push(`KINDE_CLAIMS_FAIL_CLOSED="${clip(failClosedText, 40)}" is not true or false; read as true (fail closed)`);
+  }
   return {
-    url: envValue("KINDE_CLAIMS_URL").replace(/\/+$/, ""),
+    url: envValue("KINDE_CLAIMS_URL", envFailures).replace(/\/+$/, ""),
     apiKey,
     gatewayKey: envValue("KINDE_CLAIMS_GATEWAY_KEY") || apiKey,
-    failClosed: /^(true|1|yes|on)$/i.test(envValue("KINDE_CLAIMS_FAIL_CLOSED")),
+    failClosed,
+    allowedKindeClaims: envValue("KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS")
+      .split(",").map((name) => name.trim()).filter((name) => name !== ""),
+    warnings,
+    envFailures,
   };
 }
 
 function isObject(value: unknown): value is Claims {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof InexactNumber);
+}
+
+// A JSON number that a double cannot hold exactly (docs/FACTS.md §7): kept as its text so that
+// the claim holding it is skipped rather than set to a different value.
+class InexactNumber {
+  constructor(readonly text: string) {}
+}
+
+// FACTS.md §7: a number survives when its nearest double, written in shortest form, has the same
+// numeric value (so 9.90, 1e308, 5e-324, 2^53 and -0 survive; 750727362669608961 and 1e-400 do not).
+export function survivesDouble(text: string): boolean {
+  const value = Number(text);
+  return Number.isFinite(value) && compareNumber(text, String(value)) === 0;
+}
+
+// The first number in value, at any depth, that a double cannot hold; "" when there is none.
+function firstInexactNumber(value: unknown): string {
+  if (value instanceof InexactNumber) return value.text;
+  const children = Array.isArray(value) ? value : isObject(value) ? Object.keys(value).map((key) => value[key]) : [];
+  for (const child of children) {
+    const found = firstInexactNumber(child);
+    if (found) return found;
+  }
+  return "";
 }
 
 // fetch resolves to the body only, whatever the status, so an error is recognised by its shape:
 // PostgREST's {"code", "details", "hint", "message"}, or anything that is not what
 // kinde_claims_for always returns, a JSON object with a boolean lifetime_subscriber.
-function claimsFromResponse(data: unknown): Lookup {
+// The body is read as text and parsed here, number by number, because JSON.parse would round a
+// number a double cannot hold before anything could notice (docs/FACTS.md §7).
+function claimsFromResponse(text: unknown): Lookup {
+  if (typeof text !== "string") {
+    return { failure: `the response has no body (fetch gave ${text === null ? "null" : typeof text})` };
+  }
+  let inexact = false;
+  let data: unknown;
+  try {
+    data = parseJson(text, null, (number: string) => {
+      if (survivesDouble(number)) return Number(number);
+      inexact = true;
+      return new InexactNumber(number);
+    });
+  } catch (error) {
+    return { failure: `the response is not JSON (${clip(describe(error))}): ${clip(text)}` };
+  }
   if (isObject(data) && typeof data.code === "string" && typeof data.message === "string" &&
       !("lifetime_subscriber" in data)) {
-    return { failure: `PostgREST error ${data.code}: ${data.message}` };
+    return { failure: `PostgREST error ${clip(data.code, 40)}: ${clip(data.message)}` };
   }
   if (!isObject(data)) {
-    const kind = data === null || data === undefined ? "no JSON value" : Array.isArray(data) ? "a JSON array" : `a JSON ${typeof data}`;
+    const kind = data === null ? "no JSON value" : Array.isArray(data) ? "a JSON array"
+      : data instanceof InexactNumber ? "a JSON number" : `a JSON ${typeof data}`;
     return { failure: `the response is ${kind}, not a claims object` };
   }
   if (typeof data.lifetime_subscriber !== "boolean") {
-    const said = typeof data.message === "string" ? ` (it says: ${data.message})` : "";
+    const said = typeof data.message === "string" ? ` (it says: ${clip(data.message)})` : "";
     return { failure: `the response is not kinde_claims_for's answer${said}` };
   }
-  return { claims: data };
+  return { claims: data, inexact };
 }
 
 async function lookUpClaims(settings: Settings, userId: string): Promise<Lookup> {
   if (!settings.url || !settings.apiKey) {
-    return { failure: "KINDE_CLAIMS_URL and KINDE_CLAIMS_API_KEY must both be set" };
+    const why = settings.envFailures.length > 0 ? `: ${settings.envFailures.join("; ")}` : "";
+    return { failure: `KINDE_CLAIMS_URL and KINDE_CLAIMS_API_KEY must both be set${why}` };
   }
   if (!userId) return { failure: "the event carries no user id" };
   try {
-    const { data } = await fetch(`${settings.url}/rpc/kinde_claims_for?user_id=${encodeURIComponent(userId)}`, {
+    const response = await fetch(`${settings.url}/rpc/kinde_claims_for?user_id=${encodeURIComponent(userId)}`, {
       method: "GET",
-      responseFormat: "json",
+      responseFormat: "text",
       headers: {
         accept: "application/json",
         apikey: settings.gatewayKey,
         authorization: `Bearer ${settings.apiKey}`,
       },
     });
-    return claimsFromResponse(data);
+    return claimsFromResponse(response?.data);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { failure: `the request failed: ${message}` };
+    return { failure: `the request failed: ${clip(describe(error))}` };
   }
 }
 
-function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
-  return out;
+function isKindeIssued(name: string): boolean {
+  if (KINDE_ISSUED_CLAIMS.indexOf(name) >= 0) return true;
+  const lower = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return KINDE_ISSUED_CLAIM_PREFIXES.some((prefix) => lower.length > prefix.length && lower.slice(0, prefix.length) === prefix);
 }
 
-export default async function kindeClaimsWorkflow(event: onUserTokenGeneratedEvent): Promise<void> {
-  const settings = readSettings();
-  const userId = event?.context?.user?.id ?? "";
-  const lookup = await lookUpClaims(settings, userId);
+// Sets each claim on its own, so that a claim Kinde refuses does not stop the rest; returns the
+// names refused and the first reason.
+function setClaims(claims: Claims, names: string[]): { refused: string[]; reason: string } {
+  let accessToken: Claims;
+  try {
+    accessToken = accessTokenCustomClaims<Claims>();
+  } catch (error) {
+    return { refused: names, reason: describe(error) };
+  }
+  const refused: string[] = [];
+  let reason = "";
+  for (const name of names) {
+    try {
+      accessToken[name] = claims[name];
+    } catch (error) {
+      refused.push(name);
+      if (!reason) reason = describe(error);
+    }
+  }
+  return { refused, reason };
+}
 
+async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promise<void> {
+  const rawId: unknown = event?.context?.user?.id;
+  const userId = typeof rawId === "string" ? rawId : "";
+  const who = userId ? clip(userId, 80) : "(no user id)";
+  const say = (text: string) => log(`kinde_claims: ${who}: ${text}`);
+  const fail = (why: string) => {
+    say(`${why}; ${settings.failClosed ? "access denied" : "token issued without them"}`);
+    if (!settings.failClosed) return;
+    try {
+      denyAccess("Your account details could not be loaded. Please try again.");
+    } catch (error) {
+      say(`denyAccess failed: ${clip(describe(error))}`);
+    }
+  };
+
+  for (const warning of settings.warnings) say(warning);
+
+  const lookup = await lookUpClaims(settings, userId);
   if ("failure" in lookup) {
-    const outcome = settings.failClosed ? "access denied" : "token issued without them";
-    console.error(redact(`kinde_claims: no claims for ${userId || "(no user id)"}: ${lookup.failure}; ${outcome}`,
-                         [settings.apiKey, settings.gatewayKey]));
-    if (settings.failClosed) denyAccess("Your account details could not be loaded. Please try again.");
+    fail(`no claims: ${lookup.failure}`);
     return;
   }
 
-  const accessToken = accessTokenCustomClaims<Claims>();
-  const skipped: string[] = [];
+  const reserved: string[] = [];
+  const issued: string[] = [];
+  const inexact: string[] = [];
+  const names: string[] = [];
   for (const name of Object.keys(lookup.claims)) {
-    if (PROHIBITED_CLAIMS.indexOf(name) >= 0) {
-      skipped.push(name);
-      continue;
-    }
-    accessToken[name] = lookup.claims[name];
+    const inexactNumber = lookup.inexact ? firstInexactNumber(lookup.claims[name]) : "";
+    if (PROHIBITED_CLAIMS.indexOf(name) >= 0) reserved.push(name);
+    else if (isKindeIssued(name) && settings.allowedKindeClaims.indexOf(name) < 0) issued.push(name);
+    else if (inexactNumber) inexact.push(`${name} (${clip(inexactNumber, 40)})`);
+    else names.push(name);
   }
-  if (skipped.length > 0) {
-    console.error(`kinde_claims: ${userId}: skipped claims Kinde reserves: ${skipped.join(", ")}`);
+  if (reserved.length > 0) say(`skipped claims Kinde reserves: ${listNames(reserved)}`);
+  if (issued.length > 0) {
+    say(`skipped claims Kinde issues itself: ${listNames(issued)} (allow one with KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS)`);
+  }
+  if (inexact.length > 0) {
+    say(`skipped claims holding a number a token cannot carry exactly (store it as a string): ${listNames(inexact)}`);
+  }
+
+  const { refused, reason } = setClaims(lookup.claims, names);
+  if (refused.length > 0) fail(`Kinde refused claims ${listNames(refused)} (${clip(reason)})`);
+}
+
+export default async function kindeClaimsWorkflow(event: onUserTokenGeneratedEvent): Promise<void> {
+  let settings: Settings | undefined;
+  try {
+    secrets = [];
+    settings = readSettings();
+    secrets = [settings.apiKey, settings.gatewayKey];
+    await run(event, settings);
+  } catch (error) {
+    // An event whose fields throw when read, or a bug here: the policy still decides.
+    const closed = settings ? settings.failClosed : false;
+    log(`kinde_claims: unexpected error: ${clip(describe(error))}; ${closed ? "access denied" : "token issued without claims"}`);
+    if (closed) {
+      try {
+        denyAccess("Your account details could not be loaded. Please try again.");
+      } catch {
+        // denyAccess itself is what failed; nothing else can refuse from here.
+      }
+    }
   }
 }

@@ -65,6 +65,16 @@ ProfileRow profile_row(HeapTuple row, TupleDesc desc);
 bool token_claims_equal(const ProfileRow &a, const ProfileRow &b);
 bool kinde_id_equal(text *a, text *b);
 
+// The claims history (claims_history.cpp). An API function pushes its source ("upsert",
+// "webhook" with the event_id, "trigger" with the app table, ...) around its write and pops it
+// after; a (sub)transaction abort pops it too. A write with none pushed is recorded as "sql".
+struct HistorySource;
+HistorySource *history_source_push(const char *source, text *event_id = nullptr, Oid app_table = InvalidOid);
+void history_source_pop(HistorySource *frame);
+// Adds the history entry of one committed-with-the-write change of a user's token.
+void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &after);
+void history_register_callbacks();
+
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };
 // The TriggerData of a row-level trigger call fired as `fires` allows, or a 39P01 error naming

@@ -107,7 +107,9 @@ uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
     // An error here aborts the (sub)transaction, which restores the caller's user id.
     SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
     Datum values[2] = {kinde_ids, lifetime_subscribers};
+    HistorySource *source = history_source_push("import");
     uint64 written = spi_execute(plan, values, nullptr, SPI_OK_INSERT, "profile import");
+    history_source_pop(source);
     SetUserIdAndSecContext(caller, security_context);
     return written;
 }

@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
@@ -94,6 +95,13 @@ text *app_table_name(Oid relation) {
     return cstring_to_text(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)), name));
 }
 
+// A database still at an older version (this library installed, ALTER EXTENSION ... UPDATE not
+// run yet) has no history table: its writes go on, and the history starts with the update.
+bool history_table_exists() {
+    Oid schema = get_namespace_oid("kinde_claims", true);
+    return OidIsValid(schema) && OidIsValid(get_relname_relid("claims_history", schema));
+}
+
 Oid profiles_owner() {
     Oid profiles = profiles_catalog().profiles;
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(profiles));
@@ -124,7 +132,7 @@ void history_register_callbacks() {
 }
 
 void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &after) {
-    if (copy_in_progress())
+    if (copy_in_progress() || !history_table_exists())
         return;
     const HistorySource *source = current_source;
     text *event_id = source ? source->event_id : nullptr;

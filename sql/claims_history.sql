@@ -202,6 +202,8 @@ SELECT push_http_status FROM kinde_claims.claims_history WHERE push_outcome = 'r
 -- A change made after a lease is not under it: done for that lease leaves it unpushed.
 CREATE TEMP TABLE lease2 AS SELECT kinde_claims_changes_lease('w4', 1000) AS l;
 SELECT kinde_profile_upsert('kp_h9', true);
+-- While kp_h9 has entries under a live lease, its new one waits: no second sync calls for it.
+SELECT kinde_claims_changes_lease('w4b', 1000) AS nothing_while_leased;
 SELECT kinde_claims_changes_done((SELECT (l ->> 'lease_id')::bigint FROM lease2), 'kp_h9', 'refreshed', 200);
 SELECT outcome, count(*) FROM pg_temp.history('kp_h9') GROUP BY 1 ORDER BY 1;
 -- Once every other user of that lease is pushed, the next lease holds just the late change;

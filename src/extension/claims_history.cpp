@@ -8,7 +8,6 @@
 extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -19,7 +18,6 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
-#include "utils/syscache.h"
 }
 
 namespace kinde_claims {
@@ -102,20 +100,11 @@ bool history_table_exists() {
     return OidIsValid(schema) && OidIsValid(get_relname_relid("claims_history", schema));
 }
 
-Oid profiles_owner() {
-    Oid profiles = profiles_catalog().profiles;
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(profiles));
-    if (!HeapTupleIsValid(tuple))
-        elog(ERROR, "cache lookup failed for relation %u", profiles);
-    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-    ReleaseSysCache(tuple);
-    return owner;
-}
-
 }  // namespace
 
 HistorySource *history_source_push(const char *source, text *event_id, Oid app_table) {
-    auto *frame = static_cast<HistorySource *>(MemoryContextAlloc(TopTransactionContext, sizeof(HistorySource)));
+    auto *frame =
+        static_cast<HistorySource *>(MemoryContextAlloc(TopTransactionContext, sizeof(HistorySource)));
     *frame = {source, event_id, app_table, GetCurrentTransactionNestLevel(), current_source};
     current_source = frame;
     return frame;
@@ -145,28 +134,21 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
     Jsonb *new_claims = token_claims_build(after.lifetime_subscriber, after.claims);
     Oid owner = profiles_owner();
 
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     Oid types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID};
     SPIPlanPtr plan = saved_plan(&insert_plan, kInsertSql, 8, types);
-    Datum values[8] = {PointerGetDatum(kinde_id),
-                       CStringGetTextDatum(source ? source->source : "sql"),
-                       PointerGetDatum(event_id),
-                       PointerGetDatum(app_table),
-                       PointerGetDatum(actor),
-                       PointerGetDatum(jwt),
-                       JsonbPGetDatum(old_claims),
-                       JsonbPGetDatum(new_claims)};
+    Datum values[8] = {PointerGetDatum(kinde_id),  CStringGetTextDatum(source ? source->source : "sql"),
+                       PointerGetDatum(event_id),  PointerGetDatum(app_table),
+                       PointerGetDatum(actor),     PointerGetDatum(jwt),
+                       JsonbPGetDatum(old_claims), JsonbPGetDatum(new_claims)};
     char nulls[8] = {' ', ' ', event_id ? ' ' : 'n', app_table ? ' ' : 'n', ' ', jwt ? ' ' : 'n', ' ', ' '};
     // The writer may be any role the owner let write the table; the history is the owner's.
     Oid caller;
     int security_context;
     GetUserIdAndSecContext(&caller, &security_context);
     SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
-    int status = SPI_execute_plan(plan, values, nulls, false, 0);
+    spi_execute(plan, values, nulls, SPI_OK_INSERT, "claims history insert");
     SetUserIdAndSecContext(caller, security_context);
-    if (status != SPI_OK_INSERT)
-        elog(ERROR, "claims history insert returned %s", SPI_result_code_string(status));
     SPI_finish();
 }
 

@@ -34,6 +34,8 @@ struct ProfilesCatalog {
     uint64 generation;  // a new value each time the above are resolved again
 };
 const ProfilesCatalog &profiles_catalog();
+// The owner of kinde_claims.profiles: the writes that run as the caller switch to it.
+Oid profiles_owner();
 void profiles_catalog_register_invalidation();
 // kinde_profile_upsert_trigger keeps each trigger's parsed arguments until its table changes.
 void upsert_trigger_register_invalidation();

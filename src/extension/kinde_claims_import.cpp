@@ -87,16 +87,6 @@ void source_check(Oid source) {
     }
 }
 
-Oid profiles_owner() {
-    Oid profiles = profiles_catalog().profiles;
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(profiles));
-    if (!HeapTupleIsValid(tuple))
-        elog(ERROR, "cache lookup failed for relation %u", profiles);
-    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-    ReleaseSysCache(tuple);
-    return owner;
-}
-
 // Writes one batch of valid, distinct ids as the owner of kinde_claims.profiles.
 uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
     Oid types[2] = {TEXTARRAYOID, BOOLARRAYOID};

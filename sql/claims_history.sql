@@ -2,7 +2,7 @@
 -- write path, with its source and actor; nothing for a write that changes no token or rolls back.
 CREATE EXTENSION kinde_claims;
 \set SHOW_CONTEXT never
-CREATE ROLE regress_hist_admin;  -- a direct writer of the table: owner-like, but not the owner
+CREATE ROLE regress_kc_hist_admin;  -- a direct writer of the table: owner-like, but not the owner
 
 -- A user's history as kinde_claims_history returns it, without the times.
 CREATE FUNCTION pg_temp.history(user_id text) RETURNS TABLE (source text, detail text, actor text,
@@ -76,10 +76,10 @@ SELECT count(*) AS kp_h4_entries FROM kinde_claims_history('kp_h4');
 
 -- sql: a direct write, by a role other than the owner that may write the table. The entry is
 -- still written (as the owner), and the actor is the writer.
-GRANT USAGE ON SCHEMA kinde_claims TO regress_hist_admin;
-GRANT SELECT, INSERT, UPDATE, DELETE ON kinde_claims.profiles TO regress_hist_admin;
-ALTER ROLE regress_hist_admin BYPASSRLS;
-SET ROLE regress_hist_admin;
+GRANT USAGE ON SCHEMA kinde_claims TO regress_kc_hist_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON kinde_claims.profiles TO regress_kc_hist_admin;
+ALTER ROLE regress_kc_hist_admin BYPASSRLS;
+SET ROLE regress_kc_hist_admin;
 INSERT INTO kinde_claims.profiles (kinde_id, claims) VALUES ('kp_h5', '{"plan": "pro"}');
 -- A profile moved to another user: the old id falls back to the defaults, the new one gets it.
 UPDATE kinde_claims.profiles SET kinde_id = 'kp_h6' WHERE kinde_id = 'kp_h5';
@@ -87,8 +87,8 @@ SELECT count(*) FROM kinde_claims.claims_history;  -- the history itself stays t
 RESET ROLE;
 SELECT source, actor, old_claims, new_claims FROM pg_temp.history('kp_h5');
 SELECT source, actor, old_claims, new_claims FROM pg_temp.history('kp_h6');
-REVOKE ALL ON kinde_claims.profiles FROM regress_hist_admin;
-REVOKE ALL ON SCHEMA kinde_claims FROM regress_hist_admin;
+REVOKE ALL ON kinde_claims.profiles FROM regress_kc_hist_admin;
+REVOKE ALL ON SCHEMA kinde_claims FROM regress_kc_hist_admin;
 
 -- COPY into the table is what pg_restore runs: the restored rows bring their history along,
 -- so the COPY adds none.
@@ -127,28 +127,28 @@ DROP TABLE public.old_profiles;
 -- Through PostgREST (FACTS.md §3; see postgrest_contract.sql): the session is the login role,
 -- the request's role is set with set_config('role', ..., true) and the JWT's claims in
 -- request.jwt.claims. The actor is the request's role; the JWT's role is kept beside it.
-CREATE ROLE regress_hist_authenticator NOINHERIT;
-CREATE ROLE regress_hist_writer NOLOGIN NOINHERIT;
-GRANT regress_hist_writer TO regress_hist_authenticator;
-GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb) TO regress_hist_writer;
-SET SESSION AUTHORIZATION regress_hist_authenticator;
+CREATE ROLE regress_kc_hist_authenticator NOINHERIT;
+CREATE ROLE regress_kc_hist_writer NOLOGIN NOINHERIT;
+GRANT regress_kc_hist_writer TO regress_kc_hist_authenticator;
+GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb) TO regress_kc_hist_writer;
+SET SESSION AUTHORIZATION regress_kc_hist_authenticator;
 BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
 SELECT set_config('search_path', '"public", "public"', true) IS NOT NULL AS search_path,
-       set_config('role', 'regress_hist_writer', true) AS role,
-       set_config('request.jwt.claims', '{"role":"regress_hist_writer","sub":"backend"}', true) IS NOT NULL AS claims,
+       set_config('role', 'regress_kc_hist_writer', true) AS role,
+       set_config('request.jwt.claims', '{"role":"regress_kc_hist_writer","sub":"backend"}', true) IS NOT NULL AS claims,
        set_config('request.method', 'POST', true) AS method;
 SELECT "public"."kinde_profile_upsert"("kinde_id" := 'kp_h12', "lifetime_subscriber" := true);
 COMMIT;
 -- A JWT whose claims carry no role, and one whose claims are not an object.
 BEGIN;
-SELECT set_config('role', 'regress_hist_writer', true), set_config('request.jwt.claims', '{"sub": "x"}', true);
+SELECT set_config('role', 'regress_kc_hist_writer', true), set_config('request.jwt.claims', '{"sub": "x"}', true);
 SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 1}');
 SELECT set_config('request.jwt.claims', '[1]', true);
 SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 2}');
 COMMIT;
 -- Claims that are not JSON at all: the write fails whole (22P02), saying where it came from.
 BEGIN;
-SELECT set_config('role', 'regress_hist_writer', true), set_config('request.jwt.claims', '{"role":', true);
+SELECT set_config('role', 'regress_kc_hist_writer', true), set_config('request.jwt.claims', '{"role":', true);
 \set SHOW_CONTEXT always
 SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 3}');
 \set SHOW_CONTEXT never
@@ -158,23 +158,23 @@ SELECT source, actor, jwt_role, new_claims FROM pg_temp.history('kp_h12');
 
 -- Privileges: after CREATE EXTENSION only the owner may read the history, prune it, or use the
 -- feed; the feed's role, once granted as the README says, gets the feed and nothing else.
-CREATE ROLE regress_hist_sync NOLOGIN NOINHERIT;
+CREATE ROLE regress_kc_hist_sync NOLOGIN NOINHERIT;
 SELECT f AS function,
-       has_function_privilege('regress_hist_writer', f, 'EXECUTE') AS writer,
-       has_function_privilege('regress_hist_sync', f, 'EXECUTE') AS sync
+       has_function_privilege('regress_kc_hist_writer', f, 'EXECUTE') AS writer,
+       has_function_privilege('regress_kc_hist_sync', f, 'EXECUTE') AS sync
 FROM unnest(ARRAY['kinde_claims_history(text)', 'kinde_claims_history_prune(interval)',
                   'kinde_claims_changes_lease(text,integer,integer)',
                   'kinde_claims_changes_done(bigint,text,text,integer)', 'kinde_claims_changes_lag()']) f;
 GRANT EXECUTE ON FUNCTION kinde_claims_changes_lease(text, integer, integer),
                           kinde_claims_changes_done(bigint, text, text, integer),
-                          kinde_claims_changes_lag() TO regress_hist_sync;
-SET ROLE regress_hist_sync;
+                          kinde_claims_changes_lag() TO regress_kc_hist_sync;
+SET ROLE regress_kc_hist_sync;
 SELECT kinde_claims_changes_lag() ->> 'unpushed' AS unpushed;
 SELECT * FROM kinde_claims_history('kp_h12');
 SELECT kinde_claims_history_prune();
 SELECT count(*) FROM kinde_claims.claims_history;
 RESET ROLE;
-SET ROLE regress_hist_writer;
+SET ROLE regress_kc_hist_writer;
 SELECT kinde_claims_changes_lease('w');
 SELECT * FROM kinde_claims_history('kp_h12');
 RESET ROLE;
@@ -247,4 +247,4 @@ FROM kinde_claims.claims_history;
 
 DROP SCHEMA "App" CASCADE;
 DROP EXTENSION kinde_claims;
-DROP ROLE regress_hist_sync, regress_hist_writer, regress_hist_authenticator, regress_hist_admin;
+DROP ROLE regress_kc_hist_sync, regress_kc_hist_writer, regress_kc_hist_authenticator, regress_kc_hist_admin;

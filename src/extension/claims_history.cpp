@@ -25,7 +25,7 @@ namespace kinde_claims {
 struct HistorySource {
     const char *source;
     text *event_id;  // the webhook's event_id, while its write runs
-    Oid app_table;   // the projection trigger's table
+    Oid app_table;   // the app table kinde_profile_upsert_trigger fired on
     int nest_level;  // the (sub)transaction that pushed it
     HistorySource *outer;
 };

@@ -49,8 +49,10 @@ void upsert_trigger_register_invalidation();
 Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims);
 // The token object of the profile with this id, or of an unknown user (kinde_claims_for).
 Jsonb *profile_token_claims(text *kinde_id);
-// True when a profile with these values gives a token exactly the defaults of an unknown user.
-bool token_claims_are_default(bool lifetime_subscriber, Jsonb *claims);
+// claims || {"lifetime_subscriber": flag} built by splicing the flag into claims' binary image
+// (jsonb_splice.cpp), in the current memory context; nullptr when claims is not an object,
+// already holds the key, or would grow past jsonb's size limit (jsonb_concat then).
+Jsonb *claims_with_flag(const Jsonb *claims, bool lifetime_subscriber);
 
 // No custom claims: NULL and {} give the same token.
 inline bool claims_empty(Jsonb *claims) {

@@ -20,6 +20,10 @@ extern "C" {
 namespace kinde_claims {
 namespace {
 
+// The speed tricks below each have a KC_ABLATE_* switch that turns them off, for bench/ablate
+// only: bench/results/latest.md shows what each one saves.
+
+#ifndef KC_ABLATE_HELD_LOCKS
 // What this backend last locked, and in which (sub)transaction. The locks are kept until that
 // transaction ends or that subtransaction rolls back, so while all of it matches, a call opens
 // the table and index without asking the lock manager again: a token lookup is cheap enough
@@ -39,6 +43,18 @@ LOCKMODE lock_to_take(const ProfilesCatalog &catalog) {
     return AccessShareLock;
 }
 
+void remember_locks(LOCKMODE lock, const ProfilesCatalog &catalog) {
+    if (lock != NoLock)
+        held_locks = {MyProc->lxid, GetCurrentSubTransactionId(), catalog.profiles, catalog.kinde_id_index};
+}
+#else
+LOCKMODE lock_to_take(const ProfilesCatalog &) {
+    return AccessShareLock;
+}
+void remember_locks(LOCKMODE, const ProfilesCatalog &) {}
+#endif
+
+#ifndef KC_ABLATE_LOOKUP_SLOT
 // One slot for every call, made again only after the table changed or a call failed half-way:
 // creating and dropping a slot per call is a measurable share of a lookup. It holds a copy of
 // the row type, so it pins nothing between calls.
@@ -66,12 +82,32 @@ TupleTableSlot *profile_slot(Relation profiles, const ProfilesCatalog &catalog) 
     return lookup_slot.slot;
 }
 
-// texteq's call info, looked up once: ScanKeyInit would look it up again on every call.
-FmgrInfo *texteq_info() {
-    static FmgrInfo info;
-    if (info.fn_oid == InvalidOid)
-        fmgr_info_cxt(F_TEXTEQ, &info, TopMemoryContext);
-    return &info;
+void release_slot(TupleTableSlot *slot) {
+    ExecClearTuple(slot);
+}
+#else
+TupleTableSlot *profile_slot(Relation profiles, const ProfilesCatalog &) {
+    return table_slot_create(profiles, nullptr);
+}
+
+void release_slot(TupleTableSlot *slot) {
+    ExecDropSingleTupleTableSlot(slot);
+}
+#endif
+
+// The equality key on kinde_id, compared under the index's collation.
+void kinde_id_key(ScanKey key, Relation index, text *kinde_id) {
+#ifndef KC_ABLATE_TEXTEQ_INFO
+    // texteq's call info, looked up once: ScanKeyInit would look it up again on every call.
+    static FmgrInfo texteq_info;
+    if (texteq_info.fn_oid == InvalidOid)
+        fmgr_info_cxt(F_TEXTEQ, &texteq_info, TopMemoryContext);
+    ScanKeyEntryInitializeWithInfo(key, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+                                   &texteq_info, PointerGetDatum(kinde_id));
+#else
+    ScanKeyEntryInitialize(key, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0], F_TEXTEQ,
+                           PointerGetDatum(kinde_id));
+#endif
 }
 
 }  // namespace
@@ -81,12 +117,10 @@ Jsonb *profile_token_claims(text *kinde_id) {
     LOCKMODE lock = lock_to_take(catalog);
     Relation profiles = table_open(catalog.profiles, lock);
     Relation index = index_open(catalog.kinde_id_index, lock);
-    if (lock != NoLock)
-        held_locks = {MyProc->lxid, GetCurrentSubTransactionId(), catalog.profiles, catalog.kinde_id_index};
+    remember_locks(lock, catalog);
 
     ScanKeyData key;
-    ScanKeyEntryInitializeWithInfo(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
-                                   texteq_info(), PointerGetDatum(kinde_id));
+    kinde_id_key(&key, index, kinde_id);
 
     TupleTableSlot *slot = profile_slot(profiles, catalog);
     IndexScanDesc scan = index_beginscan(profiles, index, GetActiveSnapshot(), 1, 0);
@@ -105,8 +139,8 @@ Jsonb *profile_token_claims(text *kinde_id) {
     }
 
     index_endscan(scan);
-    ExecClearTuple(slot);
-    // The locks stay until the transaction ends, as a SELECT's do (see HeldLocks).
+    release_slot(slot);
+    // The locks stay until the transaction ends, as a SELECT's do.
     index_close(index, NoLock);
     table_close(profiles, NoLock);
     return result;

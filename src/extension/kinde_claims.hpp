@@ -35,7 +35,6 @@ struct ProfilesCatalog {
     AttrNumber lifetime_subscriber;
     AttrNumber claims;
     AttrNumber updated_at;
-    uint64 generation;  // a new value each time the above are resolved again
 };
 const ProfilesCatalog &profiles_catalog();
 // The owner of kinde_claims.profiles: the writes that run as the caller switch to it.

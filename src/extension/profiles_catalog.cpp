@@ -16,7 +16,6 @@ namespace {
 
 ProfilesCatalog cached;
 bool cached_valid = false;
-uint64 resolutions = 0;
 
 void forget_profiles_catalog(Datum, Oid relid) {
     if (relid == InvalidOid || relid == cached.profiles || relid == cached.kinde_id_index)
@@ -57,7 +56,6 @@ const ProfilesCatalog &profiles_catalog() {
     fresh.lifetime_subscriber = column(fresh.profiles, "lifetime_subscriber");
     fresh.claims = column(fresh.profiles, "claims");
     fresh.updated_at = column(fresh.profiles, "updated_at");
-    fresh.generation = ++resolutions;
     cached = fresh;
     cached_valid = true;
     return cached;

@@ -34,28 +34,9 @@ inline constexpr std::size_t kDefaultMaxClaimsBytes = 4096;
 // The claim that lives in its own column and is never part of the `claims` object.
 inline constexpr std::string_view kLifetimeSubscriber = "lifetime_subscriber";
 
-#ifndef KC_ABLATE_ALNUM_TABLE
-namespace detail {
-// [0-9A-Za-z] as a byte table: the id check runs on every token lookup, and one load per
-// character is a measurable part of its cost (KC_ABLATE_ALNUM_TABLE turns it off for bench/ablate).
-struct AlnumTable {
-    bool is_alnum[256] = {};
-    constexpr AlnumTable() {
-        for (int c = '0'; c <= '9'; ++c)
-            is_alnum[c] = true;
-        for (int c = 'A'; c <= 'Z'; ++c)
-            is_alnum[c] = true;
-        for (int c = 'a'; c <= 'z'; ++c)
-            is_alnum[c] = true;
-    }
-};
-inline constexpr AlnumTable kAlnum{};
-}  // namespace detail
-#endif
-
 // [0-9A-Za-z], whatever the locale: the letters and digits every id and name rule allows.
 inline bool is_alnum_ascii(char c) {
-    return detail::kAlnum.is_alnum[static_cast<unsigned char>(c)];
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 // A Kinde user id: "kp_" then 1 to 64 characters of [0-9A-Za-z].
@@ -63,19 +44,10 @@ inline bool is_valid_kinde_id(std::string_view kinde_id) {
     if (kinde_id.size() <= kKindeIdPrefix.size() || kinde_id.size() > kKindeIdPrefix.size() + kKindeIdMaxChars ||
         kinde_id.substr(0, kKindeIdPrefix.size()) != kKindeIdPrefix)
         return false;
-#ifndef KC_ABLATE_ALNUM_TABLE
-    bool ok = true;
     for (std::size_t i = kKindeIdPrefix.size(); i < kinde_id.size(); ++i)
-        ok &= detail::kAlnum.is_alnum[static_cast<unsigned char>(kinde_id[i])];
-    return ok;
-#else
-    for (std::size_t i = kKindeIdPrefix.size(); i < kinde_id.size(); ++i) {
-        char c = kinde_id[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+        if (!is_alnum_ascii(kinde_id[i]))
             return false;
-    }
     return true;
-#endif
 }
 // The same rule, with the error to raise when it fails.
 std::optional<Violation> check_kinde_id(std::string_view kinde_id);

@@ -34,6 +34,8 @@ struct ProfilesCatalog {
     uint64 generation;  // a new value each time the above are resolved again
 };
 const ProfilesCatalog &profiles_catalog();
+// The owner of kinde_claims.profiles: the writes that run as the caller switch to it.
+Oid profiles_owner();
 void profiles_catalog_register_invalidation();
 // kinde_profile_upsert_trigger keeps each trigger's parsed arguments until its table changes.
 void upsert_trigger_register_invalidation();
@@ -64,6 +66,16 @@ ProfileRow profile_row(HeapTuple row, TupleDesc desc);
 // Same token object? Compares JSON values, not bytes ({"a": 1.0} equals {"a": 1}).
 bool token_claims_equal(const ProfileRow &a, const ProfileRow &b);
 bool kinde_id_equal(text *a, text *b);
+
+// The claims history (claims_history.cpp). An API function pushes its source ("upsert",
+// "webhook" with the event_id, "trigger" with the app table, ...) around its write and pops it
+// after; a (sub)transaction abort pops it too. A write with none pushed is recorded as "sql".
+struct HistorySource;
+HistorySource *history_source_push(const char *source, text *event_id = nullptr, Oid app_table = InvalidOid);
+void history_source_pop(HistorySource *frame);
+// Adds the history entry of one committed-with-the-write change of a user's token.
+void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &after);
+void history_register_callbacks();
 
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };

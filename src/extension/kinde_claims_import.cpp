@@ -87,16 +87,6 @@ void source_check(Oid source) {
     }
 }
 
-Oid profiles_owner() {
-    Oid profiles = profiles_catalog().profiles;
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(profiles));
-    if (!HeapTupleIsValid(tuple))
-        elog(ERROR, "cache lookup failed for relation %u", profiles);
-    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-    ReleaseSysCache(tuple);
-    return owner;
-}
-
 // Writes one batch of valid, distinct ids as the owner of kinde_claims.profiles.
 uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
     Oid types[2] = {TEXTARRAYOID, BOOLARRAYOID};
@@ -107,7 +97,9 @@ uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
     // An error here aborts the (sub)transaction, which restores the caller's user id.
     SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
     Datum values[2] = {kinde_ids, lifetime_subscribers};
+    HistorySource *source = history_source_push("import");
     uint64 written = spi_execute(plan, values, nullptr, SPI_OK_INSERT, "profile import");
+    history_source_pop(source);
     SetUserIdAndSecContext(caller, security_context);
     return written;
 }

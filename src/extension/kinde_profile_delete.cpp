@@ -19,7 +19,9 @@ bool profile_delete(text *kinde_id) {
     Oid types[1] = {TEXTOID};
     SPIPlanPtr plan = saved_plan(&delete_plan, kDeleteSql, 1, types);
     Datum values[1] = {PointerGetDatum(kinde_id)};
+    HistorySource *source = history_source_push("delete");
     bool removed = spi_execute(plan, values, nullptr, SPI_OK_DELETE, "profile delete") > 0;
+    history_source_pop(source);
     SPI_finish();
     return removed;
 }

@@ -27,7 +27,9 @@ Jsonb *profile_upsert(text *kinde_id, NullableDatum lifetime_subscriber, Nullabl
     SPIPlanPtr plan = saved_plan(&upsert_plan, kUpsertSql, 3, types);
     Datum values[3] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, claims.value};
     char nulls[3] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', claims.isnull ? 'n' : ' '};
+    HistorySource *source = history_source_push("upsert");
     uint64 rows = spi_execute(plan, values, nulls, SPI_OK_INSERT_RETURNING, "profile upsert");
+    history_source_pop(source);
     if (rows != 1)
         elog(ERROR, "profile upsert returned %llu rows", static_cast<unsigned long long>(rows));
 

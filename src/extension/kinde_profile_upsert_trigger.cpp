@@ -457,10 +457,12 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
     if (!remove_old && !new_id)
         return;
     spi_connect();
+    HistorySource *source = history_source_push("trigger", nullptr, RelationGetRelid(data->tg_relation));
     if (remove_old)
         profile_remove_claims(args, old_id);
     if (new_id)
         profile_set_claims(args, new_id, lifetime_subscriber, claims);
+    history_source_pop(source);
     SPI_finish();
 }
 

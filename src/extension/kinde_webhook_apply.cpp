@@ -177,6 +177,7 @@ Outcome webhook_event_apply(const WebhookEventRow &event) {
     Oid profile_types[1] = {TEXTOID};
     Datum profile_values[1] = {PointerGetDatum(event.kinde_id)};
     Outcome outcome{"applied", nullptr};
+    HistorySource *source = history_source_push("webhook", event.event_id);
     if (deletes) {
         SPIPlanPtr remove = saved_plan(&delete_profile_plan, kDeleteProfileSql, 1, profile_types);
         uint64 removed =
@@ -188,6 +189,7 @@ Outcome webhook_event_apply(const WebhookEventRow &event) {
             spi_execute(create, profile_values, nullptr, SPI_OK_INSERT, "webhook profile create");
         outcome.profile = created > 0 ? "created" : "exists";
     }
+    history_source_pop(source);
     SPI_finish();
     return outcome;
 }

@@ -24,4 +24,5 @@ void _PG_init(void) {
     MarkGUCPrefixReserved("kinde_claims");
     kinde_claims::profiles_catalog_register_invalidation();
     kinde_claims::upsert_trigger_register_invalidation();
+    kinde_claims::history_register_callbacks();
 }

@@ -1,7 +1,8 @@
 // AFTER INSERT OR UPDATE OR DELETE row trigger on kinde_claims.profiles: when what a user's
-// token carries has changed, NOTIFY kinde_claims_changed with {"kinde_id": ..., "op": ...} so an
-// app can refresh that user's token. A missing profile carries the defaults, so inserting or
-// deleting a default profile, or an update that changes nothing a token shows, stays silent.
+// token carries has changed, add an entry to the claims history and NOTIFY kinde_claims_changed
+// with {"kinde_id": ..., "op": ...} so an app can refresh that user's token. A missing profile
+// carries the defaults, so inserting or deleting a default profile, or an update that changes
+// nothing a token shows, stays silent.
 #include "kinde_claims.hpp"
 
 extern "C" {
@@ -30,29 +31,34 @@ void notify_changed(text *kinde_id, const char *op) {
     pfree(payload.data);
 }
 
+void token_changed(text *kinde_id, const char *op, const ProfileRow &before, const ProfileRow &after) {
+    history_record(kinde_id, before, after);
+    notify_changed(kinde_id, op);
+}
+
 void profile_after_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     const ProfileRow defaults{nullptr, false, nullptr};
     if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
         ProfileRow created = profile_row(data->tg_trigtuple, desc);
         if (!token_claims_equal(created, defaults))
-            notify_changed(created.kinde_id, "insert");
+            token_changed(created.kinde_id, "insert", defaults, created);
     } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
         ProfileRow deleted = profile_row(data->tg_trigtuple, desc);
         if (!token_claims_equal(deleted, defaults))
-            notify_changed(deleted.kinde_id, "delete");
+            token_changed(deleted.kinde_id, "delete", deleted, defaults);
     } else {
         ProfileRow before = profile_row(data->tg_trigtuple, desc);
         ProfileRow after = profile_row(data->tg_newtuple, desc);
         if (kinde_id_equal(before.kinde_id, after.kinde_id)) {
             if (!token_claims_equal(before, after))
-                notify_changed(after.kinde_id, "update");
+                token_changed(after.kinde_id, "update", before, after);
         } else {
             // The profile moved to another user: the old id now gets the defaults.
             if (!token_claims_equal(before, defaults))
-                notify_changed(before.kinde_id, "update");
+                token_changed(before.kinde_id, "update", before, defaults);
             if (!token_claims_equal(after, defaults))
-                notify_changed(after.kinde_id, "update");
+                token_changed(after.kinde_id, "update", defaults, after);
         }
     }
 }

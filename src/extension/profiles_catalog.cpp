@@ -3,9 +3,12 @@
 #include "kinde_claims.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 }
 
 namespace kinde_claims {
@@ -62,6 +65,17 @@ const ProfilesCatalog &profiles_catalog() {
 
 void profiles_catalog_register_invalidation() {
     CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
+}
+
+// The role that owns kinde_claims.profiles (and so the extension's other tables).
+Oid profiles_owner() {
+    Oid profiles = profiles_catalog().profiles;
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(profiles));
+    if (!HeapTupleIsValid(tuple))
+        elog(ERROR, "cache lookup failed for relation %u", profiles);
+    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
 }
 
 }  // namespace kinde_claims

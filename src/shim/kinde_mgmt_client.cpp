@@ -1,5 +1,7 @@
 #include "kinde_mgmt_client.hpp"
 
+#include <algorithm>
+
 #include "json.hpp"
 
 namespace kinde_claims::shim {
@@ -79,10 +81,13 @@ M2mTokenFetch m2m_token_from(long status, const std::string &body, const std::st
     }
     auto token = json_string_member(answer.get(), "access_token");
     json_t *expires_in = json_object_get(answer.get(), "expires_in");
-    if (!token || token->empty() || !json_is_integer(expires_in) || json_integer_value(expires_in) <= 0) {
+    // The token goes into an Authorization header: a control byte or space in it could split
+    // the header, so only visible ASCII is taken.
+    bool visible = token && std::all_of(token->begin(), token->end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (!token || token->empty() || !visible || !json_is_integer(expires_in) || json_integer_value(expires_in) <= 0) {
         fetch.unavailable = true;
         fetch.error = "Kinde's token endpoint answered " + std::to_string(status) +
-                      " without an access_token and a positive expires_in";
+                      " without a usable access_token and a positive expires_in";
         return fetch;
     }
     fetch.access_token = std::string(*token);

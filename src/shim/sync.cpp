@@ -203,13 +203,14 @@ private:
                     shared_.back_off_kinde();
                 renewed_token = true;
                 break;
-            case RefreshOutcome::throttled: {
+            case RefreshOutcome::throttled:
                 shared_.last_kinde_status = answer.status;
-                Clock::duration wait = answer.reset ? std::chrono::duration_cast<Clock::duration>(*answer.reset)
-                                                    : Clock::duration(kBackoffCap);
-                shared_.bucket.pause_until(Clock::now() + std::max(wait, Clock::duration(milliseconds(100))));
+                // Kinde's RateLimit-Reset says how long; without one, the back-off decides.
+                if (answer.reset)
+                    shared_.bucket.pause_until(Clock::now() + std::max<Clock::duration>(*answer.reset, 100ms));
+                else
+                    shared_.back_off_kinde();
                 break;
-            }
             case RefreshOutcome::forbidden:
             case RefreshOutcome::unavailable:
                 shared_.last_kinde_status = answer.status;

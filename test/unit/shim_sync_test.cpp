@@ -214,6 +214,8 @@ TEST(SyncKindeAnswers, TokenAnswers) {
     EXPECT_TRUE(m2m_token_from(0, "", "Connection refused").unavailable);
     for (const char *body : {R"({"expires_in":60})", R"({"access_token":"","expires_in":60})",
                              R"({"access_token":"t","expires_in":0})", R"({"access_token":"t","expires_in":"60"})",
+                             R"({"access_token":"t\r\nX-Injected: 1","expires_in":60})",
+                             R"({"access_token":"t t","expires_in":60})",
                              "not json"}) {
         M2mTokenFetch bad = m2m_token_from(200, body, "");
         EXPECT_TRUE(bad.access_token.empty()) << body;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <ostream>
+#include <random>
 #include <thread>
 
 #include "backoff.hpp"
@@ -123,10 +124,16 @@ public:
             if (!lease)
                 break;
             if (lease->users.empty()) {
-                if (stop.wait_for(sync.poll))
+                // Idle workers take turns: each waits about `poll` x concurrency (drawn from half
+                // to one and a half times that, so they drift apart), and the process asks the
+                // feed about every `poll`. A full batch wakes them all.
+                if (stop.idle_for(std::chrono::duration_cast<Clock::duration>(
+                        sync.poll * (sync.concurrency * (0.5 + spread_(random_))))))
                     break;
                 continue;
             }
+            if (lease->users.size() >= sync.batch)
+                stop.wake_idle();
             Clock::time_point deadline = leased_at + usable;
             std::size_t next = 0;
             for (; next < lease->users.size(); ++next) {
@@ -266,6 +273,8 @@ private:
     }
 
     Shared &shared_;
+    std::mt19937 random_{std::random_device{}()};
+    std::uniform_real_distribution<double> spread_{0.0, 1.0};
     PostgrestClient feed_;
     KindeManagementClient kinde_;
     Backoff feed_backoff_;
@@ -285,6 +294,21 @@ void StopSignal::stop() {
 bool StopSignal::stopped() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return stopped_;
+}
+
+bool StopSignal::idle_for(std::chrono::steady_clock::duration duration) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    unsigned long seen = wakeups_;
+    changed_.wait_for(lock, duration, [this, seen] { return stopped_ || wakeups_ != seen; });
+    return stopped_;
+}
+
+void StopSignal::wake_idle() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++wakeups_;
+    }
+    changed_.notify_all();
 }
 
 bool StopSignal::wait_for(std::chrono::steady_clock::duration duration) {

@@ -17,18 +17,23 @@
 
 namespace kinde_claims::shim {
 
-// Set once, by the signal handler thread; sleepers wake at once.
+// Set once, by the signal handler thread; sleepers wake at once. Also wakes idle workers when
+// one of them found more work than it can take.
 class StopSignal {
 public:
     void stop();
     bool stopped() const;
     // Sleeps for `duration` or until stopped; true when stopped.
     bool wait_for(std::chrono::steady_clock::duration duration);
+    // Sleeps for `duration`, until stopped, or until wake_idle(); true when stopped.
+    bool idle_for(std::chrono::steady_clock::duration duration);
+    void wake_idle();
 
 private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     bool stopped_ = false;
+    unsigned long wakeups_ = 0;
 };
 
 // One user of a lease, as kinde_claims_changes_lease returns it.

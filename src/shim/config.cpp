@@ -367,8 +367,7 @@ bool read_sync(const CommandLine &line, const Environment &env, SyncConfig &sync
     flags.batch = line.flag("batch");
     flags.lease_seconds = line.flag("lease-seconds");
     flags.poll_ms = line.flag("poll-ms");
-    error = resolve_sync_config(flags, env, sync);
-    return error.empty();
+    return resolve_sync_config(flags, env, sync, error);
 }
 
 }  // namespace

@@ -63,21 +63,20 @@ RefreshAnswer refresh_answer_from(long status, const std::optional<std::string> 
     return answer;
 }
 
-M2mTokenFetch m2m_token_from(long status, const std::string &body, const std::string &transfer_error) {
-    M2mTokenFetch fetch;
+std::optional<M2mToken> m2m_token_from(long status, const std::string &body, const std::string &transfer_error,
+                                       M2mTokenFailure &failure) {
     if (status == 0) {
-        fetch.unavailable = true;
-        fetch.error = "no answer from Kinde's token endpoint: " + transfer_error;
-        return fetch;
+        failure = {"no answer from Kinde's token endpoint: " + transfer_error, true};
+        return std::nullopt;
     }
     Json answer = json_parse(body);
     if (status < 200 || status >= 300) {
-        fetch.unavailable = status == 408 || status == 429 || status >= 500;
-        fetch.error = "Kinde's token endpoint answered " + std::to_string(status);
+        failure = {"Kinde's token endpoint answered " + std::to_string(status),
+                   status == 408 || status == 429 || status >= 500};
         // OAuth's error code ("invalid_client", ...) names the problem and holds no secret.
         if (auto code = json_string_member(answer.get(), "error"); code && code->size() <= 64)
-            fetch.error += " (" + std::string(*code) + ")";
-        return fetch;
+            failure.error += " (" + std::string(*code) + ")";
+        return std::nullopt;
     }
     auto token = json_string_member(answer.get(), "access_token");
     json_t *expires_in = json_object_get(answer.get(), "expires_in");
@@ -85,20 +84,18 @@ M2mTokenFetch m2m_token_from(long status, const std::string &body, const std::st
     // the header, so only visible ASCII is taken.
     bool visible = token && std::all_of(token->begin(), token->end(), [](char c) { return c > 0x20 && c < 0x7f; });
     if (!token || token->empty() || !visible || !json_is_integer(expires_in) || json_integer_value(expires_in) <= 0) {
-        fetch.unavailable = true;
-        fetch.error = "Kinde's token endpoint answered " + std::to_string(status) +
-                      " without a usable access_token and a positive expires_in";
-        return fetch;
+        failure = {"Kinde's token endpoint answered " + std::to_string(status) +
+                       " without a usable access_token and a positive expires_in",
+                   true};
+        return std::nullopt;
     }
-    fetch.access_token = std::string(*token);
-    fetch.expires_in = std::chrono::seconds(json_integer_value(expires_in));
-    return fetch;
+    return M2mToken{std::string(*token), std::chrono::seconds(json_integer_value(expires_in))};
 }
 
 KindeManagementClient::KindeManagementClient(KindeConfig config)
     : config_(std::move(config)), http_(config_.timeouts) {}
 
-M2mTokenFetch KindeManagementClient::fetch_token() {
+std::optional<M2mToken> KindeManagementClient::fetch_token(M2mTokenFailure &failure) {
     std::string form = "grant_type=client_credentials&client_id=" + http_.escape(config_.client_id) +
                        "&client_secret=" + http_.escape(config_.client_secret) +
                        "&audience=" + http_.escape(config_.url + "/api");
@@ -106,7 +103,7 @@ M2mTokenFetch KindeManagementClient::fetch_token() {
     std::optional<HttpResponse> response = http_.post(
         config_.url + "/oauth2/token", {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"},
         form, error);
-    return m2m_token_from(response ? response->status : 0, response ? response->body : std::string(), error);
+    return m2m_token_from(response ? response->status : 0, response ? response->body : std::string(), error, failure);
 }
 
 RefreshAnswer KindeManagementClient::refresh_claims(const std::string &user_id, const std::string &access_token) {

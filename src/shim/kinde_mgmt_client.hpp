@@ -40,8 +40,10 @@ struct RefreshAnswer {
 // The meaning of an answer; exposed for unit tests. rate_limit_reset: the header's text, if any.
 RefreshAnswer refresh_answer_from(long status, const std::optional<std::string> &rate_limit_reset,
                                   const std::string &transfer_error);
-// The meaning of an answer to the token request; exposed for unit tests.
-M2mTokenFetch m2m_token_from(long status, const std::string &body, const std::string &transfer_error);
+// The token in an answer to the token request (status 0: no answer, transfer_error says why);
+// nothing, with `failure` set, when there is none. Exposed for unit tests.
+std::optional<M2mToken> m2m_token_from(long status, const std::string &body, const std::string &transfer_error,
+                                       M2mTokenFailure &failure);
 
 class KindeManagementClient {
 public:
@@ -49,7 +51,7 @@ public:
 
     // POST <url>/oauth2/token, form-encoded: grant_type=client_credentials, client_id,
     // client_secret, audience=<url>/api.
-    M2mTokenFetch fetch_token();
+    std::optional<M2mToken> fetch_token(M2mTokenFailure &failure);
     // POST <url>/api/v1/users/<user_id>/refresh_claims with the bearer token.
     RefreshAnswer refresh_claims(const std::string &user_id, const std::string &access_token);
 

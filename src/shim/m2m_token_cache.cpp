@@ -6,20 +6,18 @@ namespace kinde_claims::shim {
 
 M2mTokenCache::M2mTokenCache(Fetch fetch, Now now) : fetch_(std::move(fetch)), now_(std::move(now)) {}
 
-std::optional<std::string> M2mTokenCache::token(M2mTokenFetch &failure) {
+std::optional<std::string> M2mTokenCache::token(M2mTokenFailure &failure) {
     std::lock_guard<std::mutex> lock(mutex_);
     Clock::time_point now = now_();
     if (!token_.empty() && now < renew_at_)
         return token_;
     token_.clear();
     ++fetches_;
-    M2mTokenFetch fetched = fetch_();
-    if (fetched.access_token.empty()) {
-        failure = std::move(fetched);
+    std::optional<M2mToken> fetched = fetch_(failure);
+    if (!fetched)
         return std::nullopt;
-    }
-    std::chrono::seconds keep = fetched.expires_in - std::min(kRenewBefore, fetched.expires_in / 2);
-    token_ = std::move(fetched.access_token);
+    std::chrono::seconds keep = fetched->expires_in - std::min(kRenewBefore, fetched->expires_in / 2);
+    token_ = std::move(fetched->access_token);
     renew_at_ = now + keep;
     return token_;
 }

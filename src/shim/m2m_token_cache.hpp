@@ -11,18 +11,21 @@
 
 namespace kinde_claims::shim {
 
-// The answer to one client-credentials request.
-struct M2mTokenFetch {
-    std::string access_token;       // empty when the fetch failed
+// A token from one client-credentials request.
+struct M2mToken {
+    std::string access_token;
     std::chrono::seconds expires_in{0};
-    std::string error;              // why it failed; never holds the client secret
-    bool unavailable = false;       // no answer or 5xx: try again later (else: refused, 4xx)
+};
+// Why a client-credentials request gave no token.
+struct M2mTokenFailure {
+    std::string error;         // one line; never holds the client secret
+    bool unavailable = false;  // no answer or 5xx: try again later (else: refused, 4xx)
 };
 
 class M2mTokenCache {
 public:
     using Clock = std::chrono::steady_clock;
-    using Fetch = std::function<M2mTokenFetch()>;
+    using Fetch = std::function<std::optional<M2mToken>(M2mTokenFailure &failure)>;
     using Now = std::function<Clock::time_point()>;
 
     // A token is not used in its last `kRenewBefore` (or last half, for one that lives less than
@@ -32,8 +35,8 @@ public:
     explicit M2mTokenCache(Fetch fetch, Now now = Clock::now);
 
     // The token to call with: the kept one while it is fresh, else a new one. Nothing when the
-    // fetch failed, with `failure` holding that fetch's answer.
-    std::optional<std::string> token(M2mTokenFetch &failure);
+    // fetch failed, with `failure` saying why.
+    std::optional<std::string> token(M2mTokenFailure &failure);
     // Kinde refused `token` (401): it is dropped, unless another thread has replaced it already.
     void invalidate(const std::string &token);
     // How many fetches have been made (for the log and the tests).

@@ -55,16 +55,17 @@ struct Shared {
     Shared(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log)
         : sync(sync), client(client), stop(stop), log(std::move(log)), bucket(sync.rate, sync.burst),
           token_client(KindeConfig{sync.kinde_url, sync.client_id, sync.client_secret, client.timeouts}),
-          tokens([this] { return fetch_token(); }), kinde_backoff(kBackoffBase, kBackoffCap) {}
+          tokens([this](M2mTokenFailure &failure) { return fetch_token(failure); }),
+          kinde_backoff(kBackoffBase, kBackoffCap) {}
 
-    M2mTokenFetch fetch_token() {
+    std::optional<M2mToken> fetch_token(M2mTokenFailure &failure) {
         // Runs under the cache's lock: one fetch at a time, on this one client.
         auto started = Clock::now();
-        M2mTokenFetch fetched = token_client.fetch_token();
-        if (fetched.access_token.empty())
-            log("token outcome=failed ms=" + std::to_string(elapsed_ms(started)) + quoted("reason", fetched.error));
+        std::optional<M2mToken> fetched = token_client.fetch_token(failure);
+        if (!fetched)
+            log("token outcome=failed ms=" + std::to_string(elapsed_ms(started)) + quoted("reason", failure.error));
         else
-            log("token outcome=fetched expires_in=" + std::to_string(fetched.expires_in.count()) +
+            log("token outcome=fetched expires_in=" + std::to_string(fetched->expires_in.count()) +
                 " ms=" + std::to_string(elapsed_ms(started)));
         return fetched;
     }
@@ -181,7 +182,7 @@ private:
         for (;;) {
             if (!wait_turn(deadline))
                 return {Pushed::abandoned, 0};
-            M2mTokenFetch failure;
+            M2mTokenFailure failure;
             std::optional<std::string> token = shared_.tokens.token(failure);
             if (!token) {
                 shared_.back_off_kinde();
@@ -349,7 +350,7 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
     if (sync.listen_host) {
         health = std::make_unique<SyncHealthServer>(*sync.listen_host, sync.listen_port, client,
                                                     [&shared] { return shared.last_kinde_status.load(); });
-        if (std::string error = health->start(); !error.empty()) {
+        if (std::string error; !health->start(error)) {
             shared.log("kinde-claims-shim: " + error);
             return kExitUnavailable;
         }

@@ -41,26 +41,30 @@ std::optional<std::string> kinde_url_for_domain(const std::string &domain) {
     return jwks->substr(0, jwks->size() - std::string("/.well-known/jwks.json").size());
 }
 
-std::string resolve_sync_config(const SyncFlags &flags,
-                                const std::function<std::optional<std::string>(const std::string &)> &env,
-                                SyncConfig &config) {
+bool resolve_sync_config(const SyncFlags &flags,
+                         const std::function<std::optional<std::string>(const std::string &)> &env,
+                         SyncConfig &config, std::string &error) {
+    auto fail = [&error](std::string message) {
+        error = std::move(message);
+        return false;
+    };
     struct Count {
         const std::optional<std::string> &text;
         const char *flag;
         double min, max;
         const char *unit;
     };
-    auto number = [](const Count &count, double &out) -> std::string {
+    auto number = [&fail](const Count &count, double &out) {
         if (!count.text)
-            return {};
+            return true;
         auto value = parse_number(*count.text, count.min, count.max);
         if (!value) {
-            std::ostringstream error;
-            error << count.flag << " takes " << count.unit << ", " << count.min << " to " << count.max;
-            return error.str();
+            std::ostringstream message;
+            message << count.flag << " takes " << count.unit << ", " << count.min << " to " << count.max;
+            return fail(message.str());
         }
         out = *value;
-        return {};
+        return true;
     };
     double concurrency = config.concurrency, burst = config.burst, batch = config.batch,
            lease = config.lease_seconds, poll = static_cast<double>(config.poll.count());
@@ -70,13 +74,13 @@ std::string resolve_sync_config(const SyncFlags &flags,
                               {Count{flags.batch, "--batch", 1, 1000, "a whole number of users"}, &batch},
                               {Count{flags.lease_seconds, "--lease-seconds", 5, 3600, "seconds"}, &lease},
                               {Count{flags.poll_ms, "--poll-ms", 10, 60000, "milliseconds"}, &poll}}) {
-        if (std::string error = number(count, *out); !error.empty())
-            return error;
+        if (!number(count, *out))
+            return false;
     }
     for (auto [value, flag] : {std::pair{concurrency, "--concurrency"}, {burst, "--burst"}, {batch, "--batch"},
                                {lease, "--lease-seconds"}, {poll, "--poll-ms"}}) {
         if (value != static_cast<double>(static_cast<long>(value)))
-            return std::string(flag) + " takes a whole number";
+            return fail(std::string(flag) + " takes a whole number");
     }
     config.concurrency = static_cast<unsigned>(concurrency);
     config.burst = static_cast<unsigned>(burst);
@@ -95,51 +99,51 @@ std::string resolve_sync_config(const SyncFlags &flags,
         // check_jwks_url's rule, the same for any Kinde URL: https, or http on loopback only.
         std::string url_error;
         if (!check_jwks_url(trimmed + "/", url_error) || trimmed.find_first_of("?#@ ") != std::string::npos)
-            return "KINDE_URL / --kinde-url takes an https URL (http only on the loopback interface), "
-                   "without a query or credentials";
+            return fail("KINDE_URL / --kinde-url takes an https URL (http only on the loopback interface), "
+                        "without a query or credentials");
         config.kinde_url = trimmed;
     } else if (domain) {
         auto from_domain = kinde_url_for_domain(*domain);
         if (!from_domain)
-            return "KINDE_DOMAIN / --kinde-domain takes a host name such as myapp.kinde.com";
+            return fail("KINDE_DOMAIN / --kinde-domain takes a host name such as myapp.kinde.com");
         config.kinde_url = *from_domain;
     } else {
-        return "no Kinde domain: set KINDE_DOMAIN (or KINDE_URL) or pass --kinde-domain";
+        return fail("no Kinde domain: set KINDE_DOMAIN (or KINDE_URL) or pass --kinde-domain");
     }
 
     std::optional<std::string> client_id = flags.client_id ? flags.client_id : env("KINDE_M2M_CLIENT_ID");
     if (!client_id || client_id->empty())
-        return "no M2M client id: set KINDE_M2M_CLIENT_ID or pass --m2m-client-id";
+        return fail("no M2M client id: set KINDE_M2M_CLIENT_ID or pass --m2m-client-id");
     config.client_id = *client_id;
 
     if (flags.client_secret_file) {
         std::ifstream file(*flags.client_secret_file, std::ios::binary);
         if (!file)
-            return "cannot read the M2M client secret file " + *flags.client_secret_file;
+            return fail("cannot read the M2M client secret file " + *flags.client_secret_file);
         std::ostringstream text;
         text << file.rdbuf();
         config.client_secret = trim_line_end(text.str());
         if (config.client_secret.empty())
-            return "the M2M client secret file " + *flags.client_secret_file + " is empty";
+            return fail("the M2M client secret file " + *flags.client_secret_file + " is empty");
     } else if (auto secret = env("KINDE_M2M_CLIENT_SECRET")) {
         config.client_secret = trim_line_end(*secret);
     }
     if (config.client_secret.empty())
-        return "no M2M client secret: set KINDE_M2M_CLIENT_SECRET or pass --m2m-client-secret-file";
+        return fail("no M2M client secret: set KINDE_M2M_CLIENT_SECRET or pass --m2m-client-secret-file");
     if (config.client_secret.find_first_of("\r\n") != std::string::npos ||
         config.client_id.find_first_of("\r\n") != std::string::npos)
-        return "the M2M client id and secret must be one line each";
+        return fail("the M2M client id and secret must be one line each");
 
     if (flags.worker) {
         if (flags.worker->empty() || flags.worker->size() > 100)
-            return "--worker takes a name of 1 to 100 characters";
+            return fail("--worker takes a name of 1 to 100 characters");
         config.worker = *flags.worker;
     } else {
         char host[256] = {};
         gethostname(host, sizeof host - 1);
         config.worker = std::string(host).substr(0, 80) + ":" + std::to_string(getpid());
     }
-    return {};
+    return true;
 }
 
 }  // namespace kinde_claims::shim

@@ -33,10 +33,11 @@ struct SyncFlags {
 };
 
 // Checks the flags, takes what is missing from the environment (via `env`) and reads the secret
-// file. Returns an error for the person running it (never quoting a secret), or "".
-std::string resolve_sync_config(const SyncFlags &flags,
-                                const std::function<std::optional<std::string>(const std::string &)> &env,
-                                SyncConfig &config);
+// file. False, with `error` set to one line for the person running it (never quoting a secret),
+// when something is missing or wrong.
+bool resolve_sync_config(const SyncFlags &flags,
+                         const std::function<std::optional<std::string>(const std::string &)> &env,
+                         SyncConfig &config, std::string &error);
 
 // A Kinde base URL from KINDE_DOMAIN ("myapp.kinde.com", "https://myapp.kinde.com/"); nothing for
 // a value that is not a bare host name.

@@ -67,14 +67,16 @@ SyncHealthServer::Answer SyncHealthServer::health() {
     return {MHD_HTTP_OK, json_text(lag.get())};
 }
 
-std::string SyncHealthServer::start() {
+bool SyncHealthServer::start(std::string &error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
     addrinfo *found = nullptr;
-    if (int status = getaddrinfo(host_.c_str(), nullptr, &hints, &found); status != 0)
-        return "cannot listen on " + host_ + ": " + gai_strerror(status);
+    if (int status = getaddrinfo(host_.c_str(), nullptr, &hints, &found); status != 0) {
+        error = "cannot listen on " + host_ + ": " + gai_strerror(status);
+        return false;
+    }
     sockaddr_storage address{};
     std::memcpy(&address, found->ai_addr, found->ai_addrlen);
     bool ipv6 = found->ai_family == AF_INET6;
@@ -88,12 +90,14 @@ std::string SyncHealthServer::start() {
     daemon_ = MHD_start_daemon(flags, port_, nullptr, nullptr, &on_request, this, MHD_OPTION_SOCK_ADDR,
                                reinterpret_cast<sockaddr *>(&address), MHD_OPTION_CONNECTION_TIMEOUT, 10u,
                                MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
-    if (!daemon_)
-        return "cannot listen on " + host_ + ":" + std::to_string(port_);
+    if (!daemon_) {
+        error = "cannot listen on " + host_ + ":" + std::to_string(port_);
+        return false;
+    }
     const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     if (info)
         port_ = info->port;
-    return {};
+    return true;
 }
 
 void SyncHealthServer::stop() {

@@ -21,7 +21,8 @@ public:
     SyncHealthServer(const SyncHealthServer &) = delete;
     SyncHealthServer &operator=(const SyncHealthServer &) = delete;
 
-    std::string start();  // an error, or "" once listening
+    // Starts listening; false, with `error` set, when it cannot.
+    bool start(std::string &error);
     std::uint16_t port() const { return port_; }
     void stop();
 

@@ -117,23 +117,25 @@ class SyncTokenCache : public ::testing::Test {
 protected:
     M2mTokenCache cache() {
         return M2mTokenCache(
-            [this] {
+            [this](M2mTokenFailure &failure) -> std::optional<M2mToken> {
                 ++fetches;
-                M2mTokenFetch fetch = next;
-                if (!fetch.access_token.empty())
-                    fetch.access_token += std::to_string(fetches);
-                return fetch;
+                if (!next_failure.error.empty()) {
+                    failure = next_failure;
+                    return std::nullopt;
+                }
+                return M2mToken{"token-" + std::to_string(fetches), expires_in};
             },
             [this] { return now; });
     }
     M2mTokenCache::Clock::time_point now = M2mTokenCache::Clock::time_point{} + 1000h;
-    M2mTokenFetch next{"token-", 86400s, {}, false};
+    std::chrono::seconds expires_in = 86400s;
+    M2mTokenFailure next_failure;
     int fetches = 0;
 };
 
 TEST_F(SyncTokenCache, KeptUntilAMinuteBeforeItExpires) {
     M2mTokenCache tokens = cache();
-    M2mTokenFetch failure;
+    M2mTokenFailure failure;
     EXPECT_EQ(tokens.token(failure), "token-1");
     now += 86400s - 61s;
     EXPECT_EQ(tokens.token(failure), "token-1");
@@ -143,9 +145,9 @@ TEST_F(SyncTokenCache, KeptUntilAMinuteBeforeItExpires) {
 }
 
 TEST_F(SyncTokenCache, AShortLivedTokenIsKeptForHalfItsLife) {
-    next.expires_in = 60s;
+    expires_in = 60s;
     M2mTokenCache tokens = cache();
-    M2mTokenFetch failure;
+    M2mTokenFailure failure;
     EXPECT_EQ(tokens.token(failure), "token-1");
     now += 29s;
     EXPECT_EQ(tokens.token(failure), "token-1");
@@ -155,7 +157,7 @@ TEST_F(SyncTokenCache, AShortLivedTokenIsKeptForHalfItsLife) {
 
 TEST_F(SyncTokenCache, A401DropsTheTokenOnceEvenWhenTwoThreadsSawIt) {
     M2mTokenCache tokens = cache();
-    M2mTokenFetch failure;
+    M2mTokenFailure failure;
     std::string refused = *tokens.token(failure);
     tokens.invalidate(refused);
     EXPECT_EQ(tokens.token(failure), "token-2");
@@ -166,9 +168,9 @@ TEST_F(SyncTokenCache, A401DropsTheTokenOnceEvenWhenTwoThreadsSawIt) {
 }
 
 TEST_F(SyncTokenCache, AFailedFetchKeepsNothingAndSaysWhy) {
-    next = {"", 0s, "Kinde's token endpoint answered 401 (invalid_client)", false};
+    next_failure = {"Kinde's token endpoint answered 401 (invalid_client)", false};
     M2mTokenCache tokens = cache();
-    M2mTokenFetch failure;
+    M2mTokenFailure failure;
     EXPECT_FALSE(tokens.token(failure));
     EXPECT_EQ(failure.error, "Kinde's token endpoint answered 401 (invalid_client)");
     EXPECT_FALSE(tokens.token(failure));
@@ -201,25 +203,29 @@ TEST(SyncKindeAnswers, RateLimitResetIsReadAsSeconds) {
 }
 
 TEST(SyncKindeAnswers, TokenAnswers) {
-    M2mTokenFetch ok = m2m_token_from(200, R"({"access_token":"eyJ.x.y","expires_in":86400,"token_type":"bearer"})", "");
-    EXPECT_EQ(ok.access_token, "eyJ.x.y");
-    EXPECT_EQ(ok.expires_in, 86400s);
+    M2mTokenFailure failure;
+    auto ok = m2m_token_from(200, R"({"access_token":"eyJ.x.y","expires_in":86400,"token_type":"bearer"})", "",
+                             failure);
+    ASSERT_TRUE(ok) << failure.error;
+    EXPECT_EQ(ok->access_token, "eyJ.x.y");
+    EXPECT_EQ(ok->expires_in, 86400s);
 
-    M2mTokenFetch refused = m2m_token_from(401, R"({"error":"invalid_client","error_description":"x"})", "");
-    EXPECT_TRUE(refused.access_token.empty());
-    EXPECT_FALSE(refused.unavailable);
-    EXPECT_EQ(refused.error, "Kinde's token endpoint answered 401 (invalid_client)");
+    EXPECT_FALSE(m2m_token_from(401, R"({"error":"invalid_client","error_description":"x"})", "", failure));
+    EXPECT_FALSE(failure.unavailable);
+    EXPECT_EQ(failure.error, "Kinde's token endpoint answered 401 (invalid_client)");
 
-    EXPECT_TRUE(m2m_token_from(503, "", "").unavailable);
-    EXPECT_TRUE(m2m_token_from(0, "", "Connection refused").unavailable);
+    EXPECT_FALSE(m2m_token_from(503, "", "", failure));
+    EXPECT_TRUE(failure.unavailable);
+    EXPECT_FALSE(m2m_token_from(0, "", "Connection refused", failure));
+    EXPECT_TRUE(failure.unavailable);
+    EXPECT_EQ(failure.error, "no answer from Kinde's token endpoint: Connection refused");
     for (const char *body : {R"({"expires_in":60})", R"({"access_token":"","expires_in":60})",
                              R"({"access_token":"t","expires_in":0})", R"({"access_token":"t","expires_in":"60"})",
                              R"({"access_token":"t\r\nX-Injected: 1","expires_in":60})",
-                             R"({"access_token":"t t","expires_in":60})",
-                             "not json"}) {
-        M2mTokenFetch bad = m2m_token_from(200, body, "");
-        EXPECT_TRUE(bad.access_token.empty()) << body;
-        EXPECT_FALSE(bad.error.empty()) << body;
+                             R"({"access_token":"t t","expires_in":60})", "not json"}) {
+        failure = {};
+        EXPECT_FALSE(m2m_token_from(200, body, "", failure)) << body;
+        EXPECT_FALSE(failure.error.empty()) << body;
     }
 }
 

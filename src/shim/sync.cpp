@@ -1,7 +1,6 @@
 #include "sync.hpp"
 
 #include <atomic>
-#include <cstdio>
 #include <memory>
 #include <ostream>
 #include <random>
@@ -26,26 +25,6 @@ using namespace std::chrono_literals;
 constexpr milliseconds kBackoffBase{250};
 constexpr milliseconds kBackoffCap{30000};
 
-// key="value" for a log line, with quotes, backslashes and control bytes escaped so no value can
-// break the line; long values are cut.
-std::string quoted(const char *name, std::string_view value) {
-    std::string out = std::string(" ") + name + "=\"";
-    for (std::size_t i = 0; i < value.size() && i < 240; ++i) {
-        auto byte = static_cast<unsigned char>(value[i]);
-        if (byte == '"' || byte == '\\') {
-            out += '\\';
-            out += value[i];
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-            out += escaped;
-        } else {
-            out += value[i];
-        }
-    }
-    return out + (value.size() > 240 ? "...\"" : "\"");
-}
-
 long elapsed_ms(Clock::time_point since) {
     return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - since).count());
 }
@@ -63,7 +42,7 @@ struct Shared {
         auto started = Clock::now();
         std::optional<M2mToken> fetched = token_client.fetch_token(failure);
         if (!fetched)
-            log("token outcome=failed ms=" + std::to_string(elapsed_ms(started)) + quoted("reason", failure.error));
+            log("token outcome=failed ms=" + std::to_string(elapsed_ms(started)) + log_field("reason", failure.error));
         else
             log("token outcome=fetched expires_in=" + std::to_string(fetched->expires_in.count()) +
                 " ms=" + std::to_string(elapsed_ms(started)));
@@ -190,12 +169,12 @@ private:
             }
             Clock::time_point started = Clock::now();
             RefreshAnswer answer = kinde_.refresh_claims(user.user_id, *token);
-            std::string line = "refresh" + quoted("user_id", user.user_id) +
+            std::string line = "refresh" + log_field("user_id", user.user_id) +
                                " outcome=" + refresh_outcome_name(answer.outcome) +
                                " status=" + std::to_string(answer.status) + " ms=" + std::to_string(elapsed_ms(started)) +
                                " changes=" + std::to_string(user.changes);
             if (!answer.error.empty())
-                line += quoted("reason", answer.error);
+                line += log_field("reason", answer.error);
             shared_.log(line);
             switch (answer.outcome) {
             case RefreshOutcome::refreshed:
@@ -243,7 +222,7 @@ private:
                     return lease;
                 }
             }
-            shared_.log("feed call=lease status=" + std::to_string(result.status) + quoted("reason", error));
+            shared_.log("feed call=lease status=" + std::to_string(result.status) + log_field("reason", error));
             if (shared_.stop.wait_for(feed_backoff_.next_delay()))
                 break;
         }
@@ -263,8 +242,8 @@ private:
                 feed_backoff_.reset();
                 return;
             }
-            shared_.log("feed call=done" + quoted("user_id", user.user_id) + " outcome=" + outcome +
-                        " status=" + std::to_string(result.status) + quoted("reason", result.message));
+            shared_.log("feed call=done" + log_field("user_id", user.user_id) + " outcome=" + outcome +
+                        " status=" + std::to_string(result.status) + log_field("reason", result.message));
             // A refusal will not change on retry; the lease expires and the changes come back.
             if (result.outcome == RpcOutcome::rejected || shared_.stop.stopped())
                 return;
@@ -356,9 +335,9 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
         }
         out << "listening on " << *sync.listen_host << ":" << health->port() << std::endl;
     }
-    shared.log("sync started" + quoted("worker", sync.worker) + " concurrency=" + std::to_string(sync.concurrency) +
+    shared.log("sync started" + log_field("worker", sync.worker) + " concurrency=" + std::to_string(sync.concurrency) +
                " batch=" + std::to_string(sync.batch) + " lease_seconds=" + std::to_string(sync.lease_seconds) +
-               quoted("kinde", sync.kinde_url));
+               log_field("kinde", sync.kinde_url));
     std::vector<std::unique_ptr<Worker>> workers;
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < sync.concurrency; ++i) {

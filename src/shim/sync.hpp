@@ -14,6 +14,7 @@
 
 #include "postgrest_client.hpp"
 #include "sync_config.hpp"
+#include "webhook_server.hpp"  // LogLine, log_field
 
 namespace kinde_claims::shim {
 
@@ -47,8 +48,6 @@ struct Lease {
 };
 // The lease from kinde_claims_changes_lease's answer; nothing (with `error`) for a malformed one.
 std::optional<Lease> lease_from(const std::string &body, std::string &error);
-
-using LogLine = std::function<void(const std::string &line)>;
 
 // Runs until `stop`: `concurrency` workers, each leasing and pushing its own users, and the
 // /healthz server when configured. Returns the exit code.

@@ -21,7 +21,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
-// Failures of Kinde or of PostgREST are retried after 0.25 s, 0.5 s, 1 s, ... up to 30 s.
+// Failures of Kinde or of PostgREST are retried with back-off: a ceiling of 0.25 s that doubles
+// up to 30 s, each wait drawn from the ceiling's upper half (backoff.hpp).
 constexpr milliseconds kBackoffBase{250};
 constexpr milliseconds kBackoffCap{30000};
 

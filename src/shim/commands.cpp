@@ -4,10 +4,12 @@
 
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "exit_codes.hpp"
 #include "json.hpp"
 #include "kinde_rules.hpp"
+#include "sync.hpp"
 #include "webhook_server.hpp"
 
 namespace kinde_claims::shim {
@@ -112,6 +114,33 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
     return kExitOk;
 }
 
+int run_sync(const Invocation &invocation, std::ostream &out, std::ostream &err) {
+    std::mutex log_mutex;
+    LogLine log = [&](const std::string &line) {
+        std::lock_guard<std::mutex> lock(log_mutex);
+        err << line << std::endl;
+    };
+    StopSignal stop;
+    std::thread signals([&stop, &log] {
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        int signal_number = 0;
+        sigwait(&stop_signals, &signal_number);
+        log("stopping on signal " + std::to_string(signal_number));
+        stop.stop();
+    });
+    int status = run_sync_loop(invocation.sync, invocation.client, stop, log, out);
+    if (!stop.stopped()) {
+        // The loop ended on its own (it could not listen): wake the signal thread to end it.
+        stop.stop();
+        pthread_kill(signals.native_handle(), SIGTERM);
+    }
+    signals.join();
+    return status;
+}
+
 int run_command(const Invocation &invocation, std::ostream &out, std::ostream &err) {
     switch (*invocation.command) {
     case Command::claims:
@@ -119,9 +148,11 @@ int run_command(const Invocation &invocation, std::ostream &out, std::ostream &e
     case Command::upsert:
         return run_upsert(invocation, out, err);
     case Command::serve:
+        return run_serve(invocation, out, err);
+    case Command::sync:
         break;
     }
-    return run_serve(invocation, out, err);
+    return run_sync(invocation, out, err);
 }
 
 }  // namespace kinde_claims::shim

@@ -11,6 +11,8 @@ int run_claims(const Invocation &invocation, std::ostream &out, std::ostream &er
 int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &err);
 // Serves until SIGINT or SIGTERM, which the caller has blocked in every thread.
 int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err);
+// Pushes changes to Kinde until SIGINT or SIGTERM, which the caller has blocked in every thread.
+int run_sync(const Invocation &invocation, std::ostream &out, std::ostream &err);
 
 // Runs the command an invocation names (one that is not `--help`).
 int run_command(const Invocation &invocation, std::ostream &out, std::ostream &err);

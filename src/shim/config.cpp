@@ -33,6 +33,11 @@ const std::vector<CommandSpec> &command_specs() {
          false,
          {"url", "api-key-file", "timeout", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads",
           "request-timeout", "max-connections", "max-connections-per-client"}},
+        {Command::sync,
+         "sync",
+         false,
+         {"url", "api-key-file", "timeout", "listen", "kinde-domain", "kinde-url", "m2m-client-id",
+          "m2m-client-secret-file", "concurrency", "rate", "burst", "batch", "lease-seconds", "poll-ms", "worker"}},
     };
     return specs;
 }
@@ -339,6 +344,32 @@ bool read_jwks_source(const CommandLine &line, const Environment &env, JwksSourc
     return true;
 }
 
+// Step 4, sync: where Kinde is, the M2M credentials, how hard to push, and where /healthz is.
+bool read_sync(const CommandLine &line, const Environment &env, SyncConfig &sync, std::string &error) {
+    if (auto listen = line.flag("listen")) {
+        ServeConfig address;
+        if (!parse_listen(*listen, address)) {
+            error = "--listen takes ADDR:PORT, such as 127.0.0.1:8081 or [::1]:8081";
+            return false;
+        }
+        sync.listen_host = address.listen_host;
+        sync.listen_port = address.listen_port;
+    }
+    SyncFlags flags;
+    flags.kinde_domain = line.flag("kinde-domain");
+    flags.kinde_url = line.flag("kinde-url");
+    flags.client_id = line.flag("m2m-client-id");
+    flags.client_secret_file = line.flag("m2m-client-secret-file");
+    flags.worker = line.flag("worker");
+    flags.concurrency = line.flag("concurrency");
+    flags.rate = line.flag("rate");
+    flags.burst = line.flag("burst");
+    flags.batch = line.flag("batch");
+    flags.lease_seconds = line.flag("lease-seconds");
+    flags.poll_ms = line.flag("poll-ms");
+    return resolve_sync_config(flags, env, sync, error);
+}
+
 }  // namespace
 
 Environment process_environment() {
@@ -424,6 +455,10 @@ std::optional<Invocation> parse_invocation(const std::vector<std::string> &args,
     case Command::serve:
         if (!read_serve(*line, invocation.serve, error) ||
             !read_jwks_source(*line, env, invocation.serve.jwks, error))
+            return std::nullopt;
+        break;
+    case Command::sync:
+        if (!read_sync(*line, env, invocation.sync, error))
             return std::nullopt;
         break;
     }

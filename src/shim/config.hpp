@@ -15,10 +15,11 @@
 
 #include "connection_guard.hpp"
 #include "postgrest_client.hpp"
+#include "sync_config.hpp"
 
 namespace kinde_claims::shim {
 
-enum class Command { claims, upsert, serve };
+enum class Command { claims, upsert, serve, sync };
 
 struct JwksSource {
     enum class Kind { none, file, url };
@@ -42,6 +43,7 @@ struct Invocation {
     std::optional<std::string> claims_json;   // upsert
     ClientConfig client;
     ServeConfig serve;
+    SyncConfig sync;
 };
 
 // Looks up an environment variable; std::getenv in the program, a map in tests.

@@ -45,6 +45,13 @@ std::string HttpClient::escape(std::string_view text) {
     return std::string(escaped.get());
 }
 
+std::optional<std::string> HttpClient::response_header(const char *name) {
+    curl_header *header = nullptr;
+    if (curl_easy_header(curl_, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK || !header)
+        return std::nullopt;
+    return std::string(header->value);
+}
+
 std::optional<HttpResponse> HttpClient::get(const std::string &url, const std::vector<std::string> &headers,
                                             std::string &error) {
     return perform(url, headers, nullptr, error);

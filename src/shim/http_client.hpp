@@ -42,6 +42,9 @@ public:
     // The text percent-encoded for a query string.
     std::string escape(std::string_view text);
 
+    // A header of the last answer received (its first value, when it came more than once).
+    std::optional<std::string> response_header(const char *name);
+
 private:
     std::optional<HttpResponse> perform(const std::string &url, const std::vector<std::string> &headers,
                                         const std::string_view *post_body, std::string &error);

@@ -19,6 +19,8 @@ constexpr const char *kClientText =
     "                        (env KINDE_CLAIMS_GATEWAY_KEY: Supabase's project key for the apikey header)\n"
     "  --timeout MS          whole-request timeout in milliseconds (default 5000)\n";
 
+const char *serve_text();
+
 // A command's own text; its client options and the exit codes follow.
 const char *command_text(Command command) {
     switch (command) {
@@ -39,8 +41,40 @@ const char *command_text(Command command) {
                "  --lifetime-subscriber true|false\n"
                "  --claims JSON         a JSON object; replaces the custom claims\n";
     case Command::serve:
+        return serve_text();
+    case Command::sync:
         break;
     }
+    return "Usage: kinde-claims-shim sync [--kinde-domain DOMAIN | --kinde-url URL] [--m2m-client-id ID]\n"
+           "                              [--m2m-client-secret-file PATH] [--listen ADDR:PORT] ...\n"
+           "\n"
+           "Tells Kinde when a user's token claims changed: reads the claims history feed\n"
+           "(POST /rpc/kinde_claims_changes_lease, .../kinde_claims_changes_done) and calls Kinde's\n"
+           "POST /api/v1/users/USER_ID/refresh_claims once per changed user, with an M2M token from\n"
+           "POST /oauth2/token. Runs until SIGINT or SIGTERM. One log line per call on stderr.\n"
+           "Kinde 5xx or no answer: retried with back-off; 429: waits RateLimit-Reset; 401: a new\n"
+           "token, once; 400/404: recorded as rejected. With --listen, GET /healthz answers 200\n"
+           "with the lag of the oldest unpushed change, 503 when the feed cannot be read.\n"
+           "The PostgREST key below is the JWT of the role kinde_sync; --timeout applies to Kinde too.\n"
+           "\n"
+           "  --kinde-domain DOMAIN your Kinde domain, the API at https://DOMAIN (env KINDE_DOMAIN)\n"
+           "  --kinde-url URL       Kinde's base URL itself; http only on loopback (env KINDE_URL)\n"
+           "  --m2m-client-id ID    the M2M application's client id (env KINDE_M2M_CLIENT_ID)\n"
+           "  --m2m-client-secret-file PATH\n"
+           "                        file holding its secret (env KINDE_M2M_CLIENT_SECRET holds the\n"
+           "                        secret itself); the application needs the scope\n"
+           "                        update:user_refresh_claims\n"
+           "  --listen ADDR:PORT    serve GET /healthz there (port 0 picks one)\n"
+           "  --concurrency N       worker threads, each leasing its own users (default 4)\n"
+           "  --rate N              calls to Kinde per second, on average (default 20)\n"
+           "  --burst N             calls at once before the rate applies (default 20)\n"
+           "  --batch N             users per lease (default 20)\n"
+           "  --lease-seconds N     how long a lease holds its users (default 30)\n"
+           "  --poll-ms N           how often an idle process asks the feed (default 250)\n"
+           "  --worker NAME         this process's name in the leases (default HOST:PID)\n";
+}
+
+const char *serve_text() {
     return "Usage: kinde-claims-shim serve [--listen ADDR:PORT] [--kinde-domain DOMAIN | --jwks-url URL\n"
            "                               | --jwks-file PATH] [--threads N] [--url URL] ...\n"
            "\n"
@@ -82,6 +116,7 @@ std::string usage_text() {
                        "  claims USER_ID        print a user's token claims (the token workflow's call)\n"
                        "  upsert USER_ID ...    create or update a profile\n"
                        "  serve                 receive Kinde webhooks and keep profiles in step\n"
+                       "  sync                  tell Kinde whose token claims changed (refresh_claims)\n"
                        "\n"
                        "Run kinde-claims-shim COMMAND --help for a command's options.\n"
                        "\n") +

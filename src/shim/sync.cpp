@@ -1,0 +1,356 @@
+#include "sync.hpp"
+
+#include <atomic>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <thread>
+
+#include "backoff.hpp"
+#include "exit_codes.hpp"
+#include "json.hpp"
+#include "kinde_mgmt_client.hpp"
+#include "m2m_token_cache.hpp"
+#include "sync_health_server.hpp"
+#include "token_bucket.hpp"
+
+namespace kinde_claims::shim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+// Failures of Kinde or of PostgREST are retried with back-off: a ceiling of 0.25 s that doubles
+// up to 30 s, each wait drawn from the ceiling's upper half (backoff.hpp).
+constexpr milliseconds kBackoffBase{250};
+constexpr milliseconds kBackoffCap{30000};
+
+long elapsed_ms(Clock::time_point since) {
+    return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - since).count());
+}
+
+// What every worker of one process shares: the throttle, the token, and Kinde's back-off.
+struct Shared {
+    Shared(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log)
+        : sync(sync), client(client), stop(stop), log(std::move(log)), bucket(sync.rate, sync.burst),
+          token_client(KindeConfig{sync.kinde_url, sync.client_id, sync.client_secret, client.timeouts}),
+          tokens([this](M2mTokenFailure &failure) { return fetch_token(failure); }),
+          kinde_backoff(kBackoffBase, kBackoffCap) {}
+
+    std::optional<M2mToken> fetch_token(M2mTokenFailure &failure) {
+        // Runs under the cache's lock: one fetch at a time, on this one client.
+        auto started = Clock::now();
+        std::optional<M2mToken> fetched = token_client.fetch_token(failure);
+        if (!fetched)
+            log("token outcome=failed ms=" + std::to_string(elapsed_ms(started)) + log_field("reason", failure.error));
+        else
+            log("token outcome=fetched expires_in=" + std::to_string(fetched->expires_in.count()) +
+                " ms=" + std::to_string(elapsed_ms(started)));
+        return fetched;
+    }
+
+    // Kinde failed: every worker waits, for longer after each failure. Workers that fail
+    // together (they were all waiting on the same outage) count as one failure.
+    void back_off_kinde() {
+        if (bucket.pause_left() > Clock::duration::zero())
+            return;
+        milliseconds delay;
+        {
+            std::lock_guard<std::mutex> lock(backoff_mutex);
+            delay = kinde_backoff.next_delay();
+        }
+        bucket.pause_until(Clock::now() + delay);
+    }
+    void kinde_answered(long status) {
+        last_kinde_status = status;
+        std::lock_guard<std::mutex> lock(backoff_mutex);
+        kinde_backoff.reset();
+    }
+
+    const SyncConfig &sync;
+    const ClientConfig &client;
+    StopSignal &stop;
+    LogLine log;
+    TokenBucket bucket;
+    KindeManagementClient token_client;
+    M2mTokenCache tokens;
+    std::mutex backoff_mutex;
+    Backoff kinde_backoff;
+    std::atomic<long> last_kinde_status{-1};
+};
+
+class Worker {
+public:
+    Worker(Shared &shared, unsigned index)
+        : shared_(shared), feed_(shared.client),
+          kinde_(KindeConfig{shared.sync.kinde_url, shared.sync.client_id, shared.sync.client_secret,
+                             shared.client.timeouts}),
+          feed_backoff_(kBackoffBase, kBackoffCap), name_(shared.sync.worker + "#" + std::to_string(index)) {}
+
+    void run() {
+        const SyncConfig &sync = shared_.sync;
+        StopSignal &stop = shared_.stop;
+        // Kept clear of the lease's end by the longest call, so a call in flight when the lease
+        // expires (and another process takes it) happens only when Kinde is slower than that.
+        Clock::duration lease = std::chrono::seconds(sync.lease_seconds);
+        Clock::duration usable =
+            std::max<Clock::duration>(lease / 2, lease - milliseconds(shared_.client.timeouts.total_ms) - 1s);
+        while (!stop.stopped()) {
+            // No lease while Kinde is paused: the users stay free for a process that can push.
+            if (stop.wait_for(shared_.bucket.pause_left()))
+                break;
+            Clock::time_point leased_at = Clock::now();
+            std::optional<Lease> lease = take_lease();
+            if (!lease)
+                break;
+            if (lease->users.empty()) {
+                // Idle workers take turns: each waits about `poll` x concurrency (drawn from half
+                // to one and a half times that, so they drift apart), and the process asks the
+                // feed about every `poll`. A full batch wakes them all.
+                if (stop.idle_for(std::chrono::duration_cast<Clock::duration>(
+                        sync.poll * (sync.concurrency * (0.5 + spread_(random_))))))
+                    break;
+                continue;
+            }
+            if (lease->users.size() >= sync.batch)
+                stop.wake_idle();
+            Clock::time_point deadline = leased_at + usable;
+            std::size_t next = 0;
+            for (; next < lease->users.size(); ++next) {
+                const LeasedUser &user = lease->users[next];
+                Pushed pushed = push(user, deadline);
+                if (pushed.result == Pushed::abandoned)
+                    break;
+                record(lease->lease_id, user, pushed.result == Pushed::refreshed ? "refreshed" : "rejected",
+                       pushed.status);
+            }
+            // Stopping, or out of lease time: hand the rest back so they are leased again now.
+            for (; next < lease->users.size(); ++next)
+                record(lease->lease_id, lease->users[next], "retry", 0);
+        }
+    }
+
+private:
+    struct Pushed {
+        enum Result { refreshed, rejected, abandoned } result;
+        long status;
+    };
+
+    // Sleeps `duration`; false when stopping or when that would pass the lease's deadline.
+    bool sleep(Clock::duration duration, Clock::time_point deadline) {
+        if (duration <= Clock::duration::zero())
+            return !shared_.stop.stopped();
+        if (Clock::now() + duration > deadline)
+            return false;
+        return !shared_.stop.wait_for(duration);
+    }
+
+    // Waits for this call's turn in the bucket (and out of any 429 pause or back-off).
+    bool wait_turn(Clock::time_point deadline) {
+        if (!sleep(shared_.bucket.pause_left(), deadline) || !sleep(shared_.bucket.take(), deadline))
+            return false;
+        for (Clock::duration left; (left = shared_.bucket.pause_left()) > Clock::duration::zero();)
+            if (!sleep(left, deadline))
+                return false;
+        return true;
+    }
+
+    // Calls refresh_claims for the user until Kinde gives an answer that settles it.
+    Pushed push(const LeasedUser &user, Clock::time_point deadline) {
+        bool renewed_token = false;
+        for (;;) {
+            if (!wait_turn(deadline))
+                return {Pushed::abandoned, 0};
+            M2mTokenFailure failure;
+            std::optional<std::string> token = shared_.tokens.token(failure);
+            if (!token) {
+                shared_.back_off_kinde();
+                continue;
+            }
+            Clock::time_point started = Clock::now();
+            RefreshAnswer answer = kinde_.refresh_claims(user.user_id, *token);
+            std::string line = "refresh" + log_field("user_id", user.user_id) +
+                               " outcome=" + refresh_outcome_name(answer.outcome) +
+                               " status=" + std::to_string(answer.status) + " ms=" + std::to_string(elapsed_ms(started)) +
+                               " changes=" + std::to_string(user.changes);
+            if (!answer.error.empty())
+                line += log_field("reason", answer.error);
+            shared_.log(line);
+            switch (answer.outcome) {
+            case RefreshOutcome::refreshed:
+                shared_.kinde_answered(answer.status);
+                return {Pushed::refreshed, answer.status};
+            case RefreshOutcome::rejected:
+                shared_.kinde_answered(answer.status);
+                return {Pushed::rejected, answer.status};
+            case RefreshOutcome::unauthorized:
+                // A new token at once; a second 401 in a row is a configuration problem: back off.
+                shared_.tokens.invalidate(*token);
+                if (renewed_token)
+                    shared_.back_off_kinde();
+                renewed_token = true;
+                break;
+            case RefreshOutcome::throttled:
+                shared_.last_kinde_status = answer.status;
+                // Kinde's RateLimit-Reset says how long; without one, the back-off decides.
+                if (answer.reset)
+                    shared_.bucket.pause_until(Clock::now() + std::max<Clock::duration>(*answer.reset, 100ms));
+                else
+                    shared_.back_off_kinde();
+                break;
+            case RefreshOutcome::forbidden:
+            case RefreshOutcome::unavailable:
+                shared_.last_kinde_status = answer.status;
+                shared_.back_off_kinde();
+                break;
+            }
+        }
+    }
+
+    // kinde_claims_changes_lease, retried while the feed is unreachable; nothing when stopping.
+    std::optional<Lease> take_lease() {
+        Json arguments(json_pack("{s:s, s:I, s:I}", "worker", name_.c_str(), "max_users",
+                                 static_cast<json_int_t>(shared_.sync.batch), "lease_seconds",
+                                 static_cast<json_int_t>(shared_.sync.lease_seconds)));
+        std::string body = json_text(arguments.get());
+        while (!shared_.stop.stopped()) {
+            RpcResult result = feed_.post("kinde_claims_changes_lease", body);
+            std::string error = result.message;
+            if (result.outcome == RpcOutcome::ok) {
+                if (std::optional<Lease> lease = lease_from(result.body, error)) {
+                    feed_backoff_.reset();
+                    return lease;
+                }
+            }
+            shared_.log("feed call=lease status=" + std::to_string(result.status) + log_field("reason", error));
+            if (shared_.stop.wait_for(feed_backoff_.next_delay()))
+                break;
+        }
+        return std::nullopt;
+    }
+
+    // kinde_claims_changes_done, retried while the feed is unreachable (once only when stopping:
+    // an unmarked lease expires, and its changes are pushed again, at least once).
+    void record(long long lease_id, const LeasedUser &user, const char *outcome, long status) {
+        Json arguments(json_pack("{s:I, s:s, s:s}", "lease_id", static_cast<json_int_t>(lease_id), "user_id",
+                                 user.user_id.c_str(), "outcome", outcome));
+        json_object_set_new(arguments.get(), "http_status", status ? json_integer(status) : json_null());
+        std::string body = json_text(arguments.get());
+        for (;;) {
+            RpcResult result = feed_.post("kinde_claims_changes_done", body);
+            if (result.outcome == RpcOutcome::ok) {
+                feed_backoff_.reset();
+                return;
+            }
+            shared_.log("feed call=done" + log_field("user_id", user.user_id) + " outcome=" + outcome +
+                        " status=" + std::to_string(result.status) + log_field("reason", result.message));
+            // A refusal will not change on retry; the lease expires and the changes come back.
+            if (result.outcome == RpcOutcome::rejected || shared_.stop.stopped())
+                return;
+            if (shared_.stop.wait_for(feed_backoff_.next_delay()))
+                return;
+        }
+    }
+
+    Shared &shared_;
+    std::mt19937 random_{std::random_device{}()};
+    std::uniform_real_distribution<double> spread_{0.0, 1.0};
+    PostgrestClient feed_;
+    KindeManagementClient kinde_;
+    Backoff feed_backoff_;
+    std::string name_;
+};
+
+}  // namespace
+
+void StopSignal::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopped_ = true;
+    }
+    changed_.notify_all();
+}
+
+bool StopSignal::stopped() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stopped_;
+}
+
+bool StopSignal::idle_for(std::chrono::steady_clock::duration duration) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    unsigned long seen = wakeups_;
+    changed_.wait_for(lock, duration, [this, seen] { return stopped_ || wakeups_ != seen; });
+    return stopped_;
+}
+
+void StopSignal::wake_idle() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++wakeups_;
+    }
+    changed_.notify_all();
+}
+
+bool StopSignal::wait_for(std::chrono::steady_clock::duration duration) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (duration > std::chrono::steady_clock::duration::zero())
+        changed_.wait_for(lock, duration, [this] { return stopped_; });
+    return stopped_;
+}
+
+std::optional<Lease> lease_from(const std::string &body, std::string &error) {
+    Json answer = json_parse(body);
+    json_t *users = json_object_get(answer.get(), "users");
+    json_t *lease_id = json_object_get(answer.get(), "lease_id");
+    if (!json_is_array(users) || !(json_is_integer(lease_id) || (json_is_null(lease_id) && !json_array_size(users)))) {
+        error = "kinde_claims_changes_lease answered without a lease_id and a users array";
+        return std::nullopt;
+    }
+    Lease lease;
+    lease.lease_id = json_is_integer(lease_id) ? json_integer_value(lease_id) : 0;
+    std::size_t index;
+    json_t *user;
+    json_array_foreach(users, index, user) {
+        auto user_id = json_string_member(user, "user_id");
+        json_t *changes = json_object_get(user, "changes");
+        if (!user_id || user_id->empty()) {
+            error = "kinde_claims_changes_lease answered a user without a user_id";
+            return std::nullopt;
+        }
+        lease.users.push_back({std::string(*user_id), json_is_integer(changes) ? static_cast<long>(json_integer_value(changes)) : 0});
+    }
+    return lease;
+}
+
+int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log,
+                  std::ostream &out) {
+    Shared shared(sync, client, stop, std::move(log));
+    std::unique_ptr<SyncHealthServer> health;
+    if (sync.listen_host) {
+        health = std::make_unique<SyncHealthServer>(*sync.listen_host, sync.listen_port, client,
+                                                    [&shared] { return shared.last_kinde_status.load(); });
+        if (std::string error; !health->start(error)) {
+            shared.log("kinde-claims-shim: " + error);
+            return kExitUnavailable;
+        }
+        out << "listening on " << *sync.listen_host << ":" << health->port() << std::endl;
+    }
+    shared.log("sync started" + log_field("worker", sync.worker) + " concurrency=" + std::to_string(sync.concurrency) +
+               " batch=" + std::to_string(sync.batch) + " lease_seconds=" + std::to_string(sync.lease_seconds) +
+               log_field("kinde", sync.kinde_url));
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < sync.concurrency; ++i) {
+        workers.push_back(std::make_unique<Worker>(shared, i));
+        threads.emplace_back([worker = workers.back().get()] { worker->run(); });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    if (health)
+        health->stop();
+    shared.log("sync stopped");
+    return kExitOk;
+}
+
+}  // namespace kinde_claims::shim

@@ -1,0 +1,57 @@
+// `sync`: reads the claims history feed through PostgREST (kinde_claims_changes_*) and, for
+// each user whose token changed, calls Kinde's refresh_claims so the user's next access token
+// is built afresh (FACTS.md §5). At least once: entries are marked pushed only after Kinde
+// answered, and a lease that is never marked (a crash) expires and is leased again.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <iosfwd>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "postgrest_client.hpp"
+#include "sync_config.hpp"
+#include "webhook_server.hpp"  // LogLine, log_field
+
+namespace kinde_claims::shim {
+
+// Set once, by the signal handler thread; sleepers wake at once. Also wakes idle workers when
+// one of them found more work than it can take.
+class StopSignal {
+public:
+    void stop();
+    bool stopped() const;
+    // Sleeps for `duration` or until stopped; true when stopped.
+    bool wait_for(std::chrono::steady_clock::duration duration);
+    // Sleeps for `duration`, until stopped, or until wake_idle(); true when stopped.
+    bool idle_for(std::chrono::steady_clock::duration duration);
+    void wake_idle();
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    bool stopped_ = false;
+    unsigned long wakeups_ = 0;
+};
+
+// One user of a lease, as kinde_claims_changes_lease returns it.
+struct LeasedUser {
+    std::string user_id;
+    long changes = 0;
+};
+struct Lease {
+    long long lease_id = 0;
+    std::vector<LeasedUser> users;  // empty: nothing to push
+};
+// The lease from kinde_claims_changes_lease's answer; nothing (with `error`) for a malformed one.
+std::optional<Lease> lease_from(const std::string &body, std::string &error);
+
+// Runs until `stop`: `concurrency` workers, each leasing and pushing its own users, and the
+// /healthz server when configured. Returns the exit code.
+int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log,
+                  std::ostream &out);
+
+}  // namespace kinde_claims::shim

@@ -1,0 +1,110 @@
+#include "sync_health_server.hpp"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "json.hpp"
+
+namespace kinde_claims::shim {
+namespace {
+
+MHD_Result on_request(void *context, MHD_Connection *connection, const char *url, const char *method,
+                      const char * /*version*/, const char * /*upload_data*/, size_t *upload_data_size,
+                      void ** /*request_state*/) {
+    try {
+        if (*upload_data_size != 0) {
+            *upload_data_size = 0;  // a body we will not read
+            return MHD_YES;
+        }
+        auto *server = static_cast<SyncHealthServer *>(context);
+        SyncHealthServer::Answer answer{404, "{\"error\":\"not found\"}"};
+        if (std::strcmp(url, "/healthz") == 0)
+            answer = std::strcmp(method, MHD_HTTP_METHOD_GET) == 0 ? server->health()
+                                                                     : SyncHealthServer::Answer{405, "{\"error\":\"use GET\"}"};
+        MHD_Response *response = MHD_create_response_from_buffer(
+            answer.body.size(), const_cast<char *>(answer.body.data()), MHD_RESPMEM_MUST_COPY);
+        if (!response)
+            return MHD_NO;
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_Result queued = MHD_queue_response(connection, answer.status, response);
+        MHD_destroy_response(response);
+        return queued;
+    } catch (...) {
+        return MHD_NO;  // no exception may unwind into libmicrohttpd's C frames
+    }
+}
+
+}  // namespace
+
+SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client,
+                                   std::function<long()> last_kinde_status)
+    : host_(std::move(host)), port_(port), client_(std::move(client)),
+      last_kinde_status_(std::move(last_kinde_status)) {}
+
+SyncHealthServer::~SyncHealthServer() {
+    stop();
+}
+
+SyncHealthServer::Answer SyncHealthServer::health() {
+    RpcResult result;
+    {
+        std::lock_guard<std::mutex> lock(client_mutex_);
+        result = client_.post("kinde_claims_changes_lag", "{}");
+    }
+    Json lag = result.outcome == RpcOutcome::ok ? json_parse(result.body) : Json();
+    if (!json_is_object(lag.get())) {
+        Json body(json_pack("{s:s, s:s}", "status", "feed unavailable", "reason",
+                            result.message.empty() ? "kinde_claims_changes_lag did not answer an object"
+                                                   : result.message.c_str()));
+        return {MHD_HTTP_SERVICE_UNAVAILABLE, json_text(body.get())};
+    }
+    json_object_set_new(lag.get(), "status", json_string("ok"));
+    json_object_set_new(lag.get(), "kinde_status", json_integer(last_kinde_status_()));
+    return {MHD_HTTP_OK, json_text(lag.get())};
+}
+
+bool SyncHealthServer::start(std::string &error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo *found = nullptr;
+    if (int status = getaddrinfo(host_.c_str(), nullptr, &hints, &found); status != 0) {
+        error = "cannot listen on " + host_ + ": " + gai_strerror(status);
+        return false;
+    }
+    sockaddr_storage address{};
+    std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+    bool ipv6 = found->ai_family == AF_INET6;
+    freeaddrinfo(found);
+    if (ipv6)
+        reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port = htons(port_);
+    else
+        reinterpret_cast<sockaddr_in *>(&address)->sin_port = htons(port_);
+    // One thread: a health check is one small call at a time.
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+    daemon_ = MHD_start_daemon(flags, port_, nullptr, nullptr, &on_request, this, MHD_OPTION_SOCK_ADDR,
+                               reinterpret_cast<sockaddr *>(&address), MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                               MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
+    if (!daemon_) {
+        error = "cannot listen on " + host_ + ":" + std::to_string(port_);
+        return false;
+    }
+    const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+    if (info)
+        port_ = info->port;
+    return true;
+}
+
+void SyncHealthServer::stop() {
+    if (daemon_) {
+        MHD_stop_daemon(daemon_);
+        daemon_ = nullptr;
+    }
+}
+
+}  // namespace kinde_claims::shim

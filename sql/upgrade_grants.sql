@@ -1,0 +1,46 @@
+-- An update keeps every grant an administrator made: README's Privileges block applied to a
+-- 0.1.0 and a 0.3.0 database (the workflow's EXECUTE on the token path, the writer's on the
+-- writes), then ALTER EXTENSION UPDATE. What default privileges gave the new functions is still
+-- taken away, and the administrator's grants stay out of pg_init_privs (so pg_dump dumps them).
+CREATE ROLE regress_kc_up_workflow NOLOGIN NOINHERIT;
+CREATE ROLE regress_kc_up_writer NOLOGIN NOINHERIT;
+CREATE ROLE regress_kc_up_anon NOLOGIN NOINHERIT;
+-- Supabase-style default privileges (FACTS.md §3).
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO regress_kc_up_anon;
+CREATE TEMP TABLE start_version (v text);
+INSERT INTO start_version VALUES ('0.1.0'), ('0.3.0');
+SELECT format($f$
+CREATE EXTENSION kinde_claims VERSION %L;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO regress_kc_up_workflow;
+GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text) TO regress_kc_up_writer;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO regress_kc_up_writer WITH GRANT OPTION;
+ALTER EXTENSION kinde_claims UPDATE;
+CREATE TEMP TABLE grants_after_%s AS
+SELECT p.oid::regprocedure::text AS function, a.grantee::regrole::text AS grantee, a.privilege_type, a.is_grantable
+FROM pg_proc p, aclexplode(p.proacl) a
+WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'kinde%%' AND a.grantee <> p.proowner;
+CREATE TEMP TABLE init_privs_%s AS
+SELECT count(*) AS operator_grants_in_init_privs FROM pg_init_privs i, aclexplode(i.initprivs) a
+WHERE a.grantee IN ('regress_kc_up_workflow'::regrole, 'regress_kc_up_writer'::regrole);
+DROP EXTENSION kinde_claims;
+$f$, v, replace(v, '.', '_'), replace(v, '.', '_')) FROM start_version ORDER BY v
+\gexec
+SELECT * FROM grants_after_0_1_0 ORDER BY 1, 2;
+SELECT * FROM init_privs_0_1_0;
+-- The same from 0.3.0.
+SELECT * FROM grants_after_0_3_0 EXCEPT SELECT * FROM grants_after_0_1_0;
+SELECT * FROM init_privs_0_3_0;
+-- The workflow's role still reads through the updated function.
+CREATE EXTENSION kinde_claims VERSION '0.3.0';
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO regress_kc_up_workflow;
+SELECT kinde_profile_upsert('kp_up1', true, '{"plan": "pro"}');
+ALTER EXTENSION kinde_claims UPDATE;
+SET ROLE regress_kc_up_workflow;
+SELECT kinde_claims_for('kp_up1');
+RESET ROLE;
+
+DROP EXTENSION kinde_claims;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON FUNCTIONS FROM regress_kc_up_anon;
+DROP ROLE regress_kc_up_workflow;
+DROP ROLE regress_kc_up_writer;
+DROP ROLE regress_kc_up_anon;

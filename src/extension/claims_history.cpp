@@ -152,4 +152,41 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
     SPI_finish();
 }
 
+void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
+                          const char *nulls) {
+    if (copy_in_progress() || !history_table_exists())
+        return;
+    constexpr int kContext = 5;
+    const HistorySource *source = current_source;
+    text *event_id = source ? source->event_id : nullptr;
+    text *app_table = source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr;
+    text *actor = role_name(GetOuterUserId());
+    text *jwt = jwt_role();
+    Oid owner = profiles_owner();
+
+    Oid all_types[kContext + 8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum all_values[kContext + 8] = {CStringGetTextDatum(source ? source->source : "sql"),
+                                      PointerGetDatum(event_id), PointerGetDatum(app_table),
+                                      PointerGetDatum(actor), PointerGetDatum(jwt)};
+    char all_nulls[kContext + 8] = {' ', event_id ? ' ' : 'n', app_table ? ' ' : 'n', ' ', jwt ? ' ' : 'n'};
+    Assert(nargs <= 8);
+    for (int i = 0; i < nargs; ++i) {
+        all_types[kContext + i] = types[i];
+        all_values[kContext + i] = values[i];
+        all_nulls[kContext + i] = nulls[i];
+    }
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    SPIPlanPtr plan = saved_plan(cache, sql, kContext + nargs, all_types);
+    Oid caller;
+    int security_context;
+    GetUserIdAndSecContext(&caller, &security_context);
+    SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
+    int status = SPI_execute_plan(plan, all_values, all_nulls, false, 0);
+    SetUserIdAndSecContext(caller, security_context);
+    if (status != SPI_OK_INSERT)
+        elog(ERROR, "claims history insert returned %s", SPI_result_code_string(status));
+    SPI_finish();
+}
+
 }  // namespace kinde_claims

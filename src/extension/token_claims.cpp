@@ -49,4 +49,18 @@ Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
     return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
 }
 
+Jsonb *token_claims_build_merged(bool lifetime_subscriber, Jsonb *user, Jsonb *organization, Jsonb *membership) {
+    // Only non-empty parts are concatenated: without organization or membership claims this is
+    // exactly the user-only token.
+    Jsonb *merged = claims_empty(user) ? nullptr : user;
+    for (Jsonb *part : {organization, membership}) {
+        if (claims_empty(part))
+            continue;
+        merged = merged == nullptr ? part
+                                   : DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(merged),
+                                                                        JsonbPGetDatum(part)));
+    }
+    return token_claims_build(lifetime_subscriber, merged);
+}
+
 }  // namespace kinde_claims

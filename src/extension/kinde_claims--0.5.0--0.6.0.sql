@@ -1,0 +1,108 @@
+-- kinde_claims 0.5.0 -> 0.6.0: claims per organization. A token for an organization carries the
+-- user's claims, then the organization's, then the user's claims in that organization.
+\echo Use "ALTER EXTENSION kinde_claims UPDATE TO '0.6.0'" to load this file. \quit
+
+-- One row per organization the app or Kinde told us about. A row with {} is an organization
+-- with no claims of its own (a membership write creates it: its row lock orders the writes).
+CREATE TABLE kinde_claims.organizations (
+    org_code text COLLATE "C" NOT NULL,
+    claims jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT organizations_pkey PRIMARY KEY (org_code)
+);
+COMMENT ON TABLE kinde_claims.organizations IS
+    'One row per Kinde organization: the claims every member''s token for it carries';
+
+-- A user's claims within an organization, and the list of members an organization's change
+-- refreshes. The token carries an organization's claims only for a member stored here.
+CREATE TABLE kinde_claims.memberships (
+    kinde_id text COLLATE "C" NOT NULL,
+    org_code text COLLATE "C" NOT NULL,
+    claims jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT memberships_pkey PRIMARY KEY (kinde_id, org_code)
+);
+-- An organization's members, for its fan-out and its size check.
+CREATE INDEX memberships_org_code_idx ON kinde_claims.memberships (org_code, kinde_id);
+COMMENT ON TABLE kinde_claims.memberships IS
+    'One row per (user, organization) known: the user''s claims in that organization';
+
+ALTER TABLE kinde_claims.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE kinde_claims.memberships ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('kinde_claims.organizations', '');
+SELECT pg_catalog.pg_extension_config_dump('kinde_claims.memberships', '');
+
+-- The rules, the merged-size check and the history of every write, whichever path it takes.
+CREATE FUNCTION kinde_claims.organizations_after_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'kinde_claims_organizations_after_write' LANGUAGE C;
+CREATE FUNCTION kinde_claims.memberships_after_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'kinde_claims_memberships_after_write' LANGUAGE C;
+CREATE TRIGGER organizations_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde_claims.organizations
+    FOR EACH ROW EXECUTE FUNCTION kinde_claims.organizations_after_write();
+CREATE TRIGGER memberships_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde_claims.memberships
+    FOR EACH ROW EXECUTE FUNCTION kinde_claims.memberships_after_write();
+
+-- Which organization a history entry was for (NULL: the user's own claims changed).
+ALTER TABLE kinde_claims.claims_history ADD COLUMN org_code text COLLATE "C";
+
+CREATE FUNCTION @extschema@.kinde_organization_upsert(org_code text, claims jsonb DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'kinde_organization_upsert'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.kinde_organization_upsert(text, jsonb) IS
+    'Creates or updates an organization''s claims (NULL keeps them); returns the organization''s claims';
+
+CREATE FUNCTION @extschema@.kinde_organization_delete(org_code text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'kinde_organization_delete'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.kinde_organization_delete(text) IS
+    'Removes an organization and its memberships; true if the organization was stored';
+
+CREATE FUNCTION @extschema@.kinde_membership_upsert(kinde_id text, org_code text, claims jsonb DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'kinde_membership_upsert'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.kinde_membership_upsert(text, text, jsonb) IS
+    'Creates or updates a user''s membership of an organization and its claims (NULL keeps them); returns the membership''s claims';
+
+CREATE FUNCTION @extschema@.kinde_membership_delete(kinde_id text, org_code text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'kinde_membership_delete'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.kinde_membership_delete(text, text) IS
+    'Removes a user''s membership of an organization; true if one was removed';
+
+SELECT kinde_claims.revoke_default_privileges();
+
+-- kinde_claims_for gains org_code. A parameter cannot be added in place, and two functions would
+-- give PostgREST two candidates for one URL, so the old function is dropped and the new one made
+-- with every grant the old one had (PostgREST's schema cache needs a reload afterwards: NOTIFY
+-- pgrst, 'reload schema'). A view or function depending on the old one stops the update with an
+-- error naming it, rather than being dropped.
+DO $update$
+DECLARE
+    old_acl aclitem[];
+    entry record;
+BEGIN
+    SELECT p.proacl INTO old_acl FROM pg_catalog.pg_proc p
+    WHERE p.oid = '@extschema@.kinde_claims_for(text)'::pg_catalog.regprocedure;
+    DROP FUNCTION @extschema@.kinde_claims_for(text);
+    -- The token path. C, no SET clause: it resolves nothing through search_path.
+    CREATE FUNCTION @extschema@.kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb
+        AS 'MODULE_PATHNAME', 'kinde_claims_for'
+        LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER;
+    COMMENT ON FUNCTION @extschema@.kinde_claims_for(text, text) IS
+        'The custom claims for a Kinde user''s access token, for the organization org_code when given; {"lifetime_subscriber": false} for an unknown user';
+    PERFORM kinde_claims.revoke_default_privileges();
+    FOR entry IN
+        SELECT a.grantee, a.is_grantable FROM pg_catalog.aclexplode(old_acl) a
+        JOIN pg_catalog.pg_proc p ON p.oid = '@extschema@.kinde_claims_for(text, text)'::pg_catalog.regprocedure
+        WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.kinde_claims_for(text, text) TO %s%s',
+            CASE entry.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(entry.grantee)) END,
+            CASE WHEN entry.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$update$;

@@ -83,6 +83,7 @@ SELECT kinde_claims.revoke_default_privileges();
 DO $update$
 DECLARE
     old_acl aclitem[];
+    new_acl aclitem[];
     entry record;
 BEGIN
     SELECT p.proacl INTO old_acl FROM pg_catalog.pg_proc p
@@ -95,6 +96,8 @@ BEGIN
     COMMENT ON FUNCTION @extschema@.kinde_claims_for(text, text) IS
         'The custom claims for a Kinde user''s access token, for the organization org_code when given; {"lifetime_subscriber": false} for an unknown user';
     PERFORM kinde_claims.revoke_default_privileges();
+    SELECT p.proacl INTO new_acl FROM pg_catalog.pg_proc p
+    WHERE p.oid = '@extschema@.kinde_claims_for(text, text)'::pg_catalog.regprocedure;
     FOR entry IN
         SELECT a.grantee, a.is_grantable FROM pg_catalog.aclexplode(old_acl) a
         JOIN pg_catalog.pg_proc p ON p.oid = '@extschema@.kinde_claims_for(text, text)'::pg_catalog.regprocedure
@@ -104,5 +107,11 @@ BEGIN
             CASE entry.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(entry.grantee)) END,
             CASE WHEN entry.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
     END LOOP;
+    -- Inside an extension script a GRANT is also recorded as the extension's initial privileges,
+    -- which pg_dump leaves out of a dump: the grants are the administrator's, so the record is
+    -- put back to what a fresh install has, and pg_dump keeps dumping them.
+    UPDATE pg_catalog.pg_init_privs i SET initprivs = new_acl
+    WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objsubid = 0
+      AND i.objoid = '@extschema@.kinde_claims_for(text, text)'::pg_catalog.regprocedure;
 END
 $update$;

@@ -34,6 +34,20 @@ ALTER TABLE kinde_claims.memberships ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('kinde_claims.organizations', '');
 SELECT pg_catalog.pg_extension_config_dump('kinde_claims.memberships', '');
 
+-- Per organization, the newest webhook event applied and whether it deleted the organization,
+-- as webhook_users keeps them per user: a late organization.created or a user's list naming a
+-- deleted organization must not bring it back.
+CREATE TABLE kinde_claims.webhook_organizations (
+    org_code text COLLATE "C" PRIMARY KEY,
+    last_event_time timestamptz NOT NULL,
+    deleted boolean NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE kinde_claims.webhook_organizations IS
+    'Per Kinde organization: the newest webhook event applied, and whether it was a deletion';
+ALTER TABLE kinde_claims.webhook_organizations ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('kinde_claims.webhook_organizations', '');
+
 -- The rules, the merged-size check and the history of every write, whichever path it takes.
 CREATE FUNCTION kinde_claims.organizations_after_write() RETURNS trigger
     AS 'MODULE_PATHNAME', 'kinde_claims_organizations_after_write' LANGUAGE C;
@@ -72,6 +86,39 @@ CREATE FUNCTION @extschema@.kinde_membership_delete(kinde_id text, org_code text
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.kinde_membership_delete(text, text) IS
     'Removes a user''s membership of an organization; true if one was removed';
+
+-- Prunes the organizations' ordering state too (deleted organizations' tombstones stay).
+CREATE OR REPLACE FUNCTION @extschema@.kinde_webhook_prune(older_than interval DEFAULT '7 days') RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cutoff timestamptz;
+    events bigint;
+    users bigint;
+    organizations bigint;
+BEGIN
+    IF older_than IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'older_than must not be null';
+    END IF;
+    IF older_than < interval '2 days' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = 'older_than must be at least 2 days',
+            DETAIL = 'Kinde retries a webhook for up to 36 hours; pruning sooner would let a retried duplicate or a late event apply again.',
+            HINT = 'Use the default, 7 days.';
+    END IF;
+    cutoff := pg_catalog.now() OPERATOR(pg_catalog.-) older_than;
+    DELETE FROM kinde_claims.webhook_events WHERE received_at OPERATOR(pg_catalog.<) cutoff;
+    GET DIAGNOSTICS events = ROW_COUNT;
+    -- A deleted user's or organization's row is a tombstone and stays: Kinde never reuses an id,
+    -- and without it a captured webhook replayed after the prune could bring it back.
+    DELETE FROM kinde_claims.webhook_users WHERE applied_at OPERATOR(pg_catalog.<) cutoff AND NOT deleted;
+    GET DIAGNOSTICS users = ROW_COUNT;
+    DELETE FROM kinde_claims.webhook_organizations WHERE applied_at OPERATOR(pg_catalog.<) cutoff AND NOT deleted;
+    GET DIAGNOSTICS organizations = ROW_COUNT;
+    RETURN pg_catalog.jsonb_build_object('webhook_events', events, 'webhook_users', users,
+                                         'webhook_organizations', organizations);
+END
+$$;
 
 SELECT kinde_claims.revoke_default_privileges();
 

@@ -16,6 +16,7 @@ extern "C" {
 }
 
 struct TriggerData;
+struct ArrayType;
 struct _SPI_plan;
 typedef struct _SPI_plan *SPIPlanPtr;
 
@@ -111,6 +112,13 @@ void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *ty
 // every (user, organization) it reaches still fits in max_claims_bytes. Takes the row locks
 // that order it with the writes of the other parts, then reads the latest committed state.
 void merged_size_check_user(text *kinde_id);
+// Following Kinde (kinde_webhook_apply), inside the caller's SPI connection or outside one:
+// removes an organization and its memberships (true if it was stored); makes sure a membership
+// exists (claims kept or {}); removes the user's memberships of organizations not in `keep`
+// (a text[]; nullptr removes them all).
+bool organization_delete(text *org_code);
+void membership_ensure(text *kinde_id, text *org_code);
+void memberships_retain(text *kinde_id, ArrayType *keep);
 
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };

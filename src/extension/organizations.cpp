@@ -86,6 +86,12 @@ constexpr const char *kMembershipUpsertSql =
     "claims = COALESCE($3, m.claims), "
     "updated_at = CASE WHEN COALESCE($3, m.claims) OPERATOR(pg_catalog.=) m.claims THEN m.updated_at "
     "ELSE pg_catalog.now() END RETURNING m.claims";
+constexpr const char *kMembershipsRetainSql =
+    "DELETE FROM kinde_claims.memberships m WHERE m.kinde_id OPERATOR(pg_catalog.=) $1 "
+    "AND ($2::pg_catalog.text[] IS NULL OR m.org_code OPERATOR(pg_catalog.<>) ALL ($2))";
+constexpr const char *kMembershipEnsureSql =
+    "INSERT INTO kinde_claims.memberships (kinde_id, org_code) VALUES ($1, $2) "
+    "ON CONFLICT (kinde_id, org_code) DO NOTHING";
 constexpr const char *kMembershipDeleteSql =
     "DELETE FROM kinde_claims.memberships m "
     "WHERE m.kinde_id OPERATOR(pg_catalog.=) $1 AND m.org_code OPERATOR(pg_catalog.=) $2";
@@ -127,7 +133,7 @@ SPIPlanPtr lock_user_memberships_plan, lock_organization_memberships_plan, user_
     organization_largest_plan, membership_largest_plan, ensure_organization_plan, ensure_profile_plan,
     lock_parents_plan, organization_upsert_plan, organization_lock_plan, organization_memberships_delete_plan,
     organization_delete_plan, membership_upsert_plan, membership_delete_plan, organization_history_plan,
-    membership_history_plan;
+    membership_history_plan, memberships_retain_plan, membership_ensure_plan;
 
 constexpr const char *kOrganizationsTrigger = "kinde_claims.organizations_after_write()";
 constexpr const char *kMembershipsTrigger = "kinde_claims.memberships_after_write()";
@@ -392,7 +398,7 @@ Jsonb *organization_upsert(text *org_code, NullableDatum claims) {
     return result;
 }
 
-bool organization_delete(text *org_code) {
+bool organization_delete_in_spi(text *org_code) {
     Oid types[1] = {TEXTOID};
     Datum values[1] = {PointerGetDatum(org_code)};
     if (SPI_connect() != SPI_OK_CONNECT)
@@ -441,6 +447,30 @@ bool membership_delete(text *kinde_id, text *org_code) {
 
 }  // namespace
 
+bool organization_delete(text *org_code) {
+    return organization_delete_in_spi(org_code);
+}
+
+void membership_ensure(text *kinde_id, text *org_code) {
+    lock_membership_parents(kinde_id, org_code);
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    run(&membership_ensure_plan, kMembershipEnsureSql, 2, types, values, nullptr, SPI_OK_INSERT);
+    SPI_finish();
+}
+
+void memberships_retain(text *kinde_id, ArrayType *keep) {
+    Oid types[2] = {TEXTOID, TEXTARRAYOID};
+    Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(keep)};
+    char nulls[2] = {' ', keep ? ' ' : 'n'};
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    run(&memberships_retain_plan, kMembershipsRetainSql, 2, types, values, nulls, SPI_OK_DELETE);
+    SPI_finish();
+}
+
 void merged_size_check_user(text *kinde_id) {
     Datum values[1] = {PointerGetDatum(kinde_id)};
     refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql, &user_largest_plan,
@@ -458,7 +488,7 @@ KC_FUNCTION(kinde_organization_upsert) {
 
 KC_FUNCTION(kinde_organization_delete) {
     text *org_code = kinde_claims::org_code_argument(fcinfo, 0);
-    PG_RETURN_BOOL(kinde_claims::organization_delete(org_code));
+    PG_RETURN_BOOL(kinde_claims::organization_delete_in_spi(org_code));
 }
 
 KC_FUNCTION(kinde_membership_upsert) {

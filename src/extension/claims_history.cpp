@@ -55,11 +55,6 @@ void forget_sources_of_aborted(SubXactEvent event, SubTransactionId, SubTransact
         current_source = current_source->outer;
 }
 
-// A top-level COPY into kinde_claims.profiles is what pg_restore runs: the rows come back with
-// their history, which the dump carries too, so the restore itself is no change to record.
-bool copy_in_progress() {
-    return ActivePortal != nullptr && ActivePortal->commandTag == CMDTAG_COPY;
-}
 
 text *role_name(Oid role) {
     return cstring_to_text(GetUserNameFromId(role, false));
@@ -101,6 +96,12 @@ bool history_table_exists() {
 }
 
 }  // namespace
+
+// A top-level COPY into kinde_claims.profiles is what pg_restore runs: the rows come back with
+// their history, which the dump carries too, so the restore itself is no change to record.
+bool copy_in_progress() {
+    return ActivePortal != nullptr && ActivePortal->commandTag == CMDTAG_COPY;
+}
 
 HistorySource *history_source_push(const char *source, text *event_id, Oid app_table) {
     auto *frame =

@@ -120,6 +120,9 @@ bool organization_delete(text *org_code);
 void membership_ensure(text *kinde_id, text *org_code);
 void memberships_retain(text *kinde_id, ArrayType *keep);
 
+// True while a top-level COPY runs (pg_restore): restored rows were checked when first written.
+bool copy_in_progress();
+
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };
 // The TriggerData of a row-level trigger call fired as `fires` allows, or a 39P01 error naming

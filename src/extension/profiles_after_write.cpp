@@ -47,7 +47,7 @@ void organizations_size_check(const ProfileRow *before, const ProfileRow &after)
         return;
     if (before != nullptr && kinde_id_equal(before->kinde_id, after.kinde_id) && same_bytes(before->claims, after.claims))
         return;
-    if (organizations_installed())
+    if (!copy_in_progress() && organizations_installed())
         merged_size_check_user(after.kinde_id);
 }
 

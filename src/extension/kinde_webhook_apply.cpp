@@ -192,7 +192,10 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
         throw pg::Error(*violation);
     parsed.event_time = timestamptz_from_unix_micros(unix_micros);
 
-    parsed.organization_action = organization_action(type);
+    // A database still before 0.6.0 (library updated, ALTER EXTENSION UPDATE not run) ignores
+    // organizations, as that version did.
+    bool organizations = organizations_installed();
+    parsed.organization_action = organizations ? organization_action(type) : OrganizationAction::none;
     JsonbValue data_member, organization_value, code_value;
     JsonbContainer *data_object = object_container(object_member(root, "data", &data_member));
     if (parsed.organization_action != OrganizationAction::none) {
@@ -224,7 +227,7 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
                                       parsed.action == WebhookAction::update_profile)
                                  ? object_member(user, "organizations", &list_value)
                                  : nullptr;
-    if (list != nullptr)
+    if (list != nullptr && organizations)
         parsed.organizations = organization_codes(list);
     return parsed;
 }
@@ -302,7 +305,8 @@ Outcome webhook_event_apply(const WebhookEventRow &event) {
         uint64 removed =
             spi_execute(remove, profile_values, nullptr, SPI_OK_DELETE, "webhook profile delete");
         outcome.profile = removed > 0 ? "deleted" : "absent";
-        memberships_retain(event.kinde_id, nullptr);
+        if (organizations_installed())
+            memberships_retain(event.kinde_id, nullptr);
     } else {
         SPIPlanPtr create = saved_plan(&create_profile_plan, kCreateProfileSql, 1, profile_types);
         uint64 created =

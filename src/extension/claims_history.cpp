@@ -144,12 +144,9 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
                        JsonbPGetDatum(old_claims), JsonbPGetDatum(new_claims)};
     char nulls[8] = {' ', ' ', event_id ? ' ' : 'n', app_table ? ' ' : 'n', ' ', jwt ? ' ' : 'n', ' ', ' '};
     // The writer may be any role the owner let write the table; the history is the owner's.
-    Oid caller;
-    int security_context;
-    GetUserIdAndSecContext(&caller, &security_context);
-    SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
+    UserSwitch saved = switch_user(owner);
     spi_execute(plan, values, nulls, SPI_OK_INSERT, "claims history insert");
-    SetUserIdAndSecContext(caller, security_context);
+    switch_back(saved);
     SPI_finish();
 }
 
@@ -176,17 +173,11 @@ void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *ty
         all_values[kContext + i] = values[i];
         all_nulls[kContext + i] = nulls[i];
     }
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     SPIPlanPtr plan = saved_plan(cache, sql, kContext + nargs, all_types);
-    Oid caller;
-    int security_context;
-    GetUserIdAndSecContext(&caller, &security_context);
-    SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
-    int status = SPI_execute_plan(plan, all_values, all_nulls, false, 0);
-    SetUserIdAndSecContext(caller, security_context);
-    if (status != SPI_OK_INSERT)
-        elog(ERROR, "claims history insert returned %s", SPI_result_code_string(status));
+    UserSwitch saved = switch_user(owner);
+    spi_execute(plan, all_values, all_nulls, SPI_OK_INSERT, "claims history insert");
+    switch_back(saved);
     SPI_finish();
 }
 

@@ -42,6 +42,14 @@ const ProfilesCatalog &profiles_catalog();
 // extension's internal statements run as that role, so a direct writer of one table needs no
 // privilege on the others.
 Oid profiles_owner();
+// The current user switched to `role` (SECURITY_LOCAL_USERID_CHANGE) and back: how the
+// extension's internal statements run as the tables' owner. An error's abort restores the caller.
+struct UserSwitch {
+    Oid caller;
+    int security_context;
+};
+UserSwitch switch_user(Oid role);
+void switch_back(const UserSwitch &saved);
 // The same for kinde_claims.organizations and kinde_claims.memberships (0.6.0 on).
 struct OrganizationsCatalog {
     Oid organizations;

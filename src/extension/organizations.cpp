@@ -138,29 +138,10 @@ SPIPlanPtr lock_user_memberships_plan, lock_organization_memberships_plan, user_
 constexpr const char *kOrganizationsTrigger = "kinde_claims.organizations_after_write()";
 constexpr const char *kMembershipsTrigger = "kinde_claims.memberships_after_write()";
 
-// Runs the extension's internal statements as the tables' owner (see history_record_query); an
-// error's abort restores the caller.
-struct OwnerSwitch {
-    Oid caller;
-    int security_context;
-};
-OwnerSwitch become_owner() {
-    OwnerSwitch saved;
-    GetUserIdAndSecContext(&saved.caller, &saved.security_context);
-    SetUserIdAndSecContext(profiles_owner(), saved.security_context | SECURITY_LOCAL_USERID_CHANGE);
-    return saved;
-}
-void restore_caller(const OwnerSwitch &saved) {
-    SetUserIdAndSecContext(saved.caller, saved.security_context);
-}
-
-int run(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-        int expected) {
-    SPIPlanPtr plan = saved_plan(cache, sql, nargs, types);
-    int status = SPI_execute_plan(plan, values, nulls, false, 0);
-    if (status != expected)
-        elog(ERROR, "kinde_claims: statement returned %s", SPI_result_code_string(status));
-    return static_cast<int>(SPI_processed);
+// One of this file's statements, prepared on first use (saved_plan) and run (spi_execute).
+uint64 run(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+           int expected) {
+    return spi_execute(saved_plan(cache, sql, nargs, types), values, nulls, expected, sql);
 }
 
 // What the largest merged size query found, copied out of SPI.
@@ -178,12 +159,11 @@ Largest merged_largest(SPIPlanPtr *lock_cache, const char *lock_sql, SPIPlanPtr 
     MemoryContext caller_context = CurrentMemoryContext;
     Oid types[2] = {TEXTOID, TEXTOID};
     Largest largest{false, nullptr, nullptr, 0};
-    OwnerSwitch saved = become_owner();
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    UserSwitch saved = switch_user(profiles_owner());
+    spi_connect();
     if (lock_sql != nullptr && run(lock_cache, lock_sql, nargs, types, values, nullptr, SPI_OK_SELECT) == 0) {
         SPI_finish();
-        restore_caller(saved);
+        switch_back(saved);
         return largest;
     }
     SPIPlanPtr check = saved_plan(check_cache, check_sql, nargs, types);
@@ -204,7 +184,7 @@ Largest merged_largest(SPIPlanPtr *lock_cache, const char *lock_sql, SPIPlanPtr 
         largest.bytes = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
     }
     SPI_finish();
-    restore_caller(saved);
+    switch_back(saved);
     return largest;
 }
 
@@ -230,14 +210,13 @@ void merged_size_check_organization(text *org_code) {
 void lock_membership_parents(text *kinde_id, text *org_code) {
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
-    OwnerSwitch saved = become_owner();
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    UserSwitch saved = switch_user(profiles_owner());
+    spi_connect();
     run(&ensure_organization_plan, kEnsureOrganizationSql, 1, &types[1], &values[1], nullptr, SPI_OK_INSERT);
     run(&ensure_profile_plan, kEnsureProfileSql, 1, types, values, nullptr, SPI_OK_INSERT);
     run(&lock_parents_plan, kLockParentsSql, 2, types, values, nullptr, SPI_OK_SELECT);
     SPI_finish();
-    restore_caller(saved);
+    switch_back(saved);
 }
 
 void merged_size_check_membership(text *kinde_id, text *org_code) {
@@ -391,8 +370,7 @@ Jsonb *organization_upsert(text *org_code, NullableDatum claims) {
     Oid types[2] = {TEXTOID, JSONBOID};
     Datum values[2] = {PointerGetDatum(org_code), claims.value};
     char nulls[2] = {' ', claims.isnull ? 'n' : ' '};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     HistorySource *source = history_source_push("upsert");
     run(&organization_upsert_plan, kOrganizationUpsertSql, 2, types, values, nulls, SPI_OK_INSERT_RETURNING);
     history_source_pop(source);
@@ -404,8 +382,7 @@ Jsonb *organization_upsert(text *org_code, NullableDatum claims) {
 bool organization_delete_in_spi(text *org_code) {
     Oid types[1] = {TEXTOID};
     Datum values[1] = {PointerGetDatum(org_code)};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     HistorySource *source = history_source_push("delete");
     // The organization first: a membership write waiting on it finds it gone and creates it again
     // after this commits, rather than adding a member to an organization being deleted.
@@ -426,8 +403,7 @@ Jsonb *membership_upsert(text *kinde_id, text *org_code, NullableDatum claims) {
     Oid types[3] = {TEXTOID, TEXTOID, JSONBOID};
     Datum values[3] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code), claims.value};
     char nulls[3] = {' ', ' ', claims.isnull ? 'n' : ' '};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     HistorySource *source = history_source_push("upsert");
     run(&membership_upsert_plan, kMembershipUpsertSql, 3, types, values, nulls, SPI_OK_INSERT_RETURNING);
     history_source_pop(source);
@@ -439,8 +415,7 @@ Jsonb *membership_upsert(text *kinde_id, text *org_code, NullableDatum claims) {
 bool membership_delete(text *kinde_id, text *org_code) {
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     HistorySource *source = history_source_push("delete");
     bool deleted = run(&membership_delete_plan, kMembershipDeleteSql, 2, types, values, nullptr, SPI_OK_DELETE) > 0;
     history_source_pop(source);
@@ -458,8 +433,7 @@ void membership_ensure(text *kinde_id, text *org_code) {
     lock_membership_parents(kinde_id, org_code);
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     run(&membership_ensure_plan, kMembershipEnsureSql, 2, types, values, nullptr, SPI_OK_INSERT);
     SPI_finish();
 }
@@ -468,8 +442,7 @@ void memberships_retain(text *kinde_id, ArrayType *keep) {
     Oid types[2] = {TEXTOID, TEXTARRAYOID};
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(keep)};
     char nulls[2] = {' ', keep ? ' ' : 'n'};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "SPI_connect failed");
+    spi_connect();
     run(&memberships_retain_plan, kMembershipsRetainSql, 2, types, values, nulls, SPI_OK_DELETE);
     SPI_finish();
 }
@@ -509,19 +482,15 @@ KC_FUNCTION(kinde_membership_delete) {
 }
 
 KC_FUNCTION(kinde_claims_organizations_after_write) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kOrganizationsTrigger);
-    if (!TRIGGER_FIRED_AFTER(data->tg_event))
-        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                                      std::string(kinde_claims::kOrganizationsTrigger) + " must fire AFTER");
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kOrganizationsTrigger,
+                                                       kinde_claims::RowTriggerFires::after_any);
     kinde_claims::organization_after_write(data);
     return PointerGetDatum(nullptr);
 }
 
 KC_FUNCTION(kinde_claims_memberships_after_write) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kMembershipsTrigger);
-    if (!TRIGGER_FIRED_AFTER(data->tg_event))
-        throw kinde_claims::pg::Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                                      std::string(kinde_claims::kMembershipsTrigger) + " must fire AFTER");
+    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kMembershipsTrigger,
+                                                       kinde_claims::RowTriggerFires::after_any);
     kinde_claims::membership_after_write(data);
     return PointerGetDatum(nullptr);
 }

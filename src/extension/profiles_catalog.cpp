@@ -6,6 +6,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "miscadmin.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -110,6 +111,17 @@ Oid profiles_owner() {
     Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
     ReleaseSysCache(tuple);
     return owner;
+}
+
+UserSwitch switch_user(Oid role) {
+    UserSwitch saved;
+    GetUserIdAndSecContext(&saved.caller, &saved.security_context);
+    SetUserIdAndSecContext(role, saved.security_context | SECURITY_LOCAL_USERID_CHANGE);
+    return saved;
+}
+
+void switch_back(const UserSwitch &saved) {
+    SetUserIdAndSecContext(saved.caller, saved.security_context);
 }
 
 }  // namespace kinde_claims

@@ -46,7 +46,7 @@ CREATE TABLE attempts (statement text, i serial);
 INSERT INTO attempts (statement) VALUES
     ('CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
     ('CREATE FUNCTION public.kinde_claims_for() RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
-    ('CREATE FUNCTION public.kinde_claims_for(user_id text, org text) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
+    ('CREATE FUNCTION public.kinde_claims_for(user_id text, org text, extra text) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
     ('CREATE OR REPLACE FUNCTION public.kinde_profile_upsert(kinde_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
     ('CREATE FUNCTION public.kinde_profile_delete(a int, b int) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$'),
     ('CREATE FUNCTION public.kinde_webhook_apply(event json) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
@@ -85,8 +85,8 @@ WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'kinde%' ORDER 
 SELECT pg_temp.try($q$SET LOCAL ROLE regress_kc_overload_plain; CREATE FUNCTION public.kinde_claims_for_v2(user_id text) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{}'::jsonb $f$$q$) AS other_name;
 SELECT pg_temp.try($q$SET LOCAL ROLE regress_kc_overload_plain; CREATE FUNCTION elsewhere.kinde_profile_delete(x int) RETURNS int LANGUAGE sql AS $f$ SELECT 1 $f$$q$) AS other_schema;
 SELECT pg_temp.try($$SET LOCAL ROLE regress_kc_overload_plain; ALTER FUNCTION elsewhere.unrelated(int) RENAME TO kinde_webhook_apply$$) AS rename_in_other_schema;
-SELECT pg_temp.try($$ALTER FUNCTION public.kinde_claims_for(text) SET statement_timeout = '3s'$$) AS alter_the_api_function;
-SELECT pg_temp.try($$ALTER FUNCTION public.kinde_claims_for(text) RESET statement_timeout$$) AS and_back;
+SELECT pg_temp.try($$ALTER FUNCTION public.kinde_claims_for(text, text) SET statement_timeout = '3s'$$) AS alter_the_api_function;
+SELECT pg_temp.try($$ALTER FUNCTION public.kinde_claims_for(text, text) RESET statement_timeout$$) AS and_back;
 SELECT pg_temp.try($$SET LOCAL ROLE regress_kc_overload_plain; ALTER FUNCTION public.kinde_claims_for_v2(text) RENAME TO kinde_claims_for_v3$$) AS rename_other;
 
 -- DROP EXTENSION takes the event trigger with it; afterwards the names are free again.

@@ -36,7 +36,7 @@ SELECT count(*) AS acl_entries_for_others FROM (
   SELECT a.grantee, c.relowner FROM pg_class c, aclexplode(c.relacl) a
   WHERE c.relnamespace = 'kinde_claims'::regnamespace
 ) acl WHERE grantee <> owner;
-SELECT has_function_privilege('public', 'kinde_claims_for(text)', 'EXECUTE') AS public_can_execute;
+SELECT has_function_privilege('public', 'kinde_claims_for(text, text)', 'EXECUTE') AS public_can_execute;
 
 -- A drop removes everything and a fresh create works in the same session.
 SELECT kinde_profile_upsert('kp_install1', true);

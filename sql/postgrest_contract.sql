@@ -44,7 +44,7 @@ SELECT r.rolname,
 FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated') ORDER BY 1;
 
 -- The operator's grants (README): the reader gets the lookup, the writer the writes.
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO kinde_workflow;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text) TO kinde_workflow;
 GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text) TO kinde_writer;
 
 SELECT kinde_profile_upsert('kp_subscriber1', true, '{"plan": "pro", "seats": 5}');

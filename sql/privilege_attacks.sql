@@ -8,10 +8,10 @@ CREATE ROLE regress_kc_priv_nobody;
 CREATE ROLE regress_kc_priv_token;
 CREATE ROLE regress_kc_priv_peeker;
 CREATE ROLE regress_kc_priv_attacker;
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO regress_kc_priv_token;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text) TO regress_kc_priv_token;
 GRANT USAGE ON SCHEMA kinde_claims TO regress_kc_priv_peeker, regress_kc_priv_attacker;
 GRANT SELECT, INSERT, UPDATE, DELETE ON kinde_claims.profiles TO regress_kc_priv_peeker;
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text), kinde_profile_upsert(text, boolean, jsonb),
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text), kinde_profile_upsert(text, boolean, jsonb),
     kinde_profile_delete(text) TO regress_kc_priv_attacker;
 SELECT format('GRANT CREATE ON DATABASE %I TO regress_kc_priv_attacker', current_database()) \gexec
 GRANT CREATE ON SCHEMA public TO regress_kc_priv_attacker;
@@ -72,17 +72,17 @@ SELECT input, pg_temp.outcome_as('regress_kc_priv_attacker', statement) AS resul
        FOR EACH ROW EXECUTE FUNCTION kinde_profile_upsert_trigger('id', 'lifetime_subscriber=flag')$$),
     ('DROP EXTENSION', $$DROP EXTENSION kinde_claims$$),
     ('ALTER EXTENSION UPDATE', $$ALTER EXTENSION kinde_claims UPDATE$$),
-    ('ALTER EXTENSION DROP FUNCTION', $$ALTER EXTENSION kinde_claims DROP FUNCTION kinde_claims_for(text)$$),
+    ('ALTER EXTENSION DROP FUNCTION', $$ALTER EXTENSION kinde_claims DROP FUNCTION kinde_claims_for(text, text)$$),
     ('ALTER EXTENSION ADD FUNCTION', $$ALTER EXTENSION kinde_claims ADD FUNCTION public.kc_evil()$$),
-    ('ALTER FUNCTION SECURITY INVOKER', $$ALTER FUNCTION kinde_claims_for(text) SECURITY INVOKER$$),
+    ('ALTER FUNCTION SECURITY INVOKER', $$ALTER FUNCTION kinde_claims_for(text, text) SECURITY INVOKER$$),
     ('ALTER FUNCTION RESET search_path',
      $$ALTER FUNCTION kinde_profile_upsert(text, boolean, jsonb) RESET search_path$$),
-    ('ALTER FUNCTION OWNER TO', $$ALTER FUNCTION kinde_claims_for(text) OWNER TO regress_kc_priv_attacker$$),
+    ('ALTER FUNCTION OWNER TO', $$ALTER FUNCTION kinde_claims_for(text, text) OWNER TO regress_kc_priv_attacker$$),
     ('CREATE OR REPLACE FUNCTION',
-     $q$CREATE OR REPLACE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb
+     $q$CREATE OR REPLACE FUNCTION public.kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb
         LANGUAGE sql AS $b$SELECT '{"lifetime_subscriber": true}'::jsonb$b$$q$),
-    ('DROP FUNCTION', $$DROP FUNCTION kinde_claims_for(text)$$),
-    ('COMMENT ON FUNCTION', $$COMMENT ON FUNCTION kinde_claims_for(text) IS 'mine'$$),
+    ('DROP FUNCTION', $$DROP FUNCTION kinde_claims_for(text, text)$$),
+    ('COMMENT ON FUNCTION', $$COMMENT ON FUNCTION kinde_claims_for(text, text) IS 'mine'$$),
     ('GRANT EXECUTE TO PUBLIC (a warning)',
      $$GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb) TO PUBLIC$$),
     ('ALTER TABLE DISABLE ROW LEVEL SECURITY', $$ALTER TABLE kinde_claims.profiles DISABLE ROW LEVEL SECURITY$$),

@@ -14,7 +14,7 @@ SELECT kinde_profile_upsert('kp_secret', true, '{"plan": "pro"}');
 -- No role but the owner holds any privilege on any function.
 SELECT r.rolname, f.fn, has_function_privilege(r.rolname, f.fn, 'EXECUTE') AS can_execute
 FROM unnest(ARRAY['regress_kc_anon', 'regress_kc_authenticated', 'regress_kc_workflow', 'regress_kc_backend']) r(rolname),
-     unnest(ARRAY['kinde_claims_for(text)', 'kinde_profile_upsert(text,boolean,jsonb)', 'kinde_profile_delete(text)']) f(fn)
+     unnest(ARRAY['kinde_claims_for(text, text)', 'kinde_profile_upsert(text,boolean,jsonb)', 'kinde_profile_delete(text)']) f(fn)
 ORDER BY 1, 2;
 
 \set VERBOSITY sqlstate
@@ -27,7 +27,7 @@ RESET ROLE;
 \set VERBOSITY default
 
 -- The operator's grants: the workflow reads, the backend writes.
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO regress_kc_workflow;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text) TO regress_kc_workflow;
 GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text) TO regress_kc_backend;
 
 SET ROLE regress_kc_workflow;

@@ -21,7 +21,7 @@ CREATE EXTENSION kinde_claims;
 DROP FUNCTION public.kinde_claims_for(text);
 
 CREATE EXTENSION kinde_claims;
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text), kinde_profile_upsert(text, boolean, jsonb),
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text), kinde_profile_upsert(text, boolean, jsonb),
     kinde_profile_delete(text), kinde_webhook_apply(jsonb) TO regress_kc_search_path_attacker;
 -- A Kinde webhook event as the shim forwards it (its verified payload).
 CREATE FUNCTION public.spa_event(type text, event_id text, kinde_id text) RETURNS jsonb

@@ -36,7 +36,14 @@ GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO regress_kc_up_workflow;
 SELECT kinde_profile_upsert('kp_up1', true, '{"plan": "pro"}');
 ALTER EXTENSION kinde_claims UPDATE;
 SET ROLE regress_kc_up_workflow;
-SELECT kinde_claims_for('kp_up1');
+SELECT kinde_claims_for('kp_up1'), kinde_claims_for('kp_up1', 'org_up');
+-- 0.6.0 replaced kinde_claims_for(text) with kinde_claims_for(text, text): one function, the
+-- grant carried over; the new write functions are granted to nobody.
+SELECT p.oid::regprocedure FROM pg_proc p
+WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'kinde_claims_for';
+\set ON_ERROR_STOP 0
+SELECT kinde_organization_upsert('org_up', '{}');
+\set ON_ERROR_STOP 1
 RESET ROLE;
 
 DROP EXTENSION kinde_claims;

@@ -78,9 +78,9 @@ SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_u5', '2024-05-04
 SELECT kinde_webhook_apply(pg_temp.event('user.deleted', 'event_d4', '2024-05-04T00:00:00Z', 'kp_webhook4'));
 
 -- Other event types are recorded and ignored, with or without a user.
-SELECT kinde_webhook_apply('{"type": "organization.created", "event_id": "event_o1", "timestamp": "2024-05-01T00:00:00Z", "data": {"organization": {"code": "org_1"}}}');
+SELECT kinde_webhook_apply('{"type": "role.created", "event_id": "event_o1", "timestamp": "2024-05-01T00:00:00Z", "data": {"role": {"key": "admin"}}}');
 SELECT kinde_webhook_apply(pg_temp.event('user.authenticated', 'event_a1', '2024-05-01T00:00:00Z', 'kp_webhook5'));
-SELECT kinde_webhook_apply('{"type": "organization.created", "event_id": "event_o1", "timestamp": "2024-05-01T00:00:00Z"}');
+SELECT kinde_webhook_apply('{"type": "role.created", "event_id": "event_o1", "timestamp": "2024-05-01T00:00:00Z"}');
 RESET ROLE;
 SELECT pg_temp.state('kp_webhook5');
 
@@ -113,7 +113,7 @@ SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_x1', '2024-05-01
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_x1', '2024-05-01T00:00:00Z', NULL));
 SELECT kinde_webhook_apply(pg_temp.event('user.deleted', 'event_x1', '2024-05-01T00:00:00Z', 'kp_bad-id'));
 SELECT kinde_webhook_apply('{"type": "user.deleted", "event_id": "event_x1", "timestamp": "2024-05-01T00:00:00Z", "data": {"user": "kp_x"}}');
-SELECT kinde_webhook_apply(pg_temp.event('organization.updated', 'event_x1', '2024-05-01T00:00:00Z', 'not-a-user'));
+SELECT kinde_webhook_apply(pg_temp.event('role.updated', 'event_x1', '2024-05-01T00:00:00Z', 'not-a-user'));
 \set VERBOSITY terse
 RESET ROLE;
 SELECT count(*) AS rejected_events_recorded FROM kinde_claims.webhook_events WHERE event_id = 'event_x1';

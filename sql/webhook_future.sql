@@ -1,13 +1,15 @@
 -- An event dated more than 5 minutes ahead of the database's clock is not applied: nothing is
--- recorded (a later delivery of it is applied then), and the user's ordering does not move, so
--- it cannot make a genuine later user.deleted stale.
+-- recorded (a later delivery of it is applied then), and the user's (or organization's) ordering
+-- does not move, so it cannot make a genuine later user.deleted stale.
 CREATE EXTENSION kinde_claims;
 
 CREATE FUNCTION pg_temp.event(type text, event_id text, ts timestamptz, kinde_id text) RETURNS jsonb
 LANGUAGE sql AS $$
     SELECT jsonb_build_object('type', type, 'event_id', event_id,
                               'timestamp', to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                              'data', jsonb_build_object('user', jsonb_build_object('id', kinde_id)))
+                              'data', CASE WHEN type LIKE 'organization.%'
+                                           THEN jsonb_build_object('organization', jsonb_build_object('code', kinde_id))
+                                           ELSE jsonb_build_object('user', jsonb_build_object('id', kinde_id)) END)
 $$;
 
 SELECT kinde_profile_upsert('kp_future', true, '{"plan": "pro"}');
@@ -17,7 +19,8 @@ SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_f0', now() - int
 SELECT kinde_webhook_apply(pg_temp.event('user.updated', 'event_f1', '2099-01-01T00:00:00Z', 'kp_future'));
 SELECT kinde_webhook_apply(pg_temp.event('user.created', 'event_f2', clock_timestamp() + interval '5 minutes 30 seconds', 'kp_new'));
 SELECT kinde_webhook_apply(pg_temp.event('user.deleted', 'event_f3', clock_timestamp() + interval '1 day', 'kp_future'));
-SELECT kinde_webhook_apply(pg_temp.event('organization.created', 'event_f4', clock_timestamp() + interval '1 day', NULL));
+SELECT kinde_webhook_apply(pg_temp.event('organization.created', 'event_f4', clock_timestamp() + interval '1 day', 'org_future'));
+SELECT count(*) AS organization_not_created FROM kinde_claims.organizations;
 SELECT count(*) AS recorded FROM kinde_claims.webhook_events WHERE event_id IN ('event_f1', 'event_f2', 'event_f3', 'event_f4');
 SELECT kinde_id, last_event_time < now() AS ordering_not_moved, deleted FROM kinde_claims.webhook_users ORDER BY kinde_id;
 SELECT kinde_claims_for('kp_future') AS still_there, kinde_claims_for('kp_new') AS not_created;

@@ -55,11 +55,6 @@ void forget_sources_of_aborted(SubXactEvent event, SubTransactionId, SubTransact
         current_source = current_source->outer;
 }
 
-// A top-level COPY into kinde_claims.profiles is what pg_restore runs: the rows come back with
-// their history, which the dump carries too, so the restore itself is no change to record.
-bool copy_in_progress() {
-    return ActivePortal != nullptr && ActivePortal->commandTag == CMDTAG_COPY;
-}
 
 text *role_name(Oid role) {
     return cstring_to_text(GetUserNameFromId(role, false));
@@ -102,6 +97,12 @@ bool history_table_exists() {
 
 }  // namespace
 
+// A top-level COPY into kinde_claims.profiles is what pg_restore runs: the rows come back with
+// their history, which the dump carries too, so the restore itself is no change to record.
+bool copy_in_progress() {
+    return ActivePortal != nullptr && ActivePortal->commandTag == CMDTAG_COPY;
+}
+
 HistorySource *history_source_push(const char *source, text *event_id, Oid app_table) {
     auto *frame =
         static_cast<HistorySource *>(MemoryContextAlloc(TopTransactionContext, sizeof(HistorySource)));
@@ -143,12 +144,40 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
                        JsonbPGetDatum(old_claims), JsonbPGetDatum(new_claims)};
     char nulls[8] = {' ', ' ', event_id ? ' ' : 'n', app_table ? ' ' : 'n', ' ', jwt ? ' ' : 'n', ' ', ' '};
     // The writer may be any role the owner let write the table; the history is the owner's.
-    Oid caller;
-    int security_context;
-    GetUserIdAndSecContext(&caller, &security_context);
-    SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
+    UserSwitch saved = switch_user(owner);
     spi_execute(plan, values, nulls, SPI_OK_INSERT, "claims history insert");
-    SetUserIdAndSecContext(caller, security_context);
+    switch_back(saved);
+    SPI_finish();
+}
+
+void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
+                          const char *nulls) {
+    if (copy_in_progress() || !history_table_exists())
+        return;
+    constexpr int kContext = 5;
+    const HistorySource *source = current_source;
+    text *event_id = source ? source->event_id : nullptr;
+    text *app_table = source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr;
+    text *actor = role_name(GetOuterUserId());
+    text *jwt = jwt_role();
+    Oid owner = profiles_owner();
+
+    Oid all_types[kContext + 8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum all_values[kContext + 8] = {CStringGetTextDatum(source ? source->source : "sql"),
+                                      PointerGetDatum(event_id), PointerGetDatum(app_table),
+                                      PointerGetDatum(actor), PointerGetDatum(jwt)};
+    char all_nulls[kContext + 8] = {' ', event_id ? ' ' : 'n', app_table ? ' ' : 'n', ' ', jwt ? ' ' : 'n'};
+    Assert(nargs <= 8);
+    for (int i = 0; i < nargs; ++i) {
+        all_types[kContext + i] = types[i];
+        all_values[kContext + i] = values[i];
+        all_nulls[kContext + i] = nulls[i];
+    }
+    spi_connect();
+    SPIPlanPtr plan = saved_plan(cache, sql, kContext + nargs, all_types);
+    UserSwitch saved = switch_user(owner);
+    spi_execute(plan, all_values, all_nulls, SPI_OK_INSERT, "claims history insert");
+    switch_back(saved);
     SPI_finish();
 }
 

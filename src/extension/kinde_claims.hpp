@@ -16,6 +16,7 @@ extern "C" {
 }
 
 struct TriggerData;
+struct ArrayType;
 struct _SPI_plan;
 typedef struct _SPI_plan *SPIPlanPtr;
 
@@ -37,8 +38,30 @@ struct ProfilesCatalog {
     AttrNumber updated_at;
 };
 const ProfilesCatalog &profiles_catalog();
-// The owner of kinde_claims.profiles: the writes that run as the caller switch to it.
+// The owner of kinde_claims.profiles: the writes that run as the caller switch to it, and the
+// extension's internal statements run as that role, so a direct writer of one table needs no
+// privilege on the others.
 Oid profiles_owner();
+// The current user switched to `role` (SECURITY_LOCAL_USERID_CHANGE) and back: how the
+// extension's internal statements run as the tables' owner. An error's abort restores the caller.
+struct UserSwitch {
+    Oid caller;
+    int security_context;
+};
+UserSwitch switch_user(Oid role);
+void switch_back(const UserSwitch &saved);
+// The same for kinde_claims.organizations and kinde_claims.memberships (0.6.0 on).
+struct OrganizationsCatalog {
+    Oid organizations;
+    Oid organizations_pkey;  // (org_code)
+    AttrNumber organization_claims;
+    Oid memberships;
+    Oid memberships_pkey;  // (kinde_id, org_code)
+    AttrNumber membership_claims;
+};
+const OrganizationsCatalog &organizations_catalog();
+// False in a database still at a version before 0.6.0 (the library updated, the SQL not yet).
+bool organizations_installed();
 void profiles_catalog_register_invalidation();
 // kinde_profile_upsert_trigger keeps each trigger's parsed arguments until its table changes.
 void upsert_trigger_register_invalidation();
@@ -46,8 +69,9 @@ void upsert_trigger_register_invalidation();
 // The object a token carries: `claims` (NULL or {} for none) with lifetime_subscriber set.
 // Allocated in the current memory context.
 Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims);
-// The token object of the profile with this id, or of an unknown user (kinde_claims_for).
-Jsonb *profile_token_claims(text *kinde_id);
+// The token object of the profile with this id, or of an unknown user (kinde_claims_for); for an
+// organization (org_code not nullptr), merged with its claims and the membership's.
+Jsonb *profile_token_claims(text *kinde_id, text *org_code = nullptr);
 // claims || {"lifetime_subscriber": flag} built by splicing the flag into claims' binary image
 // (jsonb_splice.cpp), in the current memory context; nullptr when claims is not an object,
 // already holds the key, or would grow past jsonb's size limit (jsonb_concat then).
@@ -62,6 +86,9 @@ inline bool claims_empty(Jsonb *claims) {
 inline std::string_view text_view(text *value) {
     return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
 }
+// The object a token for an organization carries: user || organization || membership (later
+// names win; any part may be NULL or {}), with the user's lifetime_subscriber.
+Jsonb *token_claims_build_merged(bool lifetime_subscriber, Jsonb *user, Jsonb *organization, Jsonb *membership);
 
 // What a token carries, as read from one row of kinde_claims.profiles.
 struct ProfileRow {
@@ -83,6 +110,26 @@ void history_source_pop(HistorySource *frame);
 // Adds the history entry of one committed-with-the-write change of a user's token.
 void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &after);
 void history_register_callbacks();
+// Adds the entries an INSERT INTO kinde_claims.claims_history ... SELECT makes (an organization's
+// or a membership's change): its $1..$5 are source, event_id, app_table, actor and jwt_role,
+// and its $6.. the `nargs` (at most 8) values given.
+void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
+                          const char *nulls);
+
+// The merged-size guarantee (organizations.cpp): after a write of one part of a token's claims,
+// every (user, organization) it reaches still fits in max_claims_bytes. Takes the row locks
+// that order it with the writes of the other parts, then reads the latest committed state.
+void merged_size_check_user(text *kinde_id);
+// Following Kinde (kinde_webhook_apply), inside the caller's SPI connection or outside one:
+// removes an organization and its memberships (true if it was stored); makes sure a membership
+// exists (claims kept or {}); removes the user's memberships of organizations not in `keep`
+// (a text[]; nullptr removes them all).
+bool organization_delete(text *org_code);
+void membership_ensure(text *kinde_id, text *org_code);
+void memberships_retain(text *kinde_id, ArrayType *keep);
+
+// True while a top-level COPY runs (pg_restore): restored rows were checked when first written.
+bool copy_in_progress();
 
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };
@@ -115,5 +162,8 @@ void claims_check(Jsonb *claims, Jsonb *old_claims = nullptr, text *kinde_id = n
 // the message and `column` ends it, for errors about an app table's trigger.
 void claim_value_check(std::string_view name, const JsonbValue &value, bool numbers,
                        const char *prefix = nullptr, const char *column = nullptr);
+// The organization code rules (NULL is 22004, malformed is 22023); returns a detoasted text.
+text *org_code_argument(FunctionCallInfo fcinfo, int argno);
+void org_code_check(text *org_code);
 
 }  // namespace kinde_claims

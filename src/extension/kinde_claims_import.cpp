@@ -95,16 +95,13 @@ void source_check(Oid source) {
 uint64 profiles_import(Oid owner, Datum kinde_ids, Datum lifetime_subscribers) {
     Oid types[2] = {TEXTARRAYOID, BOOLARRAYOID};
     SPIPlanPtr plan = saved_plan(&write_plan, kWriteSql, 2, types);
-    Oid caller;
-    int security_context;
-    GetUserIdAndSecContext(&caller, &security_context);
     // An error here aborts the (sub)transaction, which restores the caller's user id.
-    SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
+    UserSwitch saved = switch_user(owner);
     Datum values[2] = {kinde_ids, lifetime_subscribers};
     HistorySource *source = history_source_push("import");
     uint64 written = spi_execute(plan, values, nullptr, SPI_OK_INSERT, "profile import");
     history_source_pop(source);
-    SetUserIdAndSecContext(caller, security_context);
+    switch_back(saved);
     return written;
 }
 

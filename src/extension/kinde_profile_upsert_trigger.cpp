@@ -5,10 +5,14 @@
 //     'plan=plan_code');
 // The arguments are parsed once per trigger and kept until the relcache invalidates the table.
 // Every write goes through kinde_claims.profiles, so its row triggers validate and notify.
+// kinde_organization_upsert_trigger() (0.6.0) is the same for the app's organization-keyed
+// tables: its first argument is the org-code column, and it writes kinde_claims.organizations
+// (whose row trigger checks the rules and the merged size, and records each member's history).
 #include "kinde_claims.hpp"
 
 #include <cstring>
 #include <string>
+#include <string_view>
 
 extern "C" {
 #include "access/htup_details.h"
@@ -30,9 +34,16 @@ extern "C" {
 namespace kinde_claims {
 namespace {
 
-constexpr const char *kTriggerName = "kinde_profile_upsert_trigger()";
-constexpr const char *kArgumentsHint =
+constexpr const char *kProfileTriggerName = "kinde_profile_upsert_trigger()";
+constexpr const char *kOrganizationTriggerName = "kinde_organization_upsert_trigger()";
+
+// Which table a trigger keeps in step: a user's profile or an organization.
+enum class Target { profile, organization };
+constexpr const char *kProfileArgumentsHint =
     "The arguments are the user-id column, then one per claim: claim=column, or a column named "
+    "like its claim.";
+constexpr const char *kOrganizationArgumentsHint =
+    "The arguments are the org-code column, then one per claim: claim=column, or a column named "
     "like its claim.";
 constexpr const char *kSupportedTypes =
     "A claim column must be boolean, text, varchar, smallint, integer, bigint, numeric, jsonb or "
@@ -53,6 +64,7 @@ struct ClaimColumn {
 // One trigger's arguments, resolved against its table. Lives in its own memory context.
 struct UpsertTriggerArgs {
     MemoryContext context;
+    Target target;
     AttrNumber kinde_id;
     const char *kinde_id_column;
     const char *prefix;              // trigger_prefix(), for errors about a row's values
@@ -127,7 +139,7 @@ bool claim_type_of(Oid type, ClaimType *claim_type) {
 }
 
 // The column named exactly `name` (no case folding: trigger arguments are plain strings).
-Form_pg_attribute find_column(TriggerData *data, const char *name) {
+Form_pg_attribute find_column(TriggerData *data, const char *name, const char *hint) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     for (int i = 0; i < desc->natts; ++i) {
         Form_pg_attribute attribute = TupleDescAttr(desc, i);
@@ -135,7 +147,7 @@ Form_pg_attribute find_column(TriggerData *data, const char *name) {
             return attribute;
     }
     trigger_error(data, ERRCODE_UNDEFINED_COLUMN, psprintf("column \"%s\" does not exist", name), nullptr,
-                  kArgumentsHint);
+                  hint);
 }
 
 char *context_strndup(MemoryContext context, const char *text, std::size_t length) {
@@ -147,27 +159,34 @@ char *context_strndup(MemoryContext context, const char *text, std::size_t lengt
 
 // Parses and checks the trigger's arguments. Everything is allocated in a new memory context
 // under the current one, so a refused trigger leaves nothing behind.
-UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data) {
+UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data, Target target) {
     const Trigger *trigger = data->tg_trigger;
+    bool organization = target == Target::organization;
+    const char *key_name = organization ? "org-code" : "user-id";
+    const char *hint = organization ? kOrganizationArgumentsHint : kProfileArgumentsHint;
     if (trigger->tgnargs < 2)
         trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
-                      psprintf("%s needs the user-id column and at least one claim", kTriggerName), nullptr,
-                      kArgumentsHint);
+                      psprintf("%s needs the %s column and at least one claim",
+                               organization ? kOrganizationTriggerName : kProfileTriggerName, key_name),
+                      nullptr, hint);
 
     MemoryContext context = AllocSetContextCreate(
         CurrentMemoryContext, "kinde_profile_upsert_trigger arguments", ALLOCSET_SMALL_SIZES);
     auto *args = static_cast<UpsertTriggerArgs *>(MemoryContextAllocZero(context, sizeof(UpsertTriggerArgs)));
     args->context = context;
+    args->target = target;
     args->claims =
         static_cast<ClaimColumn *>(MemoryContextAllocZero(context, sizeof(ClaimColumn) * trigger->tgnargs));
 
-    Form_pg_attribute id_column = find_column(data, trigger->tgargs[0]);
+    Form_pg_attribute id_column = find_column(data, trigger->tgargs[0], hint);
     Oid id_type = getBaseType(id_column->atttypid);
     if (id_type != TEXTOID && id_type != VARCHAROID)
         trigger_error(data, ERRCODE_DATATYPE_MISMATCH,
-                      psprintf("user-id column \"%s\" has type %s, not text", trigger->tgargs[0],
+                      psprintf("%s column \"%s\" has type %s, not text", key_name, trigger->tgargs[0],
                                format_type_be(id_column->atttypid)),
-                      "Kinde user ids are text: the user-id column must be text or varchar.", kArgumentsHint);
+                      organization ? "Kinde org codes are text: the org-code column must be text or varchar."
+                                   : "Kinde user ids are text: the user-id column must be text or varchar.",
+                      hint);
     args->kinde_id = id_column->attnum;
     args->kinde_id_column = MemoryContextStrdup(context, trigger->tgargs[0]);
 
@@ -180,7 +199,7 @@ UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data) {
             trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
                           psprintf("argument \"%s\" is not a claim mapping", argument),
                           "Each argument after the first is claim=column, or a column named like its claim.",
-                          kArgumentsHint);
+                          hint);
 
         bool is_lifetime_subscriber = rules::kLifetimeSubscriber == claim;
         if (!is_lifetime_subscriber && rules::check_claim_name(claim)) {
@@ -192,9 +211,9 @@ UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data) {
             mapped_twice = strcmp(args->claims[j].claim, claim) == 0;
         if (mapped_twice)
             trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
-                          psprintf("claim \"%s\" is mapped twice", claim), nullptr, kArgumentsHint);
+                          psprintf("claim \"%s\" is mapped twice", claim), nullptr, hint);
 
-        Form_pg_attribute attribute = find_column(data, column);
+        Form_pg_attribute attribute = find_column(data, column, hint);
         ClaimType type;
         if (!claim_type_of(attribute->atttypid, &type))
             trigger_error(data, ERRCODE_DATATYPE_MISMATCH,
@@ -202,6 +221,10 @@ UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data) {
                                    format_type_be(attribute->atttypid)),
                           kSupportedTypes);
         if (is_lifetime_subscriber) {
+            if (organization)
+                trigger_error(data, ERRCODE_INVALID_PARAMETER_VALUE,
+                              psprintf("lifetime_subscriber cannot come from an organization's table"),
+                              "lifetime_subscriber is always the user's own.", hint);
             if (type != ClaimType::boolean)
                 trigger_error(
                     data, ERRCODE_DATATYPE_MISMATCH,
@@ -242,7 +265,7 @@ void upsert_trigger_forget(Datum, Oid relid) {
 
 // The parsed arguments of the trigger being fired, parsed on its first row after any change to
 // its table. Stale entries are only marked by the callback and freed here, never mid-use.
-const UpsertTriggerArgs &upsert_trigger_args_for(TriggerData *data) {
+const UpsertTriggerArgs &upsert_trigger_args_for(TriggerData *data, Target target) {
     if (!upsert_triggers) {
         HASHCTL control{};
         control.keysize = sizeof(Oid);
@@ -266,7 +289,7 @@ const UpsertTriggerArgs &upsert_trigger_args_for(TriggerData *data) {
         MemoryContextDelete(entry->args->context);
         entry->args = nullptr;
     }
-    UpsertTriggerArgs *fresh = upsert_trigger_parse(data);
+    UpsertTriggerArgs *fresh = upsert_trigger_parse(data, target);
     MemoryContextSetParent(fresh->context, CacheMemoryContext);
     entry->relation = RelationGetRelid(data->tg_relation);
     entry->args = fresh;
@@ -406,6 +429,11 @@ bool kinde_id_valid(text *kinde_id) {
     return !rules::check_kinde_id(text_view(kinde_id));
 }
 
+// The row's key under its target's rule: a Kinde user id, or an org code.
+bool key_valid(const UpsertTriggerArgs &args, text *key) {
+    return args.target == Target::organization ? rules::is_valid_org_code(text_view(key)) : kinde_id_valid(key);
+}
+
 // Sets this trigger's claims on a user's profile, creating it if needed. Only the keys this
 // trigger maps are replaced, on the latest row version, so concurrent writers of other keys
 // keep theirs. A profile that would not change is not written.
@@ -427,21 +455,40 @@ constexpr const char *kRemoveSql =
     "WHERE p.kinde_id OPERATOR(pg_catalog.=) $1 "
     "AND (p.lifetime_subscriber AND $2 OR pg_catalog.jsonb_exists_any(p.claims, $3))";
 
+// The same for an organization's claims ($2, lifetime_subscriber, is the user's: not used).
+constexpr const char *kOrganizationUpsertSql =
+    "INSERT INTO kinde_claims.organizations AS o (org_code, claims) VALUES ($1, $4) "
+    "ON CONFLICT (org_code) DO UPDATE SET "
+    "claims = pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(o.claims, VARIADIC $3), $4), "
+    "updated_at = pg_catalog.now() "
+    "WHERE o.claims OPERATOR(pg_catalog.<>) "
+    "pg_catalog.jsonb_concat(pg_catalog.jsonb_delete(o.claims, VARIADIC $3), $4)";
+constexpr const char *kOrganizationRemoveSql =
+    "UPDATE kinde_claims.organizations AS o SET claims = pg_catalog.jsonb_delete(o.claims, VARIADIC $3), "
+    "updated_at = pg_catalog.now() "
+    "WHERE o.org_code OPERATOR(pg_catalog.=) $1 AND pg_catalog.jsonb_exists_any(o.claims, $3)";
+
 SPIPlanPtr upsert_plan;
 SPIPlanPtr remove_plan;
+SPIPlanPtr organization_upsert_plan;
+SPIPlanPtr organization_remove_plan;
 
 void profile_remove_claims(const UpsertTriggerArgs &args, text *kinde_id) {
     Oid types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
-    SPIPlanPtr plan = saved_plan(&remove_plan, kRemoveSql, 3, types);
+    SPIPlanPtr plan = args.target == Target::organization
+                          ? saved_plan(&organization_remove_plan, kOrganizationRemoveSql, 3, types)
+                          : saved_plan(&remove_plan, kRemoveSql, 3, types);
     Datum values[3] = {PointerGetDatum(kinde_id), BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber),
                        args.claim_keys};
-    spi_execute(plan, values, nullptr, SPI_OK_UPDATE, "profile claims removal");
+    spi_execute(plan, values, nullptr, SPI_OK_UPDATE, "claims removal");
 }
 
 void profile_set_claims(const UpsertTriggerArgs &args, text *kinde_id, NullableDatum lifetime_subscriber,
                         Jsonb *claims) {
     Oid types[4] = {TEXTOID, BOOLOID, TEXTARRAYOID, JSONBOID};
-    SPIPlanPtr plan = saved_plan(&upsert_plan, kUpsertSql, 4, types);
+    SPIPlanPtr plan = args.target == Target::organization
+                          ? saved_plan(&organization_upsert_plan, kOrganizationUpsertSql, 4, types)
+                          : saved_plan(&upsert_plan, kUpsertSql, 4, types);
     Datum values[4] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, args.claim_keys,
                        JsonbPGetDatum(claims)};
     char nulls[4] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', ' ', ' '};
@@ -464,10 +511,13 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
     NullableDatum lifetime_subscriber{0, true};
     Jsonb *claims = nullptr;
     if (new_id) {
-        if (!kinde_id_valid(new_id)) {
+        if (!key_valid(args, new_id)) {
             char *prefix = trigger_prefix(data);
             char *suffix = psprintf(" in column \"%s\"", args.kinde_id_column);
-            trigger_violation(prefix, *rules::check_kinde_id(text_view(new_id)), suffix);
+            trigger_violation(prefix,
+                              args.target == Target::organization ? *rules::check_org_code(text_view(new_id))
+                                                                  : *rules::check_kinde_id(text_view(new_id)),
+                              suffix);
         }
         if (args.lifetime_subscriber != InvalidAttrNumber) {
             bool isnull;
@@ -481,7 +531,7 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
     }
     // An old id that is not a valid Kinde user id can have no profile to take claims from.
     text *old_id = old_row ? row_kinde_id(data, args, old_row) : nullptr;
-    bool remove_old = old_id && kinde_id_valid(old_id) && !(new_id && kinde_id_equal(old_id, new_id));
+    bool remove_old = old_id && key_valid(args, old_id) && !(new_id && kinde_id_equal(old_id, new_id));
 
     if (!remove_old && !new_id)
         return;
@@ -503,9 +553,23 @@ void upsert_trigger_register_invalidation() {
 
 }  // namespace kinde_claims
 
-KC_FUNCTION(kinde_profile_upsert_trigger) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kTriggerName,
-                                                       kinde_claims::RowTriggerFires::after_any);
-    kinde_claims::upsert_trigger_apply(data, kinde_claims::upsert_trigger_args_for(data));
+namespace kinde_claims {
+namespace {
+
+Datum upsert_trigger(FunctionCallInfo fcinfo, const char *name, Target target) {
+    TriggerData *data = row_trigger_data(fcinfo, name, RowTriggerFires::after_any);
+    upsert_trigger_apply(data, upsert_trigger_args_for(data, target));
     return PointerGetDatum(nullptr);
+}
+
+}  // namespace
+}  // namespace kinde_claims
+
+KC_FUNCTION(kinde_profile_upsert_trigger) {
+    return kinde_claims::upsert_trigger(fcinfo, kinde_claims::kProfileTriggerName, kinde_claims::Target::profile);
+}
+
+KC_FUNCTION(kinde_organization_upsert_trigger) {
+    return kinde_claims::upsert_trigger(fcinfo, kinde_claims::kOrganizationTriggerName,
+                                        kinde_claims::Target::organization);
 }

@@ -8,6 +8,11 @@
 //   any other event type is recorded and ignored.
 // - An event dated more than 5 minutes ahead of this server's clock is not applied and not
 //   recorded ("future"): the shim answers so that Kinde delivers it again later.
+// - Organizations (0.6.0): organization.created/updated make sure the organization exists,
+//   organization.deleted removes it and its memberships; each organization's newest event and
+//   deletion are kept like a user's. A user event's `organizations` list (when present) is the
+//   user's memberships: one for each listed organization not deleted, none for any other;
+//   user.deleted removes them all. Claims come from the app, never from a webhook.
 #include "webhook_rules.hpp"
 
 #include <string_view>
@@ -19,6 +24,8 @@ extern "C" {
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
@@ -29,6 +36,17 @@ namespace kinde_claims {
 namespace {
 
 using rules::WebhookAction;
+
+// What an organization.* event does; the shared rules (webhook_rules.hpp) know user events only.
+enum class OrganizationAction { none, ensure, remove };
+
+OrganizationAction organization_action(std::string_view type) {
+    if (type == "organization.created" || type == "organization.updated")
+        return OrganizationAction::ensure;
+    if (type == "organization.deleted")
+        return OrganizationAction::remove;
+    return OrganizationAction::none;
+}
 
 constexpr const char *kRecordEventSql =
     "INSERT INTO kinde_claims.webhook_events (event_id, kinde_id, type, event_time) "
@@ -50,6 +68,26 @@ constexpr const char *kCreateProfileSql =
 constexpr const char *kDeleteProfileSql =
     "DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) $1";
 
+constexpr const char *kAdvanceOrganizationSql =
+    "INSERT INTO kinde_claims.webhook_organizations AS u (org_code, last_event_time, deleted) "
+    "VALUES ($1, $2, $3) ON CONFLICT (org_code) DO UPDATE "
+    "SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, "
+    "applied_at = pg_catalog.now() "
+    "WHERE NOT u.deleted AND (u.last_event_time OPERATOR(pg_catalog.<) EXCLUDED.last_event_time "
+    "OR (u.last_event_time OPERATOR(pg_catalog.=) EXCLUDED.last_event_time AND EXCLUDED.deleted))";
+
+constexpr const char *kCreateOrganizationSql =
+    "INSERT INTO kinde_claims.organizations (org_code) VALUES ($1) ON CONFLICT (org_code) DO NOTHING";
+
+// The listed organizations Kinde has not deleted, in a fixed order (the lock order of the adds).
+constexpr const char *kLiveOrganizationsSql =
+    "SELECT DISTINCT c.code FROM pg_catalog.unnest($1::pg_catalog.text[]) AS c(code) "
+    "WHERE NOT EXISTS (SELECT FROM kinde_claims.webhook_organizations w "
+    "WHERE w.org_code OPERATOR(pg_catalog.=) c.code AND w.deleted) ORDER BY 1";
+
+SPIPlanPtr advance_organization_plan;
+SPIPlanPtr create_organization_plan;
+SPIPlanPtr live_organizations_plan;
 SPIPlanPtr record_event_plan;
 SPIPlanPtr advance_user_plan;
 SPIPlanPtr create_profile_plan;
@@ -63,6 +101,9 @@ struct WebhookEventRow {
     text *kinde_id;  // nullptr for an event that names no user
     TimestampTz event_time;
     WebhookAction action;
+    OrganizationAction organization_action;
+    text *org_code;           // organization.* events
+    ArrayType *organizations; // a user event's list of org codes; nullptr when it has none
 };
 
 std::string_view string_view_of(const JsonbValue &value) {
@@ -96,6 +137,30 @@ text *text_of(std::string_view value) {
     return cstring_to_text_with_len(value.data(), static_cast<int>(value.size()));
 }
 
+// data.user.organizations ([{"code": "org_...", "permissions": [...], "roles": [...]}], FACTS.md
+// §8) as a text[] of its codes, each checked.
+ArrayType *organization_codes(const JsonbValue *list) {
+    if (list->type != jbvBinary || !JsonContainerIsArray(list->val.binary.data))
+        throw pg::Error(rules::webhook_field_missing("data.user.organizations",
+                                                     "an array of {\"code\": \"org_...\"} objects"));
+    JsonbContainer *array = list->val.binary.data;
+    int count = static_cast<int>(JsonContainerSize(array));
+    auto *codes = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+    for (int i = 0; i < count; ++i) {
+        JsonbValue *element = getIthJsonbValueFromContainer(array, static_cast<uint32>(i));
+        JsonbValue code_value;
+        JsonbContainer *organization = object_container(element);
+        const JsonbValue *code = organization ? object_member(organization, "code", &code_value) : nullptr;
+        if (code == nullptr || code->type != jbvString)
+            throw pg::Error(rules::webhook_field_missing("data.user.organizations[].code",
+                                                         "each organization's code as a string"));
+        if (auto violation = rules::check_org_code(string_view_of(*code)))
+            throw pg::Error(*violation);
+        codes[i] = PointerGetDatum(text_of(string_view_of(*code)));
+    }
+    return construct_array(codes, count, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
 WebhookEventRow webhook_event_parse(Jsonb *event) {
     if (!JB_ROOT_IS_OBJECT(event))
         throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "webhook event must be a JSON object",
@@ -127,6 +192,24 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
         throw pg::Error(*violation);
     parsed.event_time = timestamptz_from_unix_micros(unix_micros);
 
+    // A database still before 0.6.0 (library updated, ALTER EXTENSION UPDATE not run) ignores
+    // organizations, as that version did.
+    bool organizations = organizations_installed();
+    parsed.organization_action = organizations ? organization_action(type) : OrganizationAction::none;
+    JsonbValue data_member, organization_value, code_value;
+    JsonbContainer *data_object = object_container(object_member(root, "data", &data_member));
+    if (parsed.organization_action != OrganizationAction::none) {
+        JsonbContainer *organization =
+            data_object ? object_container(object_member(data_object, "organization", &organization_value)) : nullptr;
+        const JsonbValue *code = organization ? object_member(organization, "code", &code_value) : nullptr;
+        if (code == nullptr || code->type != jbvString)
+            throw pg::Error(rules::webhook_field_missing("data.organization.code",
+                                                         "the organization's code as a string"));
+        if (auto violation = rules::check_org_code(string_view_of(*code)))
+            throw pg::Error(*violation);
+        parsed.org_code = text_of(string_view_of(*code));
+    }
+
     // A user event must name its user; another event may, and is kept with the id when it does.
     JsonbValue data_value, user_value, id_value;
     JsonbContainer *data = object_container(object_member(root, "data", &data_value));
@@ -139,6 +222,13 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
     } else if (parsed.action != WebhookAction::ignore) {
         throw pg::Error(rules::webhook_field_missing("data.user.id", "the user's Kinde id as a string"));
     }
+    JsonbValue list_value;
+    const JsonbValue *list = user && (parsed.action == WebhookAction::create_profile ||
+                                      parsed.action == WebhookAction::update_profile)
+                                 ? object_member(user, "organizations", &list_value)
+                                 : nullptr;
+    if (list != nullptr && organizations)
+        parsed.organizations = organization_codes(list);
     return parsed;
 }
 
@@ -146,7 +236,29 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
 struct Outcome {
     const char *result;   // applied, duplicate, ignored, stale, future
     const char *profile;  // for an applied event: created, exists, deleted, absent
+    const char *organization = nullptr;  // for an applied organization.* event: the same
 };
+
+// An organization.* event, recorded and not a duplicate: inside SPI.
+Outcome organization_event_apply(const WebhookEventRow &event) {
+    bool removes = event.organization_action == OrganizationAction::remove;
+    Oid types[3] = {TEXTOID, TIMESTAMPTZOID, BOOLOID};
+    Datum values[3] = {PointerGetDatum(event.org_code), TimestampTzGetDatum(event.event_time), BoolGetDatum(removes)};
+    SPIPlanPtr advance = saved_plan(&advance_organization_plan, kAdvanceOrganizationSql, 3, types);
+    if (spi_execute(advance, values, nullptr, SPI_OK_INSERT, "webhook organization order") == 0)
+        return {"stale", nullptr};
+    Outcome outcome{"applied", nullptr};
+    HistorySource *source = history_source_push("webhook", event.event_id);
+    if (removes) {
+        outcome.organization = organization_delete(event.org_code) ? "deleted" : "absent";
+    } else {
+        SPIPlanPtr create = saved_plan(&create_organization_plan, kCreateOrganizationSql, 1, types);
+        outcome.organization =
+            spi_execute(create, values, nullptr, SPI_OK_INSERT, "webhook organization create") > 0 ? "created" : "exists";
+    }
+    history_source_pop(source);
+    return outcome;
+}
 
 // Only Postgres calls from here on, and no C++ object with a destructor is alive.
 Outcome webhook_event_apply(const WebhookEventRow &event) {
@@ -163,6 +275,11 @@ Outcome webhook_event_apply(const WebhookEventRow &event) {
     if (spi_execute(record, record_values, record_nulls, SPI_OK_INSERT, "webhook event record") == 0) {
         SPI_finish();
         return {"duplicate", nullptr};
+    }
+    if (event.organization_action != OrganizationAction::none) {
+        Outcome outcome = organization_event_apply(event);
+        SPI_finish();
+        return outcome;
     }
     if (event.action == WebhookAction::ignore) {
         SPI_finish();
@@ -188,11 +305,28 @@ Outcome webhook_event_apply(const WebhookEventRow &event) {
         uint64 removed =
             spi_execute(remove, profile_values, nullptr, SPI_OK_DELETE, "webhook profile delete");
         outcome.profile = removed > 0 ? "deleted" : "absent";
+        if (organizations_installed())
+            memberships_retain(event.kinde_id, nullptr);
     } else {
         SPIPlanPtr create = saved_plan(&create_profile_plan, kCreateProfileSql, 1, profile_types);
         uint64 created =
             spi_execute(create, profile_values, nullptr, SPI_OK_INSERT, "webhook profile create");
         outcome.profile = created > 0 ? "created" : "exists";
+        if (event.organizations != nullptr) {
+            // Memberships go first, then come: a user's organizations in one fixed order.
+            memberships_retain(event.kinde_id, event.organizations);
+            Oid list_types[1] = {TEXTARRAYOID};
+            Datum list_values[1] = {PointerGetDatum(event.organizations)};
+            SPIPlanPtr live = saved_plan(&live_organizations_plan, kLiveOrganizationsSql, 1, list_types);
+            spi_execute(live, list_values, nullptr, SPI_OK_SELECT, "webhook live organizations");
+            SPITupleTable *codes = SPI_tuptable;
+            uint64 count = SPI_processed;
+            for (uint64 i = 0; i < count; ++i) {
+                bool isnull;
+                Datum code = SPI_getbinval(codes->vals[i], codes->tupdesc, 1, &isnull);
+                membership_ensure(event.kinde_id, DatumGetTextPP(code));
+            }
+        }
     }
     history_source_pop(source);
     SPI_finish();
@@ -214,6 +348,12 @@ Jsonb *outcome_json(const WebhookEventRow &event, const Outcome &outcome) {
     escape_json(&json, text_to_cstring(event.event_id));
     if (outcome.profile)
         appendStringInfo(&json, ", \"profile\": \"%s\"", outcome.profile);
+    if (event.org_code) {
+        appendStringInfoString(&json, ", \"org_code\": ");
+        escape_json(&json, text_to_cstring(event.org_code));
+    }
+    if (outcome.organization)
+        appendStringInfo(&json, ", \"organization\": \"%s\"", outcome.organization);
     appendStringInfoChar(&json, '}');
     return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
 }

@@ -36,11 +36,27 @@ void token_changed(text *kinde_id, const char *op, const ProfileRow &before, con
     notify_changed(kinde_id, op);
 }
 
+bool same_bytes(Jsonb *a, Jsonb *b) {
+    return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
+// Larger claims of a user reach every organization the user is a member of: the merged-size
+// guarantee (organizations.cpp) is checked for each.
+void organizations_size_check(const ProfileRow *before, const ProfileRow &after) {
+    if (after.claims == nullptr || JB_ROOT_COUNT(after.claims) == 0)
+        return;
+    if (before != nullptr && kinde_id_equal(before->kinde_id, after.kinde_id) && same_bytes(before->claims, after.claims))
+        return;
+    if (!copy_in_progress() && organizations_installed())
+        merged_size_check_user(after.kinde_id);
+}
+
 void profile_after_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     const ProfileRow defaults{nullptr, false, nullptr};
     if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
         ProfileRow created = profile_row(data->tg_trigtuple, desc);
+        organizations_size_check(nullptr, created);
         if (!token_claims_equal(created, defaults))
             token_changed(created.kinde_id, "insert", defaults, created);
     } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
@@ -50,6 +66,7 @@ void profile_after_write(TriggerData *data) {
     } else {
         ProfileRow before = profile_row(data->tg_trigtuple, desc);
         ProfileRow after = profile_row(data->tg_newtuple, desc);
+        organizations_size_check(&before, after);
         if (kinde_id_equal(before.kinde_id, after.kinde_id)) {
             if (!token_claims_equal(before, after))
                 token_changed(after.kinde_id, "update", before, after);

@@ -6,6 +6,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "miscadmin.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -16,10 +17,15 @@ namespace {
 
 ProfilesCatalog cached;
 bool cached_valid = false;
+OrganizationsCatalog org_cached;
+bool org_cached_valid = false;
 
 void forget_profiles_catalog(Datum, Oid relid) {
     if (relid == InvalidOid || relid == cached.profiles || relid == cached.kinde_id_index)
         cached_valid = false;
+    if (relid == InvalidOid || relid == org_cached.organizations || relid == org_cached.organizations_pkey ||
+        relid == org_cached.memberships || relid == org_cached.memberships_pkey)
+        org_cached_valid = false;
 }
 
 AttrNumber column(Oid relid, const char *name) {
@@ -61,6 +67,37 @@ const ProfilesCatalog &profiles_catalog() {
     return cached;
 }
 
+const OrganizationsCatalog &organizations_catalog() {
+    if (org_cached_valid)
+        return org_cached;
+    const ProfilesCatalog &profiles = profiles_catalog();
+    Oid namespace_oid = get_rel_namespace(profiles.profiles);
+    OrganizationsCatalog fresh;
+    fresh.organizations = get_relname_relid("organizations", namespace_oid);
+    if (!OidIsValid(fresh.organizations))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation \"kinde_claims.organizations\" does not exist"),
+                        errhint("Run ALTER EXTENSION kinde_claims UPDATE: organizations arrived in 0.6.0.")));
+    fresh.organizations_pkey = relation(namespace_oid, "organizations_pkey");
+    fresh.organization_claims = column(fresh.organizations, "claims");
+    fresh.memberships = relation(namespace_oid, "memberships");
+    fresh.memberships_pkey = relation(namespace_oid, "memberships_pkey");
+    fresh.membership_claims = column(fresh.memberships, "claims");
+    org_cached = fresh;
+    org_cached_valid = true;
+    return org_cached;
+}
+
+bool organizations_installed() {
+    if (org_cached_valid)
+        return true;
+    Oid namespace_oid = get_rel_namespace(profiles_catalog().profiles);
+    if (!OidIsValid(get_relname_relid("memberships", namespace_oid)))
+        return false;
+    organizations_catalog();
+    return true;
+}
+
 void profiles_catalog_register_invalidation() {
     CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
 }
@@ -74,6 +111,17 @@ Oid profiles_owner() {
     Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
     ReleaseSysCache(tuple);
     return owner;
+}
+
+UserSwitch switch_user(Oid role) {
+    UserSwitch saved;
+    GetUserIdAndSecContext(&saved.caller, &saved.security_context);
+    SetUserIdAndSecContext(role, saved.security_context | SECURITY_LOCAL_USERID_CHANGE);
+    return saved;
+}
+
+void switch_back(const UserSwitch &saved) {
+    SetUserIdAndSecContext(saved.caller, saved.security_context);
 }
 
 }  // namespace kinde_claims

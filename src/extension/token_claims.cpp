@@ -49,4 +49,32 @@ Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
     return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
 }
 
+Jsonb *token_claims_build_merged(bool lifetime_subscriber, Jsonb *user, Jsonb *organization, Jsonb *membership) {
+    // One pass over the parts' top-level pairs, in merge order: pushJsonbValue keeps the last
+    // value of a repeated key when the object ends, as jsonb_concat does, at a third of the cost
+    // of concatenating twice and splicing the flag in.
+    JsonbParseState *state = nullptr;
+    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    for (Jsonb *part : {user, organization, membership}) {
+        if (claims_empty(part) || !JB_ROOT_IS_OBJECT(part))
+            continue;
+        JsonbIterator *iterator = JsonbIteratorInit(&part->root);
+        JsonbValue value;
+        JsonbIteratorToken token;
+        while ((token = JsonbIteratorNext(&iterator, &value, true)) != WJB_DONE)
+            if (token == WJB_KEY || token == WJB_VALUE)
+                pushJsonbValue(&state, token, &value);
+    }
+    JsonbValue key;
+    key.type = jbvString;
+    key.val.string.val = const_cast<char *>(rules::kLifetimeSubscriber.data());
+    key.val.string.len = static_cast<int>(rules::kLifetimeSubscriber.size());
+    JsonbValue flag;
+    flag.type = jbvBool;
+    flag.val.boolean = lifetime_subscriber;
+    pushJsonbValue(&state, WJB_KEY, &key);
+    pushJsonbValue(&state, WJB_VALUE, &flag);
+    return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, nullptr));
+}
+
 }  // namespace kinde_claims

@@ -176,6 +176,21 @@ text *kinde_id_argument(FunctionCallInfo fcinfo, int argno) {
     return kinde_id;
 }
 
+void org_code_check(text *org_code) {
+    if (rules::is_valid_org_code(text_view(org_code)))
+        return;
+    if (auto violation = rules::check_org_code(text_view(org_code)))
+        throw pg::Error(*violation);
+}
+
+text *org_code_argument(FunctionCallInfo fcinfo, int argno) {
+    if (PG_ARGISNULL(argno))
+        throw pg::Error(rules::null_org_code());
+    text *org_code = PG_GETARG_TEXT_PP(argno);
+    org_code_check(org_code);
+    return org_code;
+}
+
 void claims_check(Jsonb *claims, Jsonb *old_claims, text *kinde_id) {
     if (!JB_ROOT_IS_OBJECT(claims))
         throw pg::Error(rules::claims_not_object(JB_ROOT_IS_SCALAR(claims) ? scalar_kind(claims) : "array"));

@@ -89,6 +89,21 @@ Violation null_kinde_id() {
                      {}};
 }
 
+std::optional<Violation> check_org_code(std::string_view org_code) {
+    if (is_valid_org_code(org_code))
+        return std::nullopt;
+    return invalid("invalid organization code " + quote_for_message(org_code),
+                   "An organization code is \"org_\" followed by 1 to 64 letters or digits, such as "
+                   "org_1ccfb819462.");
+}
+
+Violation null_org_code() {
+    return Violation{kNullValueNotAllowed,
+                     "organization code must not be null",
+                     "An organization code is \"org_\" followed by 1 to 64 letters or digits.",
+                     {}};
+}
+
 bool is_prohibited_claim(std::string_view name) {
     for (std::string_view prohibited : kProhibitedClaims)
         if (name == prohibited)

@@ -39,15 +39,20 @@ inline bool is_alnum_ascii(char c) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-// A Kinde user id: "kp_" then 1 to 64 characters of [0-9A-Za-z].
-inline bool is_valid_kinde_id(std::string_view kinde_id) {
-    if (kinde_id.size() <= kKindeIdPrefix.size() || kinde_id.size() > kKindeIdPrefix.size() + kKindeIdMaxChars ||
-        kinde_id.substr(0, kKindeIdPrefix.size()) != kKindeIdPrefix)
+// `prefix` then 1 to `max_chars` characters of [0-9A-Za-z]: Kinde's user ids and org codes.
+inline bool is_prefixed_alnum(std::string_view value, std::string_view prefix, std::size_t max_chars) {
+    if (value.size() <= prefix.size() || value.size() > prefix.size() + max_chars ||
+        value.substr(0, prefix.size()) != prefix)
         return false;
-    for (std::size_t i = kKindeIdPrefix.size(); i < kinde_id.size(); ++i)
-        if (!is_alnum_ascii(kinde_id[i]))
+    for (std::size_t i = prefix.size(); i < value.size(); ++i)
+        if (!is_alnum_ascii(value[i]))
             return false;
     return true;
+}
+
+// A Kinde user id: "kp_" then 1 to 64 characters of [0-9A-Za-z].
+inline bool is_valid_kinde_id(std::string_view kinde_id) {
+    return is_prefixed_alnum(kinde_id, kKindeIdPrefix, kKindeIdMaxChars);
 }
 // The same rule, with the error to raise when it fails.
 std::optional<Violation> check_kinde_id(std::string_view kinde_id);
@@ -56,6 +61,18 @@ Violation null_kinde_id();
 
 // A refused value: SQLSTATE 22023 (invalid_parameter_value) with these texts.
 Violation invalid(std::string message, std::string detail, std::string hint = {});
+
+// A Kinde organization code: "org_" then 1 to 64 characters of [0-9A-Za-z] (FACTS.md §8: Kinde
+// issues "org_" followed by hex). Checked on the token path too, so inline like the user id.
+inline constexpr std::string_view kOrgCodePrefix = "org_";
+inline constexpr std::size_t kOrgCodeMaxChars = 64;  // after the prefix
+inline bool is_valid_org_code(std::string_view org_code) {
+    return is_prefixed_alnum(org_code, kOrgCodePrefix, kOrgCodeMaxChars);
+}
+// The same rule, with the error (22023) to raise when it fails.
+std::optional<Violation> check_org_code(std::string_view org_code);
+// A NULL org code where one is required (22004).
+Violation null_org_code();
 
 // Names Kinde does not let a workflow set on a token (all tokens, access and ID tokens).
 bool is_prohibited_claim(std::string_view name);

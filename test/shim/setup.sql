@@ -11,6 +11,6 @@ GRANT anon, kinde_workflow, kinde_writer TO authenticator;
 GRANT USAGE ON SCHEMA public TO anon, kinde_workflow, kinde_writer;
 
 CREATE EXTENSION kinde_claims;
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO kinde_workflow;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text) TO kinde_workflow;
 GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text),
                           kinde_webhook_apply(jsonb) TO kinde_writer;

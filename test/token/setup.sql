@@ -23,5 +23,5 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authentic
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated;
 
 CREATE EXTENSION kinde_claims;
-GRANT EXECUTE ON FUNCTION kinde_claims_for(text) TO kinde_workflow;
+GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text) TO kinde_workflow;
 GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text) TO kinde_writer;

@@ -26,6 +26,24 @@ TEST(KindeId, RefusesEverythingElseWith22023) {
     }
 }
 
+TEST(OrgCode, AcceptsKindeCodes) {
+    EXPECT_FALSE(check_org_code("org_1ccfb819462"));  // FACTS.md §8
+    EXPECT_FALSE(check_org_code("org_A"));
+    EXPECT_FALSE(check_org_code("org_" + std::string(64, '9')));
+}
+
+TEST(OrgCode, RefusesEverythingElseWith22023) {
+    for (const std::string &bad : std::vector<std::string>{
+             "", "org_", "org", "ORG_abc", "org-abc", "xorg_abc", "org_abc def", "org_a-1", "org_é", "org_abc\n",
+             "org_a%20b", "kp_abc", "org_" + std::string(65, 'a'), std::string("org_a\0b", 7)}) {
+        EXPECT_FALSE(is_valid_org_code(bad)) << bad;
+        auto violation = check_org_code(bad);
+        ASSERT_TRUE(violation) << "accepted " << bad;
+        EXPECT_STREQ(violation->sqlstate, "22023");
+    }
+    EXPECT_STREQ(null_org_code().sqlstate, "22004");
+}
+
 TEST(KindeId, NullIs22004) {
     EXPECT_STREQ(null_kinde_id().sqlstate, "22004");
 }

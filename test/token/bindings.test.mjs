@@ -246,10 +246,10 @@ describe('the event', () => {
 });
 
 // Issue 12: the organization the token is for (event.context.organization.code, FACTS.md §8)
-// travels as org_code, URL-encoded like the user id, and only when the event has one. Until
-// kinde_claims 0.6.0's kinde_claims_for(user_id, org_code) is in the suite's database, a request
-// carrying org_code is answered here by the fetch binding (with what PostgREST would send); the
-// requests without one go to the PostgREST stand-in over the real database.
+// travels as org_code, URL-encoded like the user id, and only when the event has one. Requests
+// carrying org_code are answered here by the fetch binding (with what PostgREST would send: the
+// exact URL and the answers the database cannot be made to give, such as a pre-0.6.0 PGRST202);
+// the requests without one go to the PostgREST stand-in. workflow.test.mjs runs org codes end to end.
 describe('the organization the token is for', () => {
   const userOnlyUrl = `${postgrestUrl}/rpc/kinde_claims_for?user_id=${subscriber}`;
   const orgClaims = '{"lifetime_subscriber": true, "plan": "team", "seats": 40}';

@@ -245,6 +245,150 @@ describe('the event', () => {
   }
 });
 
+// Issue 12: the organization the token is for (event.context.organization.code, FACTS.md §8)
+// travels as org_code, URL-encoded like the user id, and only when the event has one. Requests
+// carrying org_code are answered here by the fetch binding (with what PostgREST would send: the
+// exact URL and the answers the database cannot be made to give, such as a pre-0.6.0 PGRST202);
+// the requests without one go to the PostgREST stand-in. workflow.test.mjs runs org codes end to end.
+describe('the organization the token is for', () => {
+  const userOnlyUrl = `${postgrestUrl}/rpc/kinde_claims_for?user_id=${subscriber}`;
+  const orgClaims = '{"lifetime_subscriber": true, "plan": "team", "seats": 40}';
+  const refusal = (message) => ({
+    text: JSON.stringify({
+      code: '22023', details: null,
+      hint: 'An organization code is "org_" followed by 1 to 64 letters or digits, such as org_1ccfb819462.',
+      message,
+    }),
+  });
+
+  it('an org code: sent as org_code after the user id, the answer set on the token', async () => {
+    const result = await runWorkflow(workflow, {
+      userId: subscriber, orgCode: 'org_1ccfb819462', env: env(), bindings: { fetch: fetchAnswering({ text: orgClaims }) },
+    });
+    assertWellBehaved(result);
+    assert.equal(result.requests.length, 1);
+    assert.equal(result.requests[0].url, `${userOnlyUrl}&org_code=org_1ccfb819462`);
+    assert.equal(result.requests[0].options.method, 'GET');
+    assert.deepEqual(result.claims, { plan: 'team', seats: 40, lifetime_subscriber: true });
+    assert.deepEqual(result.denied, []);
+    assert.deepEqual(result.logs, []);
+  });
+
+  it('an org code with characters a query string cannot carry raw: sent percent-encoded', async () => {
+    const code = 'org_a&user_id=kp_evil#x y/é%+';
+    const result = await runWorkflow(workflow, {
+      userId: subscriber, orgCode: code, env: env(), bindings: { fetch: fetchAnswering({ text: orgClaims }) },
+    });
+    assertWellBehaved(result);
+    const { url } = result.requests[0];
+    assert.equal(url, `${userOnlyUrl}&org_code=org_a%26user_id%3Dkp_evil%23x%20y%2F%C3%A9%25%2B`);
+    const query = new URL(url).searchParams;
+    assert.deepEqual(query.getAll('user_id'), [subscriber], 'the code cannot add or replace a user id');
+    assert.deepEqual(query.getAll('org_code'), [code], 'the server reads back the code as it was');
+    assert.deepEqual([...query.keys()], ['user_id', 'org_code']);
+  });
+
+  const absent = [
+    ['no organization in the event', undefined],
+    ['an organization without a code', { context: { user: { id: subscriber }, organization: {} } }],
+    ['organization null', { context: { user: { id: subscriber }, organization: null } }],
+    ['code null', { context: { user: { id: subscriber }, organization: { code: null } } }],
+    ['code ""', { context: { user: { id: subscriber }, organization: { code: '' } } }],
+  ];
+  for (const [name, event] of absent) {
+    it(`${name}: exactly the user-only URL, no org_code, nothing logged (through the stand-in)`, async () => {
+      const result = await runWorkflow(workflow, { userId: subscriber, env: env(), ...(event ? { event } : {}) });
+      assertWellBehaved(result);
+      assert.equal(result.requests.length, 1);
+      assert.equal(result.requests[0].url, userOnlyUrl);
+      assert.ok(!new URL(result.requests[0].url).searchParams.has('org_code'));
+      assert.deepEqual(result.claims, fullClaims);
+      assert.deepEqual(result.logs, []);
+    });
+  }
+
+  for (const [kind, code] of [['a number', 42], ['an object', { code: 'org_1ccfb819462' }], ['an array', ['org_1ccfb819462']],
+    ['a boolean', true]]) {
+    it(`a code that is ${kind}: read as no organization, logged once (through the stand-in)`, async () => {
+      const event = { context: { user: { id: subscriber }, organization: { code } } };
+      const result = await runWorkflow(workflow, { userId: subscriber, env: env(), event });
+      assertWellBehaved(result);
+      assert.equal(result.requests.length, 1);
+      assert.equal(result.requests[0].url, userOnlyUrl);
+      assert.deepEqual(result.claims, fullClaims);
+      assert.deepEqual(result.denied, []);
+      assert.deepEqual(result.logs, [
+        `kinde_claims: ${subscriber}: the event's organization code is ${kind}, not a string; claims read without an organization`,
+      ]);
+    });
+  }
+
+  it('an org code the database refuses (22023): no claims, token issued, the log says the code was refused', async () => {
+    const result = await runWorkflow(workflow, {
+      userId: subscriber, orgCode: 'org_bad-code', env: env(),
+      bindings: { fetch: fetchAnswering(refusal('invalid organization code "org_bad-code"')) },
+    });
+    assert.equal(result.requests[0].url, `${userOnlyUrl}&org_code=org_bad-code`);
+    assertOpen(result, new RegExp(`^kinde_claims: ${subscriber} in org_bad-code: no claims: the organization code org_bad-code ` +
+      '\\(or the user id\\) was refused: PostgREST error 22023: invalid organization code "org_bad-code"; token issued without them$'));
+  });
+
+  it('an org code the database refuses, fail-closed: access denied', async () => {
+    const result = await runWorkflow(workflow, {
+      userId: subscriber, orgCode: 'org_bad-code', env: closedEnv(),
+      bindings: { fetch: fetchAnswering(refusal('invalid organization code "org_bad-code"')) },
+    });
+    assertClosed(result, /no claims: the organization code org_bad-code \(or the user id\) was refused: PostgREST error 22023/);
+    assert.deepEqual(result.claims, {});
+  });
+
+  it('a refused org code from outside is escaped and cut in the log line', async () => {
+    const code = `org_x\nkinde_claims: forged${'z'.repeat(300)}`;
+    const result = await runWorkflow(workflow, {
+      userId: subscriber, orgCode: code, env: env(),
+      bindings: { fetch: fetchAnswering(refusal(`invalid organization code "${code}"`)) },
+    });
+    assertOpen(result, /^kinde_claims: kp_\w+ in org_x\\nkinde_claims: forgedz+\.\.\.\(\d+ more\): no claims: the organization code org_x\\n/);
+  });
+
+  it('22023 without an org code (a user id the database refuses): the log names no organization', async () => {
+    const result = await runWorkflow(workflow, { userId: 'user_1234', env: env() });
+    assert.equal(result.requests[0].url, `${postgrestUrl}/rpc/kinde_claims_for?user_id=user_1234`);
+    assertOpen(result, /^kinde_claims: user_1234: no claims: PostgREST error 22023: /);
+    assert.doesNotMatch(result.logs[0], /organization|refused/);
+  });
+
+  it('another error for a request with an org code (a database before 0.6.0): reported as it came', async () => {
+    const body = {
+      code: 'PGRST202', details: null, hint: null,
+      message: 'Could not find the function public.kinde_claims_for(org_code, user_id) in the schema cache',
+    };
+    const result = await runWorkflow(workflow, {
+      userId: subscriber, orgCode: 'org_1ccfb819462', env: env(), bindings: { fetch: fetchAnswering({ text: JSON.stringify(body) }) },
+    });
+    assertOpen(result, /: no claims: PostgREST error PGRST202: Could not find the function/);
+    assert.doesNotMatch(result.logs[0], /was refused/);
+  });
+
+  const throwingOrg = { context: { user: { id: subscriber }, get organization() { throw new Error('organization unreadable'); } } };
+  it('an organization that throws when read: no request, token issued without claims', async () => {
+    const result = await runWorkflow(workflow, { userId: subscriber, env: env(), event: throwingOrg });
+    assertWellBehaved(result);
+    assert.equal(result.requests.length, 0);
+    assert.deepEqual(result.claims, {});
+    assert.deepEqual(result.denied, []);
+    assert.deepEqual(result.logs, ['kinde_claims: unexpected error: Error: organization unreadable; token issued without claims']);
+  });
+
+  it('an organization that throws when read, fail-closed: access denied', async () => {
+    const result = await runWorkflow(workflow, { userId: subscriber, env: closedEnv(), event: throwingOrg });
+    assertWellBehaved(result);
+    assert.equal(result.requests.length, 0);
+    assert.equal(result.denied.length, 1);
+    assert.match(result.logs[0], /unexpected error: Error: organization unreadable; access denied$/);
+  });
+});
+
 describe('anything else that throws', () => {
   const throwingEvent = { get context() { throw new Error('event unreadable'); } };
 

@@ -32,10 +32,10 @@ export const SECRET_VARIABLES = new Set(['KINDE_CLAIMS_API_KEY']);
 // `bindings` replaces bindings by name (a value of undefined removes one; a function is called
 // with the result and the default binding and returns the binding), `console: 'missing'` takes
 // the console away and `console: 'throwing'` makes its every call throw, `event` replaces the
-// token event (undefined included).
+// token event (undefined included), `orgCode` puts an organization into the default event.
 export async function runWorkflow(workflow, options) {
-  const { userId, env, fetchTimeoutMs = 800, bindings = {}, console: consoleMode = 'capture' } = options;
-  const event = 'event' in options ? options.event : tokenEvent(userId);
+  const { userId, orgCode, env, fetchTimeoutMs = 800, bindings = {}, console: consoleMode = 'capture' } = options;
+  const event = 'event' in options ? options.event : tokenEvent(userId, orgCode);
   const result = { claims: {}, denied: [], requests: [], logs: [], elapsedMs: 0, threw: undefined };
   const tokenClaims = {};
   const kinde = {
@@ -86,9 +86,10 @@ export async function runWorkflow(workflow, options) {
   return result;
 }
 
-// A user:tokens_generation event as Kinde sends it on a refresh-token exchange.
-export function tokenEvent(userId) {
-  return {
+// A user:tokens_generation event as Kinde sends it on a refresh-token exchange; with orgCode, for
+// that organization, else for none (no organization key, FACTS.md §8).
+export function tokenEvent(userId, orgCode) {
+  const event = {
     request: { ip: '203.0.113.7', userAgent: 'node-test', auth: { audience: ['https://api.example.com'] } },
     context: {
       domains: { kindeDomain: 'https://example.kinde.com' },
@@ -96,7 +97,8 @@ export function tokenEvent(userId) {
       auth: { origin: 'refresh_token_request', connectionId: 'conn_test', isExistingSession: true },
       user: { id: userId, identityId: 'identity_test' },
       workflow: { trigger: 'user:tokens_generation' },
-      organization: { code: 'org_test' },
     },
   };
+  if (orgCode !== undefined) event.context.organization = { code: orgCode };
+  return event;
 }

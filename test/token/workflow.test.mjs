@@ -309,3 +309,60 @@ describe('fail-closed mode (KINDE_CLAIMS_FAIL_CLOSED=true)', () => {
     assert.ok(!result.denied[0].includes(readerKey));
   });
 });
+
+// Issue 12, end to end: the event's organization reaches kinde_claims_for(user_id, org_code)
+// through the stand-in, and the token carries the user's, the organization's and the membership's
+// claims merged, later names winning (docs/organizations.md).
+describe('the organization the token is for (kinde_claims_for(user_id, org_code))', () => {
+  const member = 'kp_orgmember0001';
+  const userOnly = { plan: 'free', role: 'viewer', lifetime_subscriber: false };
+  before(async () => {
+    await admin(`SELECT kinde_profile_upsert($1, false, '{"plan": "free", "role": "viewer"}')`, [member]);
+    await admin(`SELECT kinde_organization_upsert('org_1ccfb819462', '{"plan": "team", "seats": 40}')`);
+    await admin(`SELECT kinde_membership_upsert($1, 'org_1ccfb819462', '{"role": "admin"}')`, [member]);
+    await admin(`SELECT kinde_organization_upsert('org_2ddfc92a573', '{"region": "eu"}')`);
+    await admin(`SELECT kinde_membership_upsert($1, 'org_2ddfc92a573')`, [member]);
+  });
+
+  it('a member signed into an organization: org_code sent, the three parts merged', async () => {
+    const result = await runWorkflow(workflow, { userId: member, orgCode: 'org_1ccfb819462', env: envFor(postgrestUrl) });
+    assert.equal(result.requests[0].url, `${postgrestUrl}/rpc/kinde_claims_for?user_id=${member}&org_code=org_1ccfb819462`);
+    assert.deepEqual(result.claims, { plan: 'team', seats: 40, role: 'admin', lifetime_subscriber: false });
+    assert.deepEqual(result.denied, []);
+    assert.deepEqual(result.logs, []);
+  });
+
+  it('the same user in another organization: none of the first one\'s claims', async () => {
+    const result = await runWorkflow(workflow, { userId: member, orgCode: 'org_2ddfc92a573', env: envFor(postgrestUrl) });
+    assert.deepEqual(result.claims, { ...userOnly, region: 'eu' });
+    assert.deepEqual(result.logs, []);
+  });
+
+  it('no organization, or one with nothing stored: the user\'s claims only', async () => {
+    for (const orgCode of [undefined, 'org_00000000000']) {
+      const result = await runWorkflow(workflow, { userId: member, orgCode, env: envFor(postgrestUrl) });
+      assert.deepEqual(result.claims, userOnly, `org ${orgCode}`);
+      assert.deepEqual(result.logs, []);
+    }
+  });
+
+  it('an org code the database refuses: 22023 from the real function, no claims, the log says so', async () => {
+    const result = await runWorkflow(workflow, { userId: member, orgCode: 'org_bad-code', env: envFor(postgrestUrl) });
+    assertFailedOpen(result, new RegExp(`^kinde_claims: ${member} in org_bad-code: no claims: the organization code org_bad-code ` +
+      '\\(or the user id\\) was refused: PostgREST error 22023: invalid organization code "org_bad-code"'));
+  });
+
+  it('an org code holding "&user_id=": reaches the database whole (and is refused), the user id unchanged', async () => {
+    const result = await runWorkflow(workflow, { userId: member, orgCode: 'org_a&user_id=kp_other', env: envFor(postgrestUrl) });
+    assertFailedOpen(result, /PostgREST error 22023: invalid organization code "org_a&user_id=kp_other"/);
+  });
+
+  it('fail-closed: a refused org code denies sign-in', async () => {
+    const result = await runWorkflow(workflow, {
+      userId: member, orgCode: 'org_bad-code', env: envFor(postgrestUrl, { KINDE_CLAIMS_FAIL_CLOSED: 'true' }),
+    });
+    assert.deepEqual(result.claims, {});
+    assert.equal(result.denied.length, 1);
+    assert.match(result.logs[0], /the organization code org_bad-code \(or the user id\) was refused: .*; access denied$/);
+  });
+});

@@ -1,7 +1,10 @@
 // Kinde user token generation workflow: one PostgREST RPC call,
-//   GET {KINDE_CLAIMS_URL}/rpc/kinde_claims_for?user_id=<the user's id>
-// and the claims it returns onto the access token. It runs on every sign-in and on every refresh
-// token exchange, so it reads only (GET is PostgREST's READ ONLY path) and never writes.
+//   GET {KINDE_CLAIMS_URL}/rpc/kinde_claims_for?user_id=<the user's id>[&org_code=<the org's code>]
+// and the claims it returns onto the access token. org_code is sent only when the event names the
+// organization the token is for (event.context.organization.code, docs/FACTS.md §8); it needs
+// kinde_claims 0.6.0's kinde_claims_for(user_id, org_code). Both values are URL-encoded. It runs on
+// every sign-in and on every refresh token exchange, so it reads only (GET is PostgREST's READ
+// ONLY path) and never writes.
 //
 // Environment variables (Kinde dashboard > Settings > Environment variables):
 //   KINDE_CLAIMS_URL          PostgREST's base URL, e.g. https://<project>.supabase.co/rest/v1
@@ -83,7 +86,8 @@ export const LOG_TEXT_MAX_CHARS = 200;
 const LOG_NAMES_MAX = 20;
 
 type Claims = { [name: string]: unknown };
-type Lookup = { claims: Claims; inexact: boolean } | { failure: string };
+// code: the SQLSTATE of a PostgREST error body, when the failure is one.
+type Lookup = { claims: Claims; inexact: boolean } | { failure: string; code?: string };
 
 type Settings = {
   url: string;
@@ -224,7 +228,7 @@ function claimsFromResponse(text: unknown): Lookup {
   }
   if (isObject(data) && typeof data.code === "string" && typeof data.message === "string" &&
       !("lifetime_subscriber" in data)) {
-    return { failure: `PostgREST error ${clip(data.code, 40)}: ${clip(data.message)}` };
+    return { failure: `PostgREST error ${clip(data.code, 40)}: ${clip(data.message)}`, code: data.code };
   }
   if (!isObject(data)) {
     const kind = data === null ? "no JSON value" : Array.isArray(data) ? "a JSON array"
@@ -238,14 +242,16 @@ function claimsFromResponse(text: unknown): Lookup {
   return { claims: data, inexact };
 }
 
-async function lookUpClaims(settings: Settings, userId: string): Promise<Lookup> {
+async function lookUpClaims(settings: Settings, userId: string, orgCode: string): Promise<Lookup> {
   if (!settings.url || !settings.apiKey) {
     const why = settings.envFailures.length > 0 ? `: ${settings.envFailures.join("; ")}` : "";
     return { failure: `KINDE_CLAIMS_URL and KINDE_CLAIMS_API_KEY must both be set${why}` };
   }
   if (!userId) return { failure: "the event carries no user id" };
+  // Without an organization the URL stays exactly the one-argument call, which every version answers.
+  const org = orgCode ? `&org_code=${encodeURIComponent(orgCode)}` : "";
   try {
-    const response = await fetch(`${settings.url}/rpc/kinde_claims_for?user_id=${encodeURIComponent(userId)}`, {
+    const response = await fetch(`${settings.url}/rpc/kinde_claims_for?user_id=${encodeURIComponent(userId)}${org}`, {
       method: "GET",
       responseFormat: "text",
       headers: {
@@ -254,7 +260,13 @@ async function lookUpClaims(settings: Settings, userId: string): Promise<Lookup>
         authorization: `Bearer ${settings.apiKey}`,
       },
     });
-    return claimsFromResponse(response?.data);
+    const lookup = claimsFromResponse(response?.data);
+    // 22023 is the database refusing an argument (docs/FACTS.md §3); with an org code sent, that is
+    // most likely the code, though the user id is refused with the same SQLSTATE.
+    if (orgCode && "failure" in lookup && lookup.code === "22023") {
+      return { failure: `the organization code ${clip(orgCode, 80)} (or the user id) was refused: ${lookup.failure}` };
+    }
+    return lookup;
   } catch (error) {
     return { failure: `the request failed: ${clip(describe(error))}` };
   }
@@ -291,7 +303,11 @@ function setClaims(claims: Claims, names: string[]): { refused: string[]; reason
 async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promise<void> {
   const rawId: unknown = event?.context?.user?.id;
   const userId = typeof rawId === "string" ? rawId : "";
-  const who = userId ? clip(userId, 80) : "(no user id)";
+  // Absent (no organization key, null, "") means a token for no organization. Read like the user
+  // id: a getter that throws ends in the catch of the caller, so the policy decides.
+  const rawOrg: unknown = event?.context?.organization?.code;
+  const orgCode = typeof rawOrg === "string" ? rawOrg : "";
+  const who = (userId ? clip(userId, 80) : "(no user id)") + (orgCode ? ` in ${clip(orgCode, 80)}` : "");
   const say = (text: string) => log(`kinde_claims: ${who}: ${text}`);
   const fail = (why: string) => {
     say(`${why}; ${settings.failClosed ? "access denied" : "token issued without them"}`);
@@ -304,8 +320,13 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
   };
 
   for (const warning of settings.warnings) say(warning);
+  if (rawOrg !== undefined && rawOrg !== null && typeof rawOrg !== "string") {
+    const type = Array.isArray(rawOrg) ? "array" : typeof rawOrg;
+    const kind = `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+    say(`the event's organization code is ${kind}, not a string; claims read without an organization`);
+  }
 
-  const lookup = await lookUpClaims(settings, userId);
+  const lookup = await lookUpClaims(settings, userId, orgCode);
   if ("failure" in lookup) {
     fail(`no claims: ${lookup.failure}`);
     return;

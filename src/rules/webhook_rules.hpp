@@ -50,8 +50,9 @@ WebhookOrganizationAction webhook_organization_action(std::string_view type);
 
 // The most organizations a user event may list (data.user.organizations). Each listed code is a
 // membership written in the webhook's one transaction, within PostgREST's statement timeout; the
-// 64 KiB body alone would let through about 4,000. A user in more than this is not a real Kinde
-// tenant's member, and such an event is refused (400) rather than made a long transaction.
+// 64 KiB signed body alone would let through about 2,900 of the shortest ({"code":"org_1"}).
+// Such an event is refused (400) rather than made a long transaction. (Kinde's own elements, with
+// permissions and roles, reach the 64 KiB limit first, at about 800.)
 inline constexpr std::size_t kWebhookMaxOrganizations = 1000;
 std::optional<Violation> check_webhook_organization_count(std::size_t count);
 

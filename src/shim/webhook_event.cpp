@@ -15,7 +15,8 @@ std::optional<std::string_view> required_string(const json_t *object, const char
 }
 
 // data.user.organizations ([{"code": "org_...", "permissions": [...], "roles": [...]}], FACTS.md
-// §8) as its codes; the same refusals, in the same words, as kinde_webhook_apply's.
+// §8) as its codes, each by the org code rule; the same refusals, in the same words, as
+// kinde_webhook_apply's.
 std::optional<std::vector<std::string>> organization_codes(const json_t *list, std::string &error) {
     if (!json_is_array(list)) {
         error = rules::webhook_field_missing("data.user.organizations",
@@ -37,6 +38,10 @@ std::optional<std::vector<std::string>> organization_codes(const json_t *list, s
             error = rules::webhook_field_missing("data.user.organizations[].code",
                                                  "each organization's code as a string")
                         .message;
+            return std::nullopt;
+        }
+        if (auto violation = rules::check_org_code(*code)) {
+            error = violation->message;
             return std::nullopt;
         }
         codes.emplace_back(*code);
@@ -97,6 +102,10 @@ std::optional<ForwardedEvent> forwarded_event_from_payload(std::string_view payl
             error =
                 rules::webhook_field_missing("data.organization.code", "the organization's code as a string")
                     .message;
+            return std::nullopt;
+        }
+        if (auto violation = rules::check_org_code(*org_code)) {
+            error = violation->message;
             return std::nullopt;
         }
         event.org_code = std::string(*org_code);

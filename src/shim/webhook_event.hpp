@@ -20,11 +20,12 @@ struct ForwardedEvent {
     std::int64_t unix_micros = 0;  // the timestamp, in microseconds since 1970-01-01 UTC
     std::string kinde_id;          // empty when the event names no user
     rules::WebhookAction action = rules::WebhookAction::ignore;
-    // organization.* events: what they do, and data.organization.code (its shape is the
-    // database's to check: 22023, answered 400).
+    // organization.* events: what they do, and data.organization.code (by rules::check_org_code,
+    // the database's own rule).
     rules::WebhookOrganizationAction organization_action = rules::WebhookOrganizationAction::none;
     std::string org_code;
-    // user.created/user.updated: the codes of data.user.organizations, in Kinde's order, when the
+    // user.created/user.updated: the codes of data.user.organizations (each by the same rule), in
+    // Kinde's order, when the
     // payload lists them (at most rules::kWebhookMaxOrganizations); nothing when it does not, and
     // the database then leaves the user's memberships alone.
     std::optional<std::vector<std::string>> organizations;

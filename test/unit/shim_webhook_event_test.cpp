@@ -81,10 +81,31 @@ TEST(ForwardedEvent, OrganizationEventsForwardOnlyTheCode) {
             std::string(R"({"event":{"type":")") + type +
                 R"(","event_id":"event_o","timestamp":"2024-05-01T00:00:00Z","data":{"organization":{"code":"org_1ccfb819462"}}}})");
     }
-    // The code's shape is the database's to judge (22023, answered 400): it is forwarded as sent.
+}
+
+TEST(ForwardedEvent, OrganizationCodesFollowTheDatabasesRule) {
+    // "org_" and 1 to 64 letters or digits (rules::check_org_code), in an organization.* event
+    // and in a user's list alike.
+    const std::string longest = "org_" + std::string(64, 'f');
+    for (const std::string &code :
+         {std::string("not an org"), std::string("org_"), std::string("org_not-hex!"), std::string("ORG_1"),
+          std::string("org_\\u00e9"), std::string(""), std::string("org_1 "), longest + "0"}) {
+        std::string element = R"({"code":")" + code + R"("})";
+        std::string refused = R"(refused: invalid organization code ")";
+        EXPECT_EQ(forwarded(organization_payload("organization.updated", element.c_str()))
+                      .substr(0, refused.size()),
+                  refused)
+            << code;
+        EXPECT_EQ(forwarded(user_payload("user.updated", ("[{\"code\":\"org_1\"}," + element + "]").c_str()))
+                      .substr(0, refused.size()),
+                  refused)
+            << code;
+    }
+    std::string element = R"({"code":")" + longest + R"("})";
     EXPECT_EQ(
-        forwarded(organization_payload("organization.updated", R"({"code":"not an org"})")),
-        R"({"event":{"type":"organization.updated","event_id":"event_o","timestamp":"2024-05-01T00:00:00Z","data":{"organization":{"code":"not an org"}}}})");
+        forwarded(organization_payload("organization.updated", element.c_str())),
+        R"({"event":{"type":"organization.updated","event_id":"event_o","timestamp":"2024-05-01T00:00:00Z","data":{"organization":{"code":")" +
+            longest + R"("}}}})");
 }
 
 TEST(ForwardedEvent, OrganizationEventsWithoutAStringCodeAreRefused) {

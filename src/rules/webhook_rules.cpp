@@ -146,6 +146,22 @@ std::optional<Violation> parse_webhook_timestamp(std::string_view timestamp, std
     return std::nullopt;
 }
 
+WebhookOrganizationAction webhook_organization_action(std::string_view type) {
+    if (type == "organization.created" || type == "organization.updated")
+        return WebhookOrganizationAction::ensure_organization;
+    if (type == "organization.deleted")
+        return WebhookOrganizationAction::delete_organization;
+    return WebhookOrganizationAction::none;
+}
+
+std::optional<Violation> check_webhook_organization_count(std::size_t count) {
+    if (count <= kWebhookMaxOrganizations)
+        return std::nullopt;
+    return invalid("webhook event lists " + std::to_string(count) + " organizations",
+                   "A user event lists at most " + std::to_string(kWebhookMaxOrganizations) +
+                       " organizations in data.user.organizations.");
+}
+
 Violation webhook_field_missing(std::string_view field, std::string_view expected) {
     return invalid("webhook event has no \"" + std::string(field) + "\"",
                    "A Kinde webhook event carries " + std::string(expected) + ".");

@@ -42,6 +42,20 @@ inline bool webhook_event_is_future(std::int64_t event_micros, std::int64_t now_
     return event_micros > now_micros && event_micros - now_micros > kWebhookMaxFutureMicros;
 }
 
+// What an organization.* event does to its organization (FACTS.md §8: Kinde sends
+// organization.created, organization.updated and organization.deleted with data.organization.code).
+// Every other type, user events included: none.
+enum class WebhookOrganizationAction { none, ensure_organization, delete_organization };
+WebhookOrganizationAction webhook_organization_action(std::string_view type);
+
+// The most organizations a user event may list (data.user.organizations). Each listed code is a
+// membership written in the webhook's one transaction, within PostgREST's statement timeout; the
+// 64 KiB signed body alone would let through about 2,900 of the shortest ({"code":"org_1"}).
+// Such an event is refused (400) rather than made a long transaction. (Kinde's own elements, with
+// permissions and roles, reach the 64 KiB limit first, at about 800.)
+inline constexpr std::size_t kWebhookMaxOrganizations = 1000;
+std::optional<Violation> check_webhook_organization_count(std::size_t count);
+
 // A missing or mistyped field of the event: `field` is its path ("data.user.id"), `expected`
 // says what belongs there ("the user's Kinde id as a string").
 Violation webhook_field_missing(std::string_view field, std::string_view expected);

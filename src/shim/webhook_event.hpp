@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "webhook_rules.hpp"
 
@@ -19,10 +20,21 @@ struct ForwardedEvent {
     std::int64_t unix_micros = 0;  // the timestamp, in microseconds since 1970-01-01 UTC
     std::string kinde_id;          // empty when the event names no user
     rules::WebhookAction action = rules::WebhookAction::ignore;
+    // organization.* events: what they do, and data.organization.code (by rules::check_org_code,
+    // the database's own rule).
+    rules::WebhookOrganizationAction organization_action = rules::WebhookOrganizationAction::none;
+    std::string org_code;
+    // user.created/user.updated: the codes of data.user.organizations (each by the same rule), in
+    // Kinde's order, when the
+    // payload lists them (at most rules::kWebhookMaxOrganizations); nothing when it does not, and
+    // the database then leaves the user's memberships alone.
+    std::optional<std::vector<std::string>> organizations;
 
-    // {"event": {"type", "event_id", "timestamp", "data": {"user": {"id"}}}}: the body of
-    // POST /rpc/kinde_webhook_apply. Only what the database uses is forwarded; the names,
-    // email and phone in Kinde's payload stay out of the database and its logs.
+    // {"event": {"type", "event_id", "timestamp", "data": {"user": {"id", "organizations":
+    // [{"code"}, ...]}, "organization": {"code"}}}}, each data member only when the event has it:
+    // the body of POST /rpc/kinde_webhook_apply. Only what the database uses is forwarded; names,
+    // email, phone, an organization's name, handle and external_id, and a member's permissions
+    // and roles stay out of the database and its logs.
     std::string rpc_body() const;
 };
 

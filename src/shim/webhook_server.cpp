@@ -341,6 +341,9 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
     std::string event_fields =
         log_field("type", event.type) + log_field("event_id", event.event_id) +
         (event.kinde_id.empty() ? std::string() : log_field("kinde_id", event.kinde_id)) +
+        (event.org_code.empty() ? std::string() : log_field("org_code", event.org_code)) +
+        (event.organizations ? " organizations=" + std::to_string(event.organizations->size())
+                             : std::string()) +
         log_field("kid", verified->kid);
     // An event dated ahead of our clock would, once applied, make its user's genuine later events
     // stale: it is not forwarded, and Kinde, seeing no 200, delivers it again later. The database

@@ -1,7 +1,8 @@
 // libFuzzer target over everything the shim reads from the network before it trusts it: the
 // webhook body handler, the payload parser behind it (the fuzzer cannot forge a signature, so
-// the parser is also fed directly), the JWKS parser and the timestamp rule. The first byte picks
-// which. Besides crashes and sanitizer reports, it traps when a result breaks its contract.
+// the parser is also fed directly; its seeds include Kinde's organization shapes), the JWKS parser
+// and the timestamp rule. The first byte picks which. Besides crashes and sanitizer reports, it
+// traps when a result breaks its contract.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,13 +38,35 @@ void check_event(const shim::ForwardedEvent &event) {
     check(!rules::check_webhook_event_id(event.event_id));
     check(event.kinde_id.empty() || !rules::check_kinde_id(event.kinde_id));
     check(event.action == rules::WebhookAction::ignore || !event.kinde_id.empty());
+    // Organizations: the code only for organization.*, the list only for user.created/updated.
+    check(event.organization_action == rules::webhook_organization_action(event.type));
+    check(event.organization_action != rules::WebhookOrganizationAction::none || event.org_code.empty());
+    check(!event.organizations || event.action == rules::WebhookAction::create_profile ||
+          event.action == rules::WebhookAction::update_profile);
+    check(!event.organizations || event.organizations->size() <= rules::kWebhookMaxOrganizations);
     shim::Json body = shim::json_parse(event.rpc_body());
     check(body != nullptr);
+    // Nothing but the forwarded fields: {"data": {"user": {"id", "organizations": [{"code"}]},
+    // "organization": {"code"}}}.
+    const json_t *data = json_object_get(json_object_get(body.get(), "event"), "data");
+    const json_t *user = json_object_get(data, "user");
+    const json_t *organization = json_object_get(data, "organization");
+    const json_t *list = json_object_get(user, "organizations");
+    check(json_object_size(data) == (user ? 1u : 0u) + (organization ? 1u : 0u));
+    check(json_object_size(user) == (user ? 1u : 0u) + (list ? 1u : 0u));
+    check(json_object_size(organization) == (organization ? 1u : 0u));
+    std::size_t index;
+    const json_t *element;
+    json_array_foreach(list, index, element) {
+        check(json_object_size(element) == 1);
+    }
     std::string error;
     auto again =
         shim::forwarded_event_from_payload(shim::json_text(json_object_get(body.get(), "event")), error);
     check(again && again->type == event.type && again->event_id == event.event_id &&
-          again->timestamp == event.timestamp && again->kinde_id == event.kinde_id);
+          again->timestamp == event.timestamp && again->kinde_id == event.kinde_id &&
+          again->organization_action == event.organization_action && again->org_code == event.org_code &&
+          again->organizations == event.organizations);
 }
 
 }  // namespace

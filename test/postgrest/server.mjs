@@ -14,6 +14,9 @@
 //   PGRST_SERVER_PORT           default 3000; 0 picks a free port
 //   PGRST_STATEMENT_SHAPE       v12 (default) or v13 (v13 passes GET arguments directly)
 //   PGRST_DB_POOL               connections in the pool (default 10)
+//   PGRST_TRACE_FILE            not PostgREST's: a file this stand-in appends "POST /rpc/NAME BODY"
+//                               to for each POST it reads (newlines in BODY as \n), so tests see
+//                               exactly what a client sent (the shim's forwarded webhook bodies)
 // Prints "listening on <port>" when ready; SIGTERM stops it cleanly.
 //
 // What it does not do (a 501 or a 404 says so): table/view endpoints, select/order/limit/filters,
@@ -21,6 +24,7 @@
 // forms, Prefer headers, functions' own SET clauses in the preamble. It ignores the `apikey`
 // header: on Supabase the API gateway checks it before PostgREST sees the request, so passing
 // these tests says nothing about a wrong apikey.
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import process from 'node:process';
 import pg from 'pg';
@@ -61,6 +65,7 @@ function readConfig(env) {
     port: Number(env.PGRST_SERVER_PORT ?? 3000),
     shape,
     poolSize: Number(env.PGRST_DB_POOL ?? 10),
+    traceFile: env.PGRST_TRACE_FILE || null,
   };
 }
 
@@ -513,6 +518,7 @@ async function handle(req, res) {
     if (isPost) {
       const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
       const text = await readBody(req);
+      if (config.traceFile) appendFileSync(config.traceFile, `POST ${url.pathname} ${text.replace(/\n/g, '\\n')}\n`);
       if (type === 'application/json') {
         ({ keys, json } = bodyArguments(text));
       } else if (type === 'application/x-www-form-urlencoded') {

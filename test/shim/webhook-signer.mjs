@@ -6,6 +6,10 @@
 //                                                   prints a Kinde-shaped webhook JWT
 //   node webhook-signer.mjs unsigned TYPE EVENT_ID KINDE_ID TIMESTAMP
 //                                                   prints the same with alg "none"
+// For an organization.* TYPE, KINDE_ID is the organization's code and the payload is Kinde's
+// organization shape (KINDE_ORGANIZATION, when set, is JSON that replaces its data.organization).
+// KINDE_ORGANIZATIONS, when set, is JSON put as is into a user.* payload's
+// data.user.organizations (Kinde's is [{"code", "permissions", "roles"}], FACTS.md §8).
 import { readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, base64url } from 'jose';
@@ -13,9 +17,26 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, base64url } from 'jose'
 const KID = 'e2e-test-key';
 
 function payload(type, eventId, kindeId, timestamp) {
+  if (type.startsWith('organization.')) {
+    // FACTS.md §8: data.organization with code, name, handle and external_id, and the newer
+    // event_timestamp next to timestamp.
+    const organization = process.env.KINDE_ORGANIZATION !== undefined
+      ? JSON.parse(process.env.KINDE_ORGANIZATION)
+      : { code: kindeId, external_id: 'e2e-external-1', handle: 'e2e_handle', name: 'E2E Org Name' };
+    return {
+      data: { organization },
+      event_id: eventId,
+      event_timestamp: timestamp,
+      source: 'admin',
+      timestamp,
+      type,
+    };
+  }
+  const user = { id: kindeId, email: 'e2e@example.com', first_name: 'E2E', last_name: 'Test' };
+  if (process.env.KINDE_ORGANIZATIONS !== undefined) user.organizations = JSON.parse(process.env.KINDE_ORGANIZATIONS);
   // The shape of a real user.* webhook (test/fixtures/kinde-webhooks): no iss, exp, iat or jti.
   return {
-    data: { user: { id: kindeId, email: 'e2e@example.com', first_name: 'E2E', last_name: 'Test' } },
+    data: { user },
     event_id: eventId,
     source: 'admin',
     timestamp,

@@ -93,4 +93,28 @@ TEST(WebhookRules, EventsMoreThanFiveMinutesAheadAreFuture) {
     EXPECT_FALSE(webhook_event_is_future(micros("2024-05-01T12:06:00+00:30"), now));
 }
 
+TEST(WebhookRules, OrganizationEventsNameTheirAction) {
+    EXPECT_EQ(webhook_organization_action("organization.created"),
+              WebhookOrganizationAction::ensure_organization);
+    EXPECT_EQ(webhook_organization_action("organization.updated"),
+              WebhookOrganizationAction::ensure_organization);
+    EXPECT_EQ(webhook_organization_action("organization.deleted"),
+              WebhookOrganizationAction::delete_organization);
+    for (const char *type : {"user.created", "user.updated", "user.deleted", "organization.created.x",
+                             "Organization.created", "organization", "organization.", ""})
+        EXPECT_EQ(webhook_organization_action(type), WebhookOrganizationAction::none) << type;
+    // And they change no profile.
+    EXPECT_EQ(webhook_action("organization.deleted"), WebhookAction::ignore);
+}
+
+TEST(WebhookRules, OrganizationListsAreBounded) {
+    EXPECT_FALSE(check_webhook_organization_count(0));
+    EXPECT_FALSE(check_webhook_organization_count(kWebhookMaxOrganizations));
+    auto violation = check_webhook_organization_count(kWebhookMaxOrganizations + 1);
+    ASSERT_TRUE(violation);
+    EXPECT_STREQ(violation->sqlstate, "22023");
+    EXPECT_EQ(violation->message, "webhook event lists 1001 organizations");
+    EXPECT_EQ(violation->detail, "A user event lists at most 1000 organizations in data.user.organizations.");
+}
+
 }  // namespace

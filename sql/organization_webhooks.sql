@@ -58,6 +58,10 @@ SELECT pg_temp.memberships('kp_w1'), kinde_claims_for('kp_w1', 'org_1ccfb819462'
 SELECT kinde_webhook_apply(jsonb_build_object('type', 'user.updated', 'event_id', 'event_u4',
     'timestamp', '2024-05-01T10:05:00Z', 'data', jsonb_build_object('user', jsonb_build_object('id', 'kp_w1')))) ->> 'result';
 SELECT pg_temp.memberships('kp_w1');
+-- Nor does a null list (read as none, never refused: a refusal would be retried for 72 hours).
+SELECT kinde_webhook_apply(jsonb_build_object('type', 'user.updated', 'event_id', 'event_u4n',
+    'timestamp', '2024-05-01T10:05:30Z', 'data', jsonb_build_object('user', jsonb_build_object('id', 'kp_w1', 'organizations', 'null'::jsonb)))) ->> 'result';
+SELECT pg_temp.memberships('kp_w1');
 -- An empty list removes them all.
 SELECT kinde_webhook_apply(pg_temp.user_event('user.updated', 'event_u5', '2024-05-01T10:06:00Z', 'kp_w1', '{}')) ->> 'result';
 SELECT pg_temp.memberships('kp_w1');

@@ -227,7 +227,8 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
                                       parsed.action == WebhookAction::update_profile)
                                  ? object_member(user, "organizations", &list_value)
                                  : nullptr;
-    if (list != nullptr && organizations)
+    // A null list is read as no list, as the shim reads it (memberships left alone).
+    if (list != nullptr && list->type != jbvNull && organizations)
         parsed.organizations = organization_codes(list);
     return parsed;
 }

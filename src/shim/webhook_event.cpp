@@ -130,7 +130,11 @@ std::optional<ForwardedEvent> forwarded_event_from_payload(std::string_view payl
     // Only user.created and user.updated carry a user's organizations (FACTS.md §8).
     if (event.action == rules::WebhookAction::create_profile ||
         event.action == rules::WebhookAction::update_profile) {
-        if (const json_t *list = json_object_get(user, "organizations")) {
+        // null is read as no list (memberships left alone), not refused: Kinde sends null for
+        // other empty members (an organization's "permissions"), and a refusal would be retried
+        // for 72 hours.
+        const json_t *list = json_object_get(user, "organizations");
+        if (list && !json_is_null(list)) {
             event.organizations = organization_codes(list, error);
             if (!event.organizations)
                 return std::nullopt;

@@ -155,6 +155,11 @@ TEST(ForwardedEvent, UserEventsForwardTheirOrganizationsCodes) {
     ASSERT_TRUE(unlisted) << error;
     EXPECT_FALSE(unlisted->organizations);
     EXPECT_EQ(unlisted->rpc_body().find("organizations"), std::string::npos);
+    // A null list is no list too: forwarded without the key, never refused.
+    auto null_list = forwarded_event_from_payload(user_payload("user.updated", "null"), error);
+    ASSERT_TRUE(null_list) << error;
+    EXPECT_FALSE(null_list->organizations);
+    EXPECT_EQ(null_list->rpc_body().find("organizations"), std::string::npos);
     // Only user.created and user.updated carry memberships; a list elsewhere is not forwarded,
     // nor judged.
     EXPECT_EQ(
@@ -169,7 +174,7 @@ TEST(ForwardedEvent, MalformedOrganizationListsAreRefused) {
     const std::string not_list = R"(refused: webhook event has no "data.user.organizations")";
     const std::string no_code = R"(refused: webhook event has no "data.user.organizations[].code")";
     for (const char *type : {"user.created", "user.updated"}) {
-        for (const char *list : {R"(null)", R"({"code":"org_1"})", R"("org_1")", R"(1)", R"(true)"})
+        for (const char *list : {R"({"code":"org_1"})", R"("org_1")", R"(1)", R"(true)"})
             EXPECT_EQ(forwarded(user_payload(type, list)), not_list) << type << " " << list;
         for (const char *list :
              {R"([{"code":"org_1"},{}])", R"([{"code":7}])", R"([{"code":null}])", R"(["org_1"])",

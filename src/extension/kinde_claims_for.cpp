@@ -2,8 +2,8 @@
 // carries, for the organization the user signed into when there is one.
 // The token path: one probe of a unique index: the profile's, or with an organization the
 // membership's, whose row holds the member's whole token (kept by the writes, organizations.cpp).
-// A non-member's call probes the membership, then the profile. No parsing, no planning, no SPI. Read-only, so it runs
-// on a hot standby and inside PostgREST's READ ONLY transaction.
+// A non-member's call probes the membership, then the profile. No parsing, no planning, no SPI.
+// Read-only, so it runs on a hot standby and inside PostgREST's READ ONLY transaction.
 #include "kinde_claims.hpp"
 
 extern "C" {
@@ -101,7 +101,8 @@ Jsonb *claims_copy(TupleTableSlot *slot, AttrNumber column) {
 // token carrying them among the ones its change refreshes, and its size check bounded by its
 // members. False when the user is not a member, or neither part has claims for this user (the
 // token is then exactly the user-only one).
-bool organization_parts(text *kinde_id, text *org_code, Jsonb **token, Jsonb **organization, Jsonb **membership) {
+bool organization_parts(text *kinde_id, text *org_code, Jsonb **token, Jsonb **organization,
+                        Jsonb **membership) {
     const OrganizationsCatalog &catalog = organizations_catalog();
     *token = *organization = *membership = nullptr;
     text *membership_key[2] = {kinde_id, org_code};
@@ -128,7 +129,8 @@ bool organization_parts(text *kinde_id, text *org_code, Jsonb **token, Jsonb **o
 
 Jsonb *profile_token_claims(text *kinde_id, text *org_code) {
     Jsonb *token = nullptr, *organization = nullptr, *membership = nullptr;
-    bool merge = org_code != nullptr && organization_parts(kinde_id, org_code, &token, &organization, &membership);
+    bool merge =
+        org_code != nullptr && organization_parts(kinde_id, org_code, &token, &organization, &membership);
     if (token != nullptr)
         return token;
 

@@ -152,16 +152,16 @@ constexpr const char *kMembershipHistorySql =
     "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims";
 
 // A member's token in SQL, for the row m of memberships: what kinde_claims_for returns for it.
-#define KC_TOKEN_OF_M                                                                                   \
-    "(SELECT " KC_USER KC_CONCAT "COALESCE(o.claims, '{}'::pg_catalog.jsonb)" KC_CONCAT "m.claims" KC_CONCAT \
-    KC_FLAG " FROM (SELECT) one "                                                                       \
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                \
+#define KC_TOKEN_OF_M                                                                                        \
+    "(SELECT " KC_USER KC_CONCAT "COALESCE(o.claims, '{}'::pg_catalog.jsonb)" KC_CONCAT                      \
+    "m.claims" KC_CONCAT KC_FLAG " FROM (SELECT) one "                                                       \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                     \
     "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) m.org_code)"
 // The tokens of a user's or an organization's memberships, rewritten (their rows locked first).
-constexpr const char *kUserTokensSql =
-    "UPDATE kinde_claims.memberships m SET token = " KC_TOKEN_OF_M " WHERE m.kinde_id OPERATOR(pg_catalog.=) $1";
-constexpr const char *kOrganizationTokensSql =
-    "UPDATE kinde_claims.memberships m SET token = " KC_TOKEN_OF_M " WHERE m.org_code OPERATOR(pg_catalog.=) $1";
+constexpr const char *kUserTokensSql = "UPDATE kinde_claims.memberships m SET token = " KC_TOKEN_OF_M
+                                       " WHERE m.kinde_id OPERATOR(pg_catalog.=) $1";
+constexpr const char *kOrganizationTokensSql = "UPDATE kinde_claims.memberships m SET token = " KC_TOKEN_OF_M
+                                               " WHERE m.org_code OPERATOR(pg_catalog.=) $1";
 // A membership's own token, for its BEFORE trigger: its new claims are $3.
 constexpr const char *kMembershipTokenSql =
     "SELECT " KC_USER KC_CONCAT "COALESCE(o.claims, '{}'::pg_catalog.jsonb)" KC_CONCAT
@@ -192,7 +192,8 @@ uint64 run(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *val
 uint64 run_latest(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
                   int expected) {
     SPIPlanPtr plan = saved_plan(cache, sql, nargs, types);
-    int status = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot, false, true, 0);
+    int status =
+        SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot, false, true, 0);
     if (status != expected)
         elog(ERROR, "kinde_claims: \"%s\" returned %s", sql, SPI_result_code_string(status));
     return SPI_processed;
@@ -207,7 +208,8 @@ struct TokenRewrite {
 } token_rewrite;
 
 bool token_rewrite_running() {
-    return token_rewrite.transaction == MyProc->lxid && token_rewrite.subtransaction == GetCurrentSubTransactionId();
+    return token_rewrite.transaction == MyProc->lxid &&
+           token_rewrite.subtransaction == GetCurrentSubTransactionId();
 }
 
 // What the largest merged size query found, copied out of SPI.
@@ -287,8 +289,8 @@ void organization_members_changed(text *org_code, bool check_size) {
     Datum values[1] = {PointerGetDatum(org_code)};
     refuse_if_too_large(merged_largest(&lock_organization_memberships_plan, kLockOrganizationMembershipsSql,
                                        &organization_tokens_plan, kOrganizationTokensSql,
-                                       &organization_largest_plan, check_size ? kOrganizationLargestSql : nullptr,
-                                       1, values));
+                                       &organization_largest_plan,
+                                       check_size ? kOrganizationLargestSql : nullptr, 1, values));
 }
 
 void lock_membership_parents(text *kinde_id, text *org_code) {
@@ -298,7 +300,8 @@ void lock_membership_parents(text *kinde_id, text *org_code) {
     spi_connect();
     // In the latest committed state: in REPEATABLE READ a parent inserted or changed since the
     // transaction's snapshot is then found and locked rather than a serialization failure.
-    run_latest(&ensure_organization_plan, kEnsureOrganizationSql, 1, &types[1], &values[1], nullptr, SPI_OK_INSERT);
+    run_latest(&ensure_organization_plan, kEnsureOrganizationSql, 1, &types[1], &values[1], nullptr,
+               SPI_OK_INSERT);
     run_latest(&ensure_profile_plan, kEnsureProfileSql, 1, types, values, nullptr, SPI_OK_INSERT);
     run_latest(&lock_parents_plan, kLockParentsSql, 2, types, values, nullptr, SPI_OK_SELECT);
     SPI_finish();
@@ -456,7 +459,8 @@ void parents_lock_forget() {
 bool parents_already_locked(text *kinde_id, text *org_code) {
     return parents_locked.transaction == MyProc->lxid &&
            parents_locked.subtransaction == GetCurrentSubTransactionId() &&
-           kinde_id_equal(parents_locked.kinde_id, kinde_id) && kinde_id_equal(parents_locked.org_code, org_code);
+           kinde_id_equal(parents_locked.kinde_id, kinde_id) &&
+           kinde_id_equal(parents_locked.org_code, org_code);
 }
 
 // BEFORE INSERT OR UPDATE on memberships: the row's keys follow the rules, its parents exist
@@ -473,8 +477,10 @@ HeapTuple membership_before_write(TriggerData *data) {
     text *kinde_id = text_column(new_row, desc, "kinde_id");
     text *org_code = text_column(new_row, desc, "org_code");
     Jsonb *claims = claims_column(new_row, desc);
-    if (old_row && token_rewrite_running() && kinde_id_equal(text_column(old_row, desc, "kinde_id"), kinde_id) &&
-        kinde_id_equal(text_column(old_row, desc, "org_code"), org_code) && same_bytes(claims_column(old_row, desc), claims))
+    if (old_row && token_rewrite_running() &&
+        kinde_id_equal(text_column(old_row, desc, "kinde_id"), kinde_id) &&
+        kinde_id_equal(text_column(old_row, desc, "org_code"), org_code) &&
+        same_bytes(claims_column(old_row, desc), claims))
         return new_row;  // the rewrite computed this token under its locks
     if (kinde_id == nullptr)
         throw pg::Error(rules::null_kinde_id());
@@ -520,7 +526,8 @@ void membership_after_write(TriggerData *data) {
             claims_column_check(after);
         // A new membership brings the organization's claims into the user's token, even with {}.
         // Not under pg_restore's COPY: it must not create parents that its own COPY brings later.
-        if ((inserted || !claims_equal(before, after)) && !copy_from_into(RelationGetRelid(data->tg_relation)))
+        if ((inserted || !claims_equal(before, after)) &&
+            !copy_from_into(RelationGetRelid(data->tg_relation)))
             merged_size_check_membership(kinde_id, org_code);
     }
     if (!inserted && new_row && claims_equal(before, after))
@@ -580,7 +587,8 @@ Jsonb *membership_upsert(text *kinde_id, text *org_code, NullableDatum claims) {
     HistorySource *source = history_source_push("upsert");
     // The latest committed row: an organization's or a user's write may have rewritten its token
     // since a REPEATABLE READ snapshot was taken, and its parents' locks now keep them still.
-    run_latest(&membership_upsert_plan, kMembershipUpsertSql, 3, types, values, nulls, SPI_OK_INSERT_RETURNING);
+    run_latest(&membership_upsert_plan, kMembershipUpsertSql, 3, types, values, nulls,
+               SPI_OK_INSERT_RETURNING);
     parents_lock_forget();
     history_source_pop(source);
     Jsonb *result = copy_result_claims(caller_context);
@@ -593,8 +601,8 @@ bool membership_delete(text *kinde_id, text *org_code) {
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
     spi_connect();
     HistorySource *source = history_source_push("delete");
-    bool deleted =
-        run_latest(&membership_delete_plan, kMembershipDeleteSql, 2, types, values, nullptr, SPI_OK_DELETE) > 0;
+    bool deleted = run_latest(&membership_delete_plan, kMembershipDeleteSql, 2, types, values, nullptr,
+                              SPI_OK_DELETE) > 0;
     history_source_pop(source);
     SPI_finish();
     return deleted;
@@ -626,13 +634,15 @@ void memberships_retain(text *kinde_id, ArrayType *keep) {
 }
 
 bool copy_from_into(Oid relid) {
-    if (ActivePortal == nullptr || ActivePortal->commandTag != CMDTAG_COPY || list_length(ActivePortal->stmts) != 1)
+    if (ActivePortal == nullptr || ActivePortal->commandTag != CMDTAG_COPY ||
+        list_length(ActivePortal->stmts) != 1)
         return false;
     auto *statement = linitial_node(PlannedStmt, ActivePortal->stmts);
     if (statement->commandType != CMD_UTILITY || !IsA(statement->utilityStmt, CopyStmt))
         return false;
     auto *copy = reinterpret_cast<CopyStmt *>(statement->utilityStmt);
-    return copy->is_from && copy->relation != nullptr && RangeVarGetRelid(copy->relation, NoLock, true) == relid;
+    return copy->is_from && copy->relation != nullptr &&
+           RangeVarGetRelid(copy->relation, NoLock, true) == relid;
 }
 
 bool user_has_memberships(text *kinde_id) {
@@ -661,9 +671,9 @@ void user_memberships_changed(text *kinde_id, bool check_size) {
     if (!user_has_memberships(kinde_id))
         return;
     Datum values[1] = {PointerGetDatum(kinde_id)};
-    refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql, &user_tokens_plan,
-                                       kUserTokensSql, &user_largest_plan, check_size ? kUserLargestSql : nullptr,
-                                       1, values));
+    refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql,
+                                       &user_tokens_plan, kUserTokensSql, &user_largest_plan,
+                                       check_size ? kUserLargestSql : nullptr, 1, values));
 }
 
 }  // namespace kinde_claims
@@ -702,8 +712,9 @@ KC_FUNCTION(kinde_claims_organizations_after_write) {
 }
 
 KC_FUNCTION(kinde_claims_memberships_before_write) {
-    TriggerData *data = kinde_claims::row_trigger_data(fcinfo, kinde_claims::kMembershipsBeforeTrigger,
-                                                       kinde_claims::RowTriggerFires::before_insert_or_update);
+    TriggerData *data =
+        kinde_claims::row_trigger_data(fcinfo, kinde_claims::kMembershipsBeforeTrigger,
+                                       kinde_claims::RowTriggerFires::before_insert_or_update);
     return PointerGetDatum(kinde_claims::membership_before_write(data));
 }
 

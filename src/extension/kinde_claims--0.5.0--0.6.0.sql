@@ -22,6 +22,10 @@ CREATE TABLE kinde_claims.memberships (
     claims jsonb NOT NULL DEFAULT '{}'::jsonb,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
+    -- What kinde_claims_for(kinde_id, org_code) returns, so a member's call is one probe: the
+    -- user's claims || the organization's || claims, with the user's lifetime_subscriber. The
+    -- triggers keep it (a value written here is replaced); NULL: not stored, merged when read.
+    token jsonb,
     CONSTRAINT memberships_pkey PRIMARY KEY (kinde_id, org_code)
 );
 -- An organization's members, for its fan-out and its size check.
@@ -53,6 +57,11 @@ CREATE FUNCTION kinde_claims.organizations_after_write() RETURNS trigger
     AS 'MODULE_PATHNAME', 'kinde_claims_organizations_after_write' LANGUAGE C;
 CREATE FUNCTION kinde_claims.memberships_after_write() RETURNS trigger
     AS 'MODULE_PATHNAME', 'kinde_claims_memberships_after_write' LANGUAGE C;
+-- A membership's token, computed from its parents (created and share-locked first) as it is written.
+CREATE FUNCTION kinde_claims.memberships_before_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'kinde_claims_memberships_before_write' LANGUAGE C;
+CREATE TRIGGER memberships_before_write BEFORE INSERT OR UPDATE ON kinde_claims.memberships
+    FOR EACH ROW EXECUTE FUNCTION kinde_claims.memberships_before_write();
 CREATE TRIGGER organizations_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde_claims.organizations
     FOR EACH ROW EXECUTE FUNCTION kinde_claims.organizations_after_write();
 CREATE TRIGGER memberships_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde_claims.memberships

@@ -58,6 +58,7 @@ struct OrganizationsCatalog {
     Oid memberships;
     Oid memberships_pkey;  // (kinde_id, org_code)
     AttrNumber membership_claims;
+    AttrNumber membership_token;  // the stored token (NULL: not stored)
 };
 const OrganizationsCatalog &organizations_catalog();
 // False in a database still at a version before 0.6.0 (the library updated, the SQL not yet).
@@ -116,10 +117,14 @@ void history_register_callbacks();
 void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
                           const char *nulls);
 
-// The merged-size guarantee (organizations.cpp): after a write of one part of a token's claims,
-// every (user, organization) it reaches still fits in max_claims_bytes. Takes the row locks
-// that order it with the writes of the other parts, then reads the latest committed state.
-void merged_size_check_user(text *kinde_id);
+// A user's token changed (organizations.cpp): the stored tokens of the user's memberships are
+// rewritten and, when `check_size`, the merged-size guarantee checked for each: every (user,
+// organization) still fits in max_claims_bytes. Takes the row locks that order it with the
+// writes of the other parts, then reads the latest committed state. A user with no
+// memberships costs one index probe.
+void user_memberships_changed(text *kinde_id, bool check_size);
+// Does the user have a membership, in the latest committed state? One index probe.
+bool user_has_memberships(text *kinde_id);
 // Following Kinde (kinde_webhook_apply), inside the caller's SPI connection or outside one:
 // removes an organization and its memberships (true if it was stored); makes sure a membership
 // exists (claims kept or {}); removes the user's memberships of organizations not in `keep`
@@ -130,6 +135,9 @@ void memberships_retain(text *kinde_id, ArrayType *keep);
 
 // True while a top-level COPY runs (pg_restore): restored rows were checked when first written.
 bool copy_in_progress();
+// True while a top-level COPY FROM into the table `relid` itself runs (what pg_restore runs):
+// not a COPY into an app table whose trigger writes this one, nor a COPY (query) TO.
+bool copy_from_into(Oid relid);
 
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };

@@ -1,8 +1,9 @@
 // kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb: what a user's token
 // carries, for the organization the user signed into when there is one.
-// The token path: one probe of a unique index per part (the profile; with an organization, the
-// membership and the organization too), no parsing, no planning, no SPI. Read-only, so it runs
-// on a hot standby and inside PostgREST's READ ONLY transaction.
+// The token path: one probe of a unique index: the profile's, or with an organization the
+// membership's, whose row holds the member's whole token (kept by the writes, organizations.cpp).
+// A non-member's call probes the membership, then the profile. No parsing, no planning, no SPI.
+// Read-only, so it runs on a hot standby and inside PostgREST's READ ONLY transaction.
 #include "kinde_claims.hpp"
 
 extern "C" {
@@ -94,18 +95,30 @@ Jsonb *claims_copy(TupleTableSlot *slot, AttrNumber column) {
     return claims_empty(claims) ? nullptr : claims;
 }
 
-// The claims of the organization and of the user's membership of it. The organization's claims
-// count only for a member the database knows of: that keeps every token carrying them among the
-// ones its change refreshes, and its size check bounded by its members. False when neither part
-// has claims for this user (the token is then exactly the user-only one).
-bool organization_parts(text *kinde_id, text *org_code, Jsonb **organization, Jsonb **membership) {
+// The stored token of the user's membership of the organization (`*token`), or, when the row
+// has none stored (a COPY left it out), the claims of the organization and of the membership.
+// The organization's claims count only for a member the database knows of: that keeps every
+// token carrying them among the ones its change refreshes, and its size check bounded by its
+// members. False when the user is not a member, or neither part has claims for this user (the
+// token is then exactly the user-only one).
+bool organization_parts(text *kinde_id, text *org_code, Jsonb **token, Jsonb **organization,
+                        Jsonb **membership) {
     const OrganizationsCatalog &catalog = organizations_catalog();
-    *organization = *membership = nullptr;
+    *token = *organization = *membership = nullptr;
     text *membership_key[2] = {kinde_id, org_code};
     bool member = probe(membership_locks, catalog.memberships, catalog.memberships_pkey, membership_key, 2,
-                        [&](TupleTableSlot *slot) { *membership = claims_copy(slot, catalog.membership_claims); });
+                        [&](TupleTableSlot *slot) {
+                            bool isnull;
+                            Datum stored = slot_getattr(slot, catalog.membership_token, &isnull);
+                            if (!isnull)
+                                *token = DatumGetJsonbPCopy(stored);
+                            else
+                                *membership = claims_copy(slot, catalog.membership_claims);
+                        });
     if (!member)
         return false;
+    if (*token != nullptr)
+        return true;
     text *organization_key[1] = {org_code};
     probe(organization_locks, catalog.organizations, catalog.organizations_pkey, organization_key, 1,
           [&](TupleTableSlot *slot) { *organization = claims_copy(slot, catalog.organization_claims); });
@@ -115,8 +128,11 @@ bool organization_parts(text *kinde_id, text *org_code, Jsonb **organization, Js
 }  // namespace
 
 Jsonb *profile_token_claims(text *kinde_id, text *org_code) {
-    Jsonb *organization = nullptr, *membership = nullptr;
-    bool merge = org_code != nullptr && organization_parts(kinde_id, org_code, &organization, &membership);
+    Jsonb *token = nullptr, *organization = nullptr, *membership = nullptr;
+    bool merge =
+        org_code != nullptr && organization_parts(kinde_id, org_code, &token, &organization, &membership);
+    if (token != nullptr)
+        return token;
 
     const ProfilesCatalog &catalog = profiles_catalog();
     Jsonb *result = nullptr;

@@ -40,42 +40,60 @@ bool same_bytes(Jsonb *a, Jsonb *b) {
     return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
 }
 
-// Larger claims of a user reach every organization the user is a member of: the merged-size
-// guarantee (organizations.cpp) is checked for each.
-void organizations_size_check(const ProfileRow *before, const ProfileRow &after) {
-    if (after.claims == nullptr || JB_ROOT_COUNT(after.claims) == 0)
+// The same token bytes? kinde_claims_for returns the stored bytes, so memberships' stored
+// tokens follow any change of them (NULL and {} alike).
+bool same_token_bytes(const ProfileRow &a, const ProfileRow &b) {
+    if (a.lifetime_subscriber != b.lifetime_subscriber)
+        return false;
+    bool a_empty = a.claims == nullptr || JB_ROOT_COUNT(a.claims) == 0;
+    bool b_empty = b.claims == nullptr || JB_ROOT_COUNT(b.claims) == 0;
+    return a_empty || b_empty ? a_empty == b_empty : same_bytes(a.claims, b.claims);
+}
+
+// A user's token reaches every organization the user is a member of: their stored tokens are
+// rewritten, and larger claims checked against the merged-size guarantee (organizations.cpp).
+// A user with no memberships costs one index probe. A restore's COPY brings the tokens back
+// with the memberships rows.
+void organizations_follow(const ProfileRow &before, const ProfileRow &after, Oid relid) {
+    if (same_token_bytes(before, after) || !organizations_installed() || copy_from_into(relid))
         return;
-    if (before != nullptr && kinde_id_equal(before->kinde_id, after.kinde_id) && same_bytes(before->claims, after.claims))
-        return;
-    if (!copy_in_progress() && organizations_installed())
-        merged_size_check_user(after.kinde_id);
+    bool grew = after.claims != nullptr && JB_ROOT_COUNT(after.claims) != 0 &&
+                (before.claims == nullptr || !same_bytes(before.claims, after.claims));
+    user_memberships_changed(after.kinde_id, grew);
 }
 
 void profile_after_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
-    const ProfileRow defaults{nullptr, false, nullptr};
+    Oid relid = RelationGetRelid(data->tg_relation);
     if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
         ProfileRow created = profile_row(data->tg_trigtuple, desc);
-        organizations_size_check(nullptr, created);
+        const ProfileRow defaults{created.kinde_id, false, nullptr};
+        organizations_follow(defaults, created, relid);
         if (!token_claims_equal(created, defaults))
             token_changed(created.kinde_id, "insert", defaults, created);
     } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
         ProfileRow deleted = profile_row(data->tg_trigtuple, desc);
+        const ProfileRow defaults{deleted.kinde_id, false, nullptr};
+        organizations_follow(deleted, defaults, relid);
         if (!token_claims_equal(deleted, defaults))
             token_changed(deleted.kinde_id, "delete", deleted, defaults);
     } else {
         ProfileRow before = profile_row(data->tg_trigtuple, desc);
         ProfileRow after = profile_row(data->tg_newtuple, desc);
-        organizations_size_check(&before, after);
         if (kinde_id_equal(before.kinde_id, after.kinde_id)) {
+            organizations_follow(before, after, relid);
             if (!token_claims_equal(before, after))
                 token_changed(after.kinde_id, "update", before, after);
         } else {
             // The profile moved to another user: the old id now gets the defaults.
-            if (!token_claims_equal(before, defaults))
-                token_changed(before.kinde_id, "update", before, defaults);
-            if (!token_claims_equal(after, defaults))
-                token_changed(after.kinde_id, "update", defaults, after);
+            const ProfileRow old_defaults{before.kinde_id, false, nullptr};
+            const ProfileRow new_defaults{after.kinde_id, false, nullptr};
+            organizations_follow(before, old_defaults, relid);
+            organizations_follow(new_defaults, after, relid);
+            if (!token_claims_equal(before, old_defaults))
+                token_changed(before.kinde_id, "update", before, old_defaults);
+            if (!token_claims_equal(after, new_defaults))
+                token_changed(after.kinde_id, "update", new_defaults, after);
         }
     }
 }

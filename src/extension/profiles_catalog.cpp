@@ -83,6 +83,7 @@ const OrganizationsCatalog &organizations_catalog() {
     fresh.memberships = relation(namespace_oid, "memberships");
     fresh.memberships_pkey = relation(namespace_oid, "memberships_pkey");
     fresh.membership_claims = column(fresh.memberships, "claims");
+    fresh.membership_token = column(fresh.memberships, "token");
     org_cached = fresh;
     org_cached_valid = true;
     return org_cached;

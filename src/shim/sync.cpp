@@ -146,14 +146,21 @@ private:
         return !shared_.stop.wait_for(duration);
     }
 
-    // Waits for this call's turn in the bucket (and out of any 429 pause or back-off).
+    // Waits for this call's turn in the bucket (and out of any 429 pause or back-off). False,
+    // with no token taken, when the turn would come after the lease's deadline.
     bool wait_turn(Clock::time_point deadline) {
-        if (!sleep(shared_.bucket.pause_left(), deadline) || !sleep(shared_.bucket.take(), deadline))
-            return false;
-        for (Clock::duration left; (left = shared_.bucket.pause_left()) > Clock::duration::zero();)
-            if (!sleep(left, deadline))
+        for (;;) {
+            if (!sleep(shared_.bucket.pause_left(), deadline))
                 return false;
-        return true;
+            std::optional<TokenBucket::Turn> turn = shared_.bucket.take(deadline - Clock::now());
+            if (!turn)
+                return false;
+            if (shared_.stop.wait_for(turn->wait))
+                return false;
+            // A 429 while it waited voided the turn: queue again once the pause is over.
+            if (shared_.bucket.pauses() == turn->pauses)
+                return true;
+        }
     }
 
     // Calls refresh_claims for the user until Kinde gives an answer that settles it.

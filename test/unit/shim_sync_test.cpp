@@ -150,6 +150,21 @@ TEST_F(SyncTokenBucket, APauseVoidsTheTurnsHandedOutBeforeIt) {
     EXPECT_EQ(limit.pauses(), pauses);
 }
 
+TEST(SyncLeaseSize, ALeaseHoldsNoMoreUsersThanAWorkerCanCallInIt) {
+    SyncConfig sync;  // the defaults: 20 calls/s, 4 workers, 20 users, 30 s leases
+    auto usable = usable_lease_time(sync, 5000ms);
+    EXPECT_EQ(usable, 24s) << "the lease less the longest call and a second";
+    EXPECT_EQ(lease_size(sync, usable), 20u) << "the defaults lease --batch";
+    sync.batch = 1000;  // 20 calls/s shared by 4 workers for 24 s: 120 each
+    EXPECT_EQ(lease_size(sync, usable), 120u);
+    sync.rate = 1;  // 6 each
+    EXPECT_EQ(lease_size(sync, usable), 6u);
+    sync.rate = 0.01;
+    EXPECT_EQ(lease_size(sync, usable), 1u) << "at least one user";
+    sync.lease_seconds = 4;
+    EXPECT_EQ(usable_lease_time(sync, 5000ms), 2s) << "at least half the lease";
+}
+
 class SyncTokenCache : public ::testing::Test {
 protected:
     M2mTokenCache cache() {

@@ -304,7 +304,8 @@ bool StopSignal::wait_for(std::chrono::steady_clock::duration duration) {
     return stopped_;
 }
 
-std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync, std::chrono::milliseconds timeout) {
+std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync,
+                                                      std::chrono::milliseconds timeout) {
     // Kept clear of the lease's end by the longest call, so a call in flight when the lease
     // expires (and another process takes it) happens only when Kinde is slower than that.
     Clock::duration lease = std::chrono::seconds(sync.lease_seconds);
@@ -312,7 +313,8 @@ std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync, st
 }
 
 unsigned lease_size(const SyncConfig &sync, std::chrono::steady_clock::duration usable) {
-    double callable = sync.rate * std::chrono::duration<double>(usable).count() / std::max(1u, sync.concurrency);
+    double callable =
+        sync.rate * std::chrono::duration<double>(usable).count() / std::max(1u, sync.concurrency);
     if (callable >= sync.batch)
         return sync.batch;
     return std::max(1u, static_cast<unsigned>(callable));

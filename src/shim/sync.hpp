@@ -51,7 +51,8 @@ std::optional<Lease> lease_from(const std::string &body, std::string &error);
 
 // How long a worker may push the users of one lease: the lease, less the longest call and a
 // second (at least half the lease).
-std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync, std::chrono::milliseconds timeout);
+std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync,
+                                                      std::chrono::milliseconds timeout);
 // Users per lease: --batch, but no more than one worker can call in `usable` at its share of
 // --rate (at least 1). A bigger lease would keep users from another process only to hand them
 // back when its time runs out.

@@ -91,11 +91,8 @@ public:
     void run() {
         const SyncConfig &sync = shared_.sync;
         StopSignal &stop = shared_.stop;
-        // Kept clear of the lease's end by the longest call, so a call in flight when the lease
-        // expires (and another process takes it) happens only when Kinde is slower than that.
-        Clock::duration lease = std::chrono::seconds(sync.lease_seconds);
-        Clock::duration usable =
-            std::max<Clock::duration>(lease / 2, lease - milliseconds(shared_.client.timeouts.total_ms) - 1s);
+        Clock::duration usable = usable_lease_time(sync, milliseconds(shared_.client.timeouts.total_ms));
+        lease_size_ = lease_size(sync, usable);
         while (!stop.stopped()) {
             // No lease while Kinde is paused: the users stay free for a process that can push.
             if (stop.wait_for(shared_.bucket.pause_left()))
@@ -113,7 +110,7 @@ public:
                     break;
                 continue;
             }
-            if (lease->users.size() >= sync.batch)
+            if (lease->users.size() >= lease_size_)
                 stop.wake_idle();
             Clock::time_point deadline = leased_at + usable;
             std::size_t next = 0;
@@ -146,14 +143,21 @@ private:
         return !shared_.stop.wait_for(duration);
     }
 
-    // Waits for this call's turn in the bucket (and out of any 429 pause or back-off).
+    // Waits for this call's turn in the bucket (and out of any 429 pause or back-off). False,
+    // with no token taken, when the turn would come after the lease's deadline.
     bool wait_turn(Clock::time_point deadline) {
-        if (!sleep(shared_.bucket.pause_left(), deadline) || !sleep(shared_.bucket.take(), deadline))
-            return false;
-        for (Clock::duration left; (left = shared_.bucket.pause_left()) > Clock::duration::zero();)
-            if (!sleep(left, deadline))
+        for (;;) {
+            if (!sleep(shared_.bucket.pause_left(), deadline))
                 return false;
-        return true;
+            std::optional<TokenBucket::Turn> turn = shared_.bucket.take(deadline - Clock::now());
+            if (!turn)
+                return false;
+            if (shared_.stop.wait_for(turn->wait))
+                return false;
+            // A 429 while it waited voided the turn: queue again once the pause is over.
+            if (shared_.bucket.pauses() == turn->pauses)
+                return true;
+        }
     }
 
     // Calls refresh_claims for the user until Kinde gives an answer that settles it.
@@ -211,7 +215,7 @@ private:
     // kinde_claims_changes_lease, retried while the feed is unreachable; nothing when stopping.
     std::optional<Lease> take_lease() {
         Json arguments(json_pack("{s:s, s:I, s:I}", "worker", name_.c_str(), "max_users",
-                                 static_cast<json_int_t>(shared_.sync.batch), "lease_seconds",
+                                 static_cast<json_int_t>(lease_size_), "lease_seconds",
                                  static_cast<json_int_t>(shared_.sync.lease_seconds)));
         std::string body = json_text(arguments.get());
         while (!shared_.stop.stopped()) {
@@ -260,6 +264,7 @@ private:
     KindeManagementClient kinde_;
     Backoff feed_backoff_;
     std::string name_;
+    unsigned lease_size_ = 1;
 };
 
 }  // namespace
@@ -297,6 +302,22 @@ bool StopSignal::wait_for(std::chrono::steady_clock::duration duration) {
     if (duration > std::chrono::steady_clock::duration::zero())
         changed_.wait_for(lock, duration, [this] { return stopped_; });
     return stopped_;
+}
+
+std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync,
+                                                      std::chrono::milliseconds timeout) {
+    // Kept clear of the lease's end by the longest call, so a call in flight when the lease
+    // expires (and another process takes it) happens only when Kinde is slower than that.
+    Clock::duration lease = std::chrono::seconds(sync.lease_seconds);
+    return std::max<Clock::duration>(lease / 2, lease - timeout - 1s);
+}
+
+unsigned lease_size(const SyncConfig &sync, std::chrono::steady_clock::duration usable) {
+    double callable =
+        sync.rate * std::chrono::duration<double>(usable).count() / std::max(1u, sync.concurrency);
+    if (callable >= sync.batch)
+        return sync.batch;
+    return std::max(1u, static_cast<unsigned>(callable));
 }
 
 std::optional<Lease> lease_from(const std::string &body, std::string &error) {

@@ -49,6 +49,15 @@ struct Lease {
 // The lease from kinde_claims_changes_lease's answer; nothing (with `error`) for a malformed one.
 std::optional<Lease> lease_from(const std::string &body, std::string &error);
 
+// How long a worker may push the users of one lease: the lease, less the longest call and a
+// second (at least half the lease).
+std::chrono::steady_clock::duration usable_lease_time(const SyncConfig &sync,
+                                                      std::chrono::milliseconds timeout);
+// Users per lease: --batch, but no more than one worker can call in `usable` at its share of
+// --rate (at least 1). A bigger lease would keep users from another process only to hand them
+// back when its time runs out.
+unsigned lease_size(const SyncConfig &sync, std::chrono::steady_clock::duration usable);
+
 // Runs until `stop`: `concurrency` workers, each leasing and pushing its own users, and the
 // /healthz server when configured. Returns the exit code.
 int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log,

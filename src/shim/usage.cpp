@@ -68,7 +68,8 @@ const char *command_text(Command command) {
            "  --concurrency N       worker threads, each leasing its own users (default 4)\n"
            "  --rate N              calls to Kinde per second, on average (default 20)\n"
            "  --burst N             calls at once before the rate applies (default 20)\n"
-           "  --batch N             users per lease (default 20)\n"
+           "  --batch N             users per lease (default 20; fewer when a worker could not\n"
+           "                        call them all within a lease at its share of --rate)\n"
            "  --lease-seconds N     how long a lease holds its users (default 30)\n"
            "  --poll-ms N           how often an idle process asks the feed (default 250)\n"
            "  --worker NAME         this process's name in the leases (default HOST:PID)\n";

@@ -22,11 +22,15 @@
 //        (RateLimit-Reset: 2), {"status": 401}, {"hang": true} (never answers). Also
 //        "unknownUsers": {"kp_x": 404, ...} (that user always gets that status), "delayMs": N,
 //        "revokeTokens": true (every token issued so far is refused from now on), "tokenFails": N
-//        (the next N token requests get 503).
+//        (the next N token requests get 503), "limit": {"calls": N, "windowMs": W} (a rate
+//        limiter like Kinde's, FACTS.md §5: at most N refresh_claims calls are answered in each
+//        window of W ms, counted from the first call after the previous window ended; a call
+//        beyond that gets 429 at once with RateLimit-Reset, the whole seconds until the window
+//        ends, rounded up; "limit": null turns it off).
 //   GET  /_standin/calls   every call so far: {"at" (ms since the epoch), "kind" ("token",
 //        "refresh" or "other"), "method", "path", "user_id", "status", "problem" (what was wrong
-//        with the request, or null)}.
-//   POST /_standin/reset   forgets the calls, the script, the unknown users and the delay.
+//        with the request, or null), and for the limiter's 429 "reset" (the RateLimit-Reset sent)}.
+//   POST /_standin/reset   forgets the calls, the script, the unknown users, the delay and the limit.
 // SIGTERM stops it.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -49,6 +53,7 @@ function resetState() {
     delayMs: Number(process.env.KINDE_STANDIN_DELAY_MS ?? 0),
     tokens: new Map(), // token -> expiry (ms since the epoch)
     tokenFails: 0,
+    limit: null, // {calls, windowMs, windowEnds, used}
   };
 }
 resetState();
@@ -130,6 +135,9 @@ async function handle(req, res) {
       if (script.delayMs !== undefined) state.delayMs = Number(script.delayMs);
       if (script.tokenFails !== undefined) state.tokenFails = Number(script.tokenFails);
       if (script.revokeTokens) state.tokens.clear();
+      if (script.limit !== undefined) {
+        state.limit = script.limit && { calls: Number(script.limit.calls), windowMs: Number(script.limit.windowMs ?? 1000), windowEnds: 0, used: 0 };
+      }
       return send(res, 200, { ok: true, queued: state.script.length });
     }
     return send(res, 404, { error: 'no such control endpoint' });
@@ -167,6 +175,17 @@ async function handle(req, res) {
     record.status = 401;
     record.problem = problem;
     return send(res, 401, kindeError('UNAUTHORIZED', 'Invalid or missing token'));
+  }
+  // The rate limiter answers before anything else is done for the call, as a gateway's would.
+  if (state.limit) {
+    const at = now();
+    if (at >= state.limit.windowEnds) Object.assign(state.limit, { windowEnds: at + state.limit.windowMs, used: 0 });
+    if (state.limit.used >= state.limit.calls) {
+      record.status = 429;
+      record.reset = Math.ceil((state.limit.windowEnds - at) / 1000);
+      return send(res, 429, kindeError('TOO_MANY_REQUESTS', 'Request was throttled'), { 'RateLimit-Reset': String(record.reset) });
+    }
+    state.limit.used += 1;
   }
   const scripted = state.script.shift();
   if (scripted?.hang) {

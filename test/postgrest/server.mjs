@@ -42,6 +42,9 @@ const pool = new pg.Pool({
 });
 // An idle pooled connection that dies (server restart) must not crash the process.
 pool.on('error', (err) => log(`idle connection lost: ${err.message}`));
+// Nor one that dies while checked out but between two queries (the server shutting down while a
+// request rolls back): pg emits 'error' on the client then, and the next query on it fails.
+pool.on('connect', (client) => client.on('error', (err) => log(`connection lost: ${err.message}`)));
 
 // PostgREST keeps a schema cache loaded at start and on NOTIFY pgrst; so does the stand-in.
 let schemaCache = null;
@@ -479,7 +482,8 @@ async function callRoutine(req, url, schema, auth, routine, statement, readOnly,
       throw err;
     }
   } catch (err) {
-    if (isConnectionError(err)) broken = err;
+    // 57P01..57P03: the server is shutting down or restarting: this connection is done for.
+    if (isConnectionError(err) || /^57P0[123]$/.test(err.code ?? '')) broken = err;
     throw err;
   } finally {
     client.release(broken ?? undefined);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "backoff.hpp"
 #include "config.hpp"
@@ -111,6 +112,57 @@ TEST_F(SyncTokenBucket, A429PausesEveryTakerUntilTheReset) {
     now += 6s;
     EXPECT_EQ(limit.pause_left(), 0ms);
     EXPECT_EQ(limit.take(), 0ms) << "after the pause the bucket fills again";
+}
+
+TEST_F(SyncTokenBucket, ATakerThatCannotWaitSoLongTakesNothing) {
+    TokenBucket limit = bucket(10, 1);
+    EXPECT_EQ(limit.take(), 0ms);
+    // The next turn is 100 ms away: a worker whose lease ends in 50 ms gives up without a token.
+    EXPECT_FALSE(limit.take(50ms).has_value());
+    EXPECT_FALSE(limit.take(99ms).has_value());
+    // So the next taker is not queued behind turns nobody used.
+    std::optional<TokenBucket::Turn> turn = limit.take(100ms);
+    ASSERT_TRUE(turn.has_value());
+    EXPECT_EQ(turn->wait, 100ms);
+    EXPECT_EQ(limit.take(), 200ms);
+}
+
+TEST_F(SyncTokenBucket, APauseVoidsTheTurnsHandedOutBeforeIt) {
+    TokenBucket limit = bucket(10, 1);
+    EXPECT_EQ(limit.take(), 0ms);
+    std::optional<TokenBucket::Turn> first = limit.take(1s), second = limit.take(1s);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(second->wait, 200ms);
+    EXPECT_EQ(first->pauses, limit.pauses());
+    limit.pause_until(now + 1s);  // a 429 with RateLimit-Reset: 1
+    EXPECT_NE(first->pauses, limit.pauses()) << "the waiting takers see their turns voided";
+    now += 1s;
+    // They queue again: one call at the reset, then the rate; not three at once, and no debt
+    // left by the void turns.
+    std::optional<TokenBucket::Turn> again = limit.take(1s);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->wait, 0ms);
+    EXPECT_EQ(again->pauses, limit.pauses());
+    EXPECT_EQ(limit.take(), 100ms);
+    // A pause that ends before the one in force changes nothing, and voids nothing.
+    unsigned long pauses = limit.pauses();
+    limit.pause_until(now - 1s);
+    EXPECT_EQ(limit.pauses(), pauses);
+}
+
+TEST(SyncLeaseSize, ALeaseHoldsNoMoreUsersThanAWorkerCanCallInIt) {
+    SyncConfig sync;  // the defaults: 20 calls/s, 4 workers, 20 users, 30 s leases
+    auto usable = usable_lease_time(sync, 5000ms);
+    EXPECT_EQ(usable, 24s) << "the lease less the longest call and a second";
+    EXPECT_EQ(lease_size(sync, usable), 20u) << "the defaults lease --batch";
+    sync.batch = 1000;  // 20 calls/s shared by 4 workers for 24 s: 120 each
+    EXPECT_EQ(lease_size(sync, usable), 120u);
+    sync.rate = 1;  // 6 each
+    EXPECT_EQ(lease_size(sync, usable), 6u);
+    sync.rate = 0.01;
+    EXPECT_EQ(lease_size(sync, usable), 1u) << "at least one user";
+    sync.lease_seconds = 4;
+    EXPECT_EQ(usable_lease_time(sync, 5000ms), 2s) << "at least half the lease";
 }
 
 class SyncTokenCache : public ::testing::Test {

@@ -74,7 +74,11 @@ WHERE kinde_id = 'kp_w1' AND org_code IS NOT NULL ORDER BY id;
 -- (Kinde does not keep order) or a user's list naming it does not bring it back.
 SELECT kinde_webhook_apply(pg_temp.user_event('user.created', 'event_u6', '2024-05-01T10:07:00Z', 'kp_w2',
                                               ARRAY['org_1ccfb819462'])) ->> 'result';
+SELECT kinde_organization_upsert('org_1ccfb819462', '{"tier": "gold"}');
 SELECT kinde_webhook_apply(pg_temp.org_event('organization.deleted', 'event_o3', '2024-05-01T10:08:00Z', 'org_1ccfb819462')) - 'event_id';
+-- The member's history names the webhook and its event, not the deletion function.
+SELECT kinde_id, org_code, source, event_id, old_claims ->> 'tier' AS tier_before, new_claims ? 'tier' AS tier_after
+FROM kinde_claims.claims_history WHERE kinde_id = 'kp_w2' AND org_code = 'org_1ccfb819462' ORDER BY id DESC LIMIT 1;
 SELECT count(*) AS orgs, (SELECT count(*) FROM kinde_claims.memberships WHERE org_code = 'org_1ccfb819462') AS members
 FROM kinde_claims.organizations WHERE org_code = 'org_1ccfb819462';
 SELECT kinde_webhook_apply(pg_temp.org_event('organization.created', 'event_o4', '2024-05-01T10:09:00Z', 'org_1ccfb819462')) ->> 'result' AS after_delete;

@@ -563,7 +563,8 @@ bool organization_delete_in_spi(text *org_code) {
     Oid types[1] = {TEXTOID};
     Datum values[1] = {PointerGetDatum(org_code)};
     spi_connect();
-    HistorySource *source = history_source_push("delete");
+    // The history source is the caller's: "delete" from kinde_organization_delete, "webhook" with
+    // its event_id from kinde_webhook_apply.
     // The organization first: a membership write waiting on it finds it gone and creates it again
     // after this commits, rather than adding a member to an organization being deleted.
     run(&organization_lock_plan, kOrganizationLockSql, 1, types, values, nullptr, SPI_OK_SELECT);
@@ -572,7 +573,6 @@ bool organization_delete_in_spi(text *org_code) {
         SPI_OK_DELETE);
     bool deleted = run(&organization_delete_plan, kOrganizationDeleteSql, 1, types, values, nullptr,
                        SPI_OK_DELETE) > 0;
-    history_source_pop(source);
     SPI_finish();
     return deleted;
 }
@@ -687,7 +687,10 @@ KC_FUNCTION(kinde_organization_upsert) {
 
 KC_FUNCTION(kinde_organization_delete) {
     text *org_code = kinde_claims::org_code_argument(fcinfo, 0);
-    PG_RETURN_BOOL(kinde_claims::organization_delete_in_spi(org_code));
+    kinde_claims::HistorySource *source = kinde_claims::history_source_push("delete");
+    bool deleted = kinde_claims::organization_delete_in_spi(org_code);
+    kinde_claims::history_source_pop(source);
+    PG_RETURN_BOOL(deleted);
 }
 
 KC_FUNCTION(kinde_membership_upsert) {

@@ -102,6 +102,19 @@ SELECT kinde_profile_upsert('kp_w2', NULL, '{"plan": "team"}');
 SELECT * FROM pg_temp.history('kp_w2');
 SELECT pg_temp.indexes_hold_every_entry();
 
+-- Pushed entries move to the other partial index (sync's UPDATE, off the write path); the
+-- user's history still holds every entry, newest first, read through both indexes.
+SELECT jsonb_array_length(kinde_claims_changes_lease('writer-test', 1) -> 'users') AS leased_users;
+SELECT kinde_claims_changes_done(max(lease_id), 'kp_w1', 'refreshed') FROM kinde_claims.claims_history;
+SELECT kinde_profile_upsert('kp_w1', true);
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT * FROM pg_temp.history('kp_w1');
+SELECT source, new_claims, pushed_at IS NOT NULL AS pushed FROM kinde_claims_history('kp_w1');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SELECT pg_temp.indexes_hold_every_entry();
+
 -- The history belongs to the owner: a direct writer of profiles who may not touch the history
 -- still gets its entry written.
 CREATE ROLE regress_kc_writer_direct;

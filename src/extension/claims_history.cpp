@@ -117,6 +117,7 @@ struct HistoryTable {
     int index_count;
     Oid indexes[kMaxIndexes];
     IndexInfo *index_info[kMaxIndexes];  // in history_table_memory
+    bool index_skip[kMaxIndexes];        // holds no new entry (partial on pushed_at IS NOT NULL)
 };
 HistoryTable history_table_cache;
 MemoryContext history_table_memory;
@@ -218,20 +219,24 @@ bool columns_known(Relation rel, HistoryTable &table) {
     return OidIsValid(table.id_sequence);
 }
 
-// A btree on plain columns, immediate if unique, whole or partial on exactly pushed_at IS NULL.
-bool index_writable(Relation index, AttrNumber pushed_at) {
+// How the direct writer treats an index: a btree on plain columns (immediate if unique), whole
+// or partial on pushed_at: IS NULL holds for every new entry, IS NOT NULL for none.
+enum class IndexUse { insert, skip, unknown };
+IndexUse index_use(Relation index, AttrNumber pushed_at) {
     Form_pg_index form = index->rd_index;
     if (index->rd_rel->relam != BTREE_AM_OID || form->indisexclusion || (form->indisunique && !form->indimmediate) ||
         RelationGetIndexExpressions(index) != NIL)
-        return false;
+        return IndexUse::unknown;
     List *predicate = RelationGetIndexPredicate(index);
     if (predicate == NIL)
-        return true;
+        return IndexUse::insert;
     if (list_length(predicate) != 1 || !IsA(linitial(predicate), NullTest))
-        return false;
+        return IndexUse::unknown;
     auto *test = static_cast<NullTest *>(linitial(predicate));
-    return test->nulltesttype == IS_NULL && !test->argisrow && test->arg != nullptr && IsA(test->arg, Var) &&
-           reinterpret_cast<Var *>(test->arg)->varattno == pushed_at;
+    if (test->argisrow || test->arg == nullptr || !IsA(test->arg, Var) ||
+        reinterpret_cast<Var *>(test->arg)->varattno != pushed_at)
+        return IndexUse::unknown;
+    return test->nulltesttype == IS_NULL ? IndexUse::insert : IndexUse::skip;
 }
 
 // Call with the table open: the lock keeps its definition from changing until the end of the
@@ -260,8 +265,10 @@ const HistoryTable &history_table(Relation rel) {
         Oid index_oid = lfirst_oid(cell);
         table.indexes[table.index_count++] = index_oid;
         Relation index = index_open(index_oid, RowExclusiveLock);
-        if (!index_writable(index, pushed_at))
+        IndexUse use = index_use(index, pushed_at);
+        if (use == IndexUse::unknown)
             table.direct = false;
+        table.index_skip[table.index_count - 1] = use == IndexUse::skip;
         MemoryContext caller_memory = MemoryContextSwitchTo(history_table_memory);
         table.index_info[table.index_count - 1] = BuildIndexInfo(index);
         MemoryContextSwitchTo(caller_memory);
@@ -325,6 +332,8 @@ void history_insert_direct(Relation rel, const HistoryTable &table, const Datum 
     HeapTuple row = heap_form_tuple(desc, values, nulls);
     heap_insert(rel, row, GetCurrentCommandId(true), 0, nullptr);
     for (int i = 0; i < table.index_count; ++i) {
+        if (table.index_skip[i])
+            continue;
         Relation index = index_open(table.indexes[i], RowExclusiveLock);
         const IndexInfo *info = table.index_info[i];
         // Read anew: CREATE INDEX CONCURRENTLY makes an index ready without locking us out.

@@ -68,7 +68,6 @@ void forget_sources_of_aborted(SubXactEvent event, SubTransactionId, SubTransact
         current_source = current_source->outer;
 }
 
-
 text *role_name(Oid role) {
     return cstring_to_text(GetUserNameFromId(role, false));
 }
@@ -103,11 +102,11 @@ text *app_table_name(Oid relation) {
 
 // The history table as the direct writer found it. A profile's entry is the hot path of every
 // recorded write, and an INSERT statement costs about four times the row: the executor builds
-// its plan state, opens and describes both indexes and plans the partial index's predicate
+// its plan state, opens and describes every index and plans a partial index's predicate
 // anew each time. So when the table is exactly as the extension made it (no trigger, rule, CHECK,
 // generated or unknown column, btree indexes on plain columns, partial only on pushed_at IS
-// NULL, which a new entry always satisfies), the row goes straight into the heap and its
-// indexes; else through the INSERT statement, which honours whatever was added.
+// [NOT] NULL, which a new entry always [never] satisfies), the row goes straight into the heap
+// and its indexes; else through the INSERT statement, which honours whatever was added.
 constexpr int kMaxIndexes = 8;
 struct HistoryTable {
     Oid relid;
@@ -130,40 +129,13 @@ void forget_history_table(Datum, Oid relid) {
         history_table_load_interrupted = true;  // whatever it was about: load again next time
     if (!history_table_valid)
         return;
-    bool ours = relid == InvalidOid || relid == history_table_cache.relid || relid == history_table_cache.id_sequence;
+    bool ours =
+        relid == InvalidOid || relid == history_table_cache.relid || relid == history_table_cache.id_sequence;
     for (int i = 0; i < history_table_cache.index_count && !ours; ++i)
         ours = relid == history_table_cache.indexes[i];
     if (ours)
         history_table_valid = false;
 }
-
-// The columns a profile's entry writes, and those it leaves NULL (the feed's and org_code).
-enum class Write { id, kinde_id, changed_at, source, event_id, app_table, actor, jwt_role, old_claims, new_claims, null };
-struct KnownColumn {
-    const char *name;
-    Oid type;
-    Write write;
-    bool may_be_null;  // the writer may leave it NULL
-};
-constexpr KnownColumn kColumns[] = {
-    {"id", INT8OID, Write::id, false},
-    {"kinde_id", TEXTOID, Write::kinde_id, false},
-    {"changed_at", TIMESTAMPTZOID, Write::changed_at, false},
-    {"source", TEXTOID, Write::source, false},
-    {"event_id", TEXTOID, Write::event_id, true},
-    {"app_table", TEXTOID, Write::app_table, true},
-    {"actor", TEXTOID, Write::actor, false},
-    {"jwt_role", TEXTOID, Write::jwt_role, true},
-    {"old_claims", JSONBOID, Write::old_claims, false},
-    {"new_claims", JSONBOID, Write::new_claims, false},
-    {"lease_id", INT8OID, Write::null, true},
-    {"leased_until", TIMESTAMPTZOID, Write::null, true},
-    {"lease_worker", TEXTOID, Write::null, true},
-    {"pushed_at", TIMESTAMPTZOID, Write::null, true},
-    {"push_outcome", TEXTOID, Write::null, true},
-    {"push_http_status", INT4OID, Write::null, true},
-    {"org_code", TEXTOID, Write::null, true},
-};
 
 // A database still at an older version (this library installed, ALTER EXTENSION ... UPDATE not
 // run yet) has no history table: its writes go on, and the history starts with the update.
@@ -174,22 +146,33 @@ Oid history_table_oid() {
     return OidIsValid(schema) ? get_relname_relid("claims_history", schema) : InvalidOid;
 }
 
-AttrNumber *written_column(HistoryTable &table, Write write) {
-    switch (write) {
-    case Write::id: return &table.id;
-    case Write::kinde_id: return &table.kinde_id;
-    case Write::changed_at: return &table.changed_at;
-    case Write::source: return &table.source;
-    case Write::event_id: return &table.event_id;
-    case Write::app_table: return &table.app_table;
-    case Write::actor: return &table.actor;
-    case Write::jwt_role: return &table.jwt_role;
-    case Write::old_claims: return &table.old_claims;
-    case Write::new_claims: return &table.new_claims;
-    case Write::null: return nullptr;
-    }
-    return nullptr;
-}
+// The columns of the table: where the writer keeps each one's number (nullptr: left NULL, the
+// feed's columns and org_code) and whether it may be left NULL.
+struct KnownColumn {
+    const char *name;
+    Oid type;
+    AttrNumber HistoryTable::*attnum;
+    bool may_be_null;
+};
+const KnownColumn kColumns[] = {
+    {"id", INT8OID, &HistoryTable::id, false},
+    {"kinde_id", TEXTOID, &HistoryTable::kinde_id, false},
+    {"changed_at", TIMESTAMPTZOID, &HistoryTable::changed_at, false},
+    {"source", TEXTOID, &HistoryTable::source, false},
+    {"event_id", TEXTOID, &HistoryTable::event_id, true},
+    {"app_table", TEXTOID, &HistoryTable::app_table, true},
+    {"actor", TEXTOID, &HistoryTable::actor, false},
+    {"jwt_role", TEXTOID, &HistoryTable::jwt_role, true},
+    {"old_claims", JSONBOID, &HistoryTable::old_claims, false},
+    {"new_claims", JSONBOID, &HistoryTable::new_claims, false},
+    {"lease_id", INT8OID, nullptr, true},
+    {"leased_until", TIMESTAMPTZOID, nullptr, true},
+    {"lease_worker", TEXTOID, nullptr, true},
+    {"pushed_at", TIMESTAMPTZOID, nullptr, true},
+    {"push_outcome", TEXTOID, nullptr, true},
+    {"push_http_status", INT4OID, nullptr, true},
+    {"org_code", TEXTOID, nullptr, true},
+};
 
 bool columns_known(Relation rel, HistoryTable &table) {
     TupleDesc desc = RelationGetDescr(rel);
@@ -203,17 +186,18 @@ bool columns_known(Relation rel, HistoryTable &table) {
         for (const KnownColumn &column : kColumns)
             if (strcmp(NameStr(attribute->attname), column.name) == 0)
                 known = &column;
-        if (known == nullptr || attribute->atttypid != known->type || (known->may_be_null && attribute->attnotnull))
+        if (known == nullptr || attribute->atttypid != known->type ||
+            (known->may_be_null && attribute->attnotnull))
             return false;
-        if (known->write == Write::null && attribute->atthasdef)
+        if (known->attnum == nullptr && attribute->atthasdef)
             return false;  // a default the statement would have filled in
-        if (known->write == Write::id && attribute->attidentity == '\0')
+        if (known->attnum == &HistoryTable::id && attribute->attidentity == '\0')
             return false;
-        if (AttrNumber *attnum = written_column(table, known->write))
-            *attnum = attribute->attnum;
+        if (known->attnum != nullptr)
+            table.*known->attnum = attribute->attnum;
     }
     for (const KnownColumn &column : kColumns)
-        if (AttrNumber *attnum = written_column(table, column.write); attnum && *attnum == InvalidAttrNumber)
+        if (column.attnum != nullptr && table.*column.attnum == InvalidAttrNumber)
             return false;
     table.id_sequence = getIdentitySequence(table.relid, table.id, true);
     return OidIsValid(table.id_sequence);
@@ -224,8 +208,8 @@ bool columns_known(Relation rel, HistoryTable &table) {
 enum class IndexUse { insert, skip, unknown };
 IndexUse index_use(Relation index, AttrNumber pushed_at) {
     Form_pg_index form = index->rd_index;
-    if (index->rd_rel->relam != BTREE_AM_OID || form->indisexclusion || (form->indisunique && !form->indimmediate) ||
-        RelationGetIndexExpressions(index) != NIL)
+    if (index->rd_rel->relam != BTREE_AM_OID || form->indisexclusion ||
+        (form->indisunique && !form->indimmediate) || RelationGetIndexExpressions(index) != NIL)
         return IndexUse::unknown;
     List *predicate = RelationGetIndexPredicate(index);
     if (predicate == NIL)
@@ -248,12 +232,14 @@ const HistoryTable &history_table(Relation rel) {
     history_table_loading = true;
     history_table_load_interrupted = false;
     if (history_table_memory == nullptr)
-        history_table_memory = AllocSetContextCreate(CacheMemoryContext, "kinde_claims history table", ALLOCSET_SMALL_SIZES);
+        history_table_memory =
+            AllocSetContextCreate(CacheMemoryContext, "kinde_claims history table", ALLOCSET_SMALL_SIZES);
     MemoryContextReset(history_table_memory);
     HistoryTable table{};
     table.relid = RelationGetRelid(rel);
-    table.direct = rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == nullptr && !rel->rd_rel->relhasrules &&
-                   !rel->rd_rel->relforcerowsecurity && columns_known(rel, table);
+    table.direct = rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == nullptr &&
+                   !rel->rd_rel->relhasrules && !rel->rd_rel->relforcerowsecurity &&
+                   columns_known(rel, table);
     AttrNumber pushed_at = get_attnum(table.relid, "pushed_at");
     List *indexes = RelationGetIndexList(rel);
     if (list_length(indexes) > kMaxIndexes)
@@ -313,12 +299,13 @@ namespace {
 // The row of one profile's entry, straight into the heap and each index, as the INSERT statement
 // would put it there (the same locks, the identity sequence, clock_timestamp() for changed_at).
 // The history is the owner's; a direct write checks no privilege, so the writer needs none.
-void history_insert_direct(Relation rel, const HistoryTable &table, const Datum *context, const bool *context_null) {
+void history_insert_direct(Relation rel, const HistoryTable &table, const Datum *context,
+                           const bool *context_null) {
     TupleDesc desc = RelationGetDescr(rel);
     auto *values = static_cast<Datum *>(palloc0(desc->natts * sizeof(Datum)));
     auto *nulls = static_cast<bool *>(palloc(desc->natts * sizeof(bool)));
     memset(nulls, true, desc->natts * sizeof(bool));
-    const AttrNumber written[] = {table.kinde_id, table.source, table.event_id,   table.app_table,
+    const AttrNumber written[] = {table.kinde_id, table.source,   table.event_id,   table.app_table,
                                   table.actor,    table.jwt_role, table.old_claims, table.new_claims};
     for (size_t i = 0; i < lengthof(written); ++i) {
         values[written[i] - 1] = context[i];
@@ -395,8 +382,8 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
                               PointerGetDatum(jwt),
                               JsonbPGetDatum(token_claims_build(before.lifetime_subscriber, before.claims)),
                               JsonbPGetDatum(token_claims_build(after.lifetime_subscriber, after.claims))};
-    const bool context_null[8] = {false, false, event_id == nullptr, app_table == nullptr, false, jwt == nullptr,
-                                  false, false};
+    const bool context_null[8] = {
+        false, false, event_id == nullptr, app_table == nullptr, false, jwt == nullptr, false, false};
 
     Relation rel = table_open(relid, RowExclusiveLock);
     const HistoryTable &table = history_table(rel);

@@ -181,3 +181,40 @@ BEGIN
       AND i.objoid = '@extschema@.kinde_claims_for(text, text)'::pg_catalog.regprocedure;
 END
 $update$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The claims history's cost on the write path (issue 11 §5): one index entry per new history
+-- entry instead of two. The primary key (kinde_id, id) covered every entry and the feed's
+-- partial index the unpushed ones, so each recorded write paid two btree insertions. Now two
+-- partial indexes split the entries by pushed_at: a new entry (always unpushed) goes into the
+-- unpushed index only, and moves to the pushed one when sync marks it, off the write path.
+-- kinde_claims_history reads both. The ids stay unique: they come from the identity sequence
+-- (GENERATED ALWAYS). The rows are untouched.
+-- ---------------------------------------------------------------------------------------------
+CREATE INDEX claims_history_pushed_idx ON kinde_claims.claims_history (kinde_id, id) WHERE pushed_at IS NOT NULL;
+ALTER TABLE kinde_claims.claims_history DROP CONSTRAINT claims_history_pkey;
+-- Without a primary key, logical replication needs the whole old row to replicate sync's
+-- UPDATEs and the prune's DELETEs (only with wal_level = logical does that cost anything).
+ALTER TABLE kinde_claims.claims_history REPLICA IDENTITY FULL;
+
+-- The same rows and columns as before, newest first: each half of the history from its index.
+CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_history(user_id text)
+    RETURNS TABLE (changed_at timestamptz, source text, actor text, old_claims jsonb, new_claims jsonb,
+                   event_id text, app_table text, jwt_role text, pushed_at timestamptz, push_outcome text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'user_id must not be null';
+    END IF;
+    RETURN QUERY
+        SELECT h.changed_at, h.source::text, h.actor, h.old_claims, h.new_claims, h.event_id::text,
+               h.app_table, h.jwt_role, h.pushed_at, h.push_outcome::text
+        FROM (SELECT u.* FROM kinde_claims.claims_history u
+              WHERE u.kinde_id = user_id COLLATE "C" AND u.pushed_at IS NULL
+              UNION ALL
+              SELECT p.* FROM kinde_claims.claims_history p
+              WHERE p.kinde_id = user_id COLLATE "C" AND p.pushed_at IS NOT NULL) h
+        ORDER BY h.id DESC;
+END
+$$;

@@ -218,3 +218,72 @@ BEGIN
         ORDER BY h.id DESC;
 END
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The feed's lease after a large change (an organization's fan-out): 0.5.0 picked each user's
+-- oldest unpushed entry with two NOT EXISTS, which the planner turns into anti-joins rescanning
+-- every unpushed entry per candidate when the statistics were taken on a quiet table; 10,000
+-- unpushed entries then took over 30 s per lease (sync stalled until the next ANALYZE). Scalar
+-- subqueries are always one probe of the unpushed index per candidate, whatever the statistics.
+-- Same users, same order, same result.
+-- ---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_changes_lease(
+        worker text, max_users integer DEFAULT 100, lease_seconds integer DEFAULT 30)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    users text[];
+    lease bigint;
+    result jsonb;
+BEGIN
+    IF worker IS NULL OR max_users IS NULL OR lease_seconds IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'worker, max_users and lease_seconds must not be null';
+    END IF;
+    IF length(worker) NOT BETWEEN 1 AND 128 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'worker must be 1 to 128 characters';
+    END IF;
+    IF max_users NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'max_users must be between 1 and 1000';
+    END IF;
+    IF lease_seconds NOT BETWEEN 1 AND 3600 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'lease_seconds must be between 1 and 3600';
+    END IF;
+
+    -- Each user's oldest unpushed entry, oldest first, for users with no entry under a live
+    -- lease. The row lock (SKIP LOCKED) keeps a concurrent lease off the same users.
+    SELECT array_agg(c.kinde_id ORDER BY c.id) INTO users FROM (
+        SELECT h.kinde_id, h.id
+        FROM kinde_claims.claims_history h
+        WHERE h.pushed_at IS NULL
+          AND (h.leased_until IS NULL OR h.leased_until < now())
+          AND h.id = (SELECT min(e.id) FROM kinde_claims.claims_history e
+                      WHERE e.kinde_id = h.kinde_id AND e.pushed_at IS NULL)
+          AND coalesce((SELECT max(l.leased_until) FROM kinde_claims.claims_history l
+                        WHERE l.kinde_id = h.kinde_id AND l.pushed_at IS NULL) < now(), true)
+        ORDER BY h.id
+        LIMIT max_users
+        FOR UPDATE OF h SKIP LOCKED) c;
+    IF users IS NULL THEN
+        RETURN jsonb_build_object('lease_id', NULL, 'users', '[]'::jsonb);
+    END IF;
+
+    -- A new snapshot: every unpushed entry of those users committed by now goes under the lease.
+    lease := nextval('kinde_claims.claims_lease_id_seq');
+    WITH leased AS (
+        UPDATE kinde_claims.claims_history h
+        SET lease_id = lease, leased_until = now() + lease_seconds * interval '1 second', lease_worker = worker
+        WHERE h.kinde_id = ANY (users) AND h.pushed_at IS NULL
+          AND (h.leased_until IS NULL OR h.leased_until < now())
+        RETURNING h.kinde_id, h.id, h.changed_at
+    ), per_user AS (
+        SELECT kinde_id, count(*) AS changes, min(changed_at) AS oldest_changed_at, min(id) AS first_id
+        FROM leased GROUP BY kinde_id
+    )
+    SELECT jsonb_build_object('lease_id', lease, 'users', coalesce(jsonb_agg(
+               jsonb_build_object('user_id', kinde_id, 'changes', changes, 'oldest_changed_at', oldest_changed_at)
+               ORDER BY first_id), '[]'::jsonb))
+    INTO result FROM per_user;
+    RETURN result;
+END
+$$;

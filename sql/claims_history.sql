@@ -115,6 +115,12 @@ INSERT INTO "App".purchases VALUES ('kp_h9', true, 'pro');
 UPDATE "App".purchases SET plan_code = 'pro';
 DELETE FROM "App".purchases;
 SELECT source, detail, old_claims, new_claims FROM pg_temp.history('kp_h9');
+-- A COPY into the app table is a change like any other (only a COPY into kinde_claims.profiles
+-- itself is a restore): recorded, with the app table.
+COPY "App".purchases FROM stdin;
+kp_h9c	t	team
+\.
+SELECT source, detail, old_claims, new_claims FROM pg_temp.history('kp_h9c');
 
 -- import: only the profiles it changed.
 CREATE TABLE public.old_profiles (id serial, kinde_id text, lifetime_subscriber boolean);

@@ -269,12 +269,6 @@ const HistoryTable &history_table(Relation rel) {
 
 }  // namespace
 
-// A top-level COPY into kinde_claims.profiles is what pg_restore runs: the rows come back with
-// their history, which the dump carries too, so the restore itself is no change to record.
-bool copy_in_progress() {
-    return ActivePortal != nullptr && ActivePortal->commandTag == CMDTAG_COPY;
-}
-
 HistorySource *history_source_push(const char *source, text *event_id, Oid app_table) {
     auto *frame =
         static_cast<HistorySource *>(MemoryContextAlloc(TopTransactionContext, sizeof(HistorySource)));
@@ -361,7 +355,10 @@ void history_insert_statement(const Datum *context, const bool *context_null) {
 }  // namespace
 
 void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &after) {
-    if (copy_in_progress())
+    // A COPY into kinde_claims.profiles itself is what pg_restore runs: the rows come back with
+    // their history, which the dump carries too. A COPY into an app table whose trigger writes
+    // profiles is a change like any other.
+    if (copy_from_into(profiles_catalog().profiles))
         return;
     Oid relid = history_table_oid();
     if (!OidIsValid(relid))
@@ -395,9 +392,10 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
         history_insert_statement(context, context_null);
 }
 
-void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
-                          const char *nulls) {
-    if (copy_in_progress() || !OidIsValid(history_table_oid()))
+void history_record_query(Oid written_table, SPIPlanPtr *cache, const char *sql, int nargs, Oid *types,
+                          Datum *values, const char *nulls) {
+    // Not for pg_restore's COPY into the written table itself (see history_record).
+    if (copy_from_into(written_table) || !OidIsValid(history_table_oid()))
         return;
     constexpr int kContext = 5;
     const HistorySource *source = current_source;

@@ -113,9 +113,10 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
 void history_register_callbacks();
 // Adds the entries an INSERT INTO kinde_claims.claims_history ... SELECT makes (an organization's
 // or a membership's change): its $1..$5 are source, event_id, app_table, actor and jwt_role,
-// and its $6.. the `nargs` (at most 8) values given.
-void history_record_query(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
-                          const char *nulls);
+// and its $6.. the `nargs` (at most 8) values given. `written_table` is the table whose write
+// this records (none under pg_restore's COPY into it).
+void history_record_query(Oid written_table, SPIPlanPtr *cache, const char *sql, int nargs, Oid *types,
+                          Datum *values, const char *nulls);
 
 // A user's token changed (organizations.cpp): the stored tokens of the user's memberships are
 // rewritten and, when `check_size`, the merged-size guarantee checked for each: every (user,
@@ -133,8 +134,6 @@ bool organization_delete(text *org_code);
 void membership_ensure(text *kinde_id, text *org_code);
 void memberships_retain(text *kinde_id, ArrayType *keep);
 
-// True while a top-level COPY runs (pg_restore): restored rows were checked when first written.
-bool copy_in_progress();
 // True while a top-level COPY FROM into the table `relid` itself runs (what pg_restore runs):
 // not a COPY into an app table whose trigger writes this one, nor a COPY (query) TO.
 bool copy_from_into(Oid relid);

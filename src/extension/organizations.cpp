@@ -385,20 +385,20 @@ void key_unchanged(text *before, text *after, const char *what) {
                         "Delete the row and create the new one.");
 }
 
-void organization_history(text *org_code, Jsonb *before, Jsonb *after) {
+void organization_history(Oid table, text *org_code, Jsonb *before, Jsonb *after) {
     Oid types[3] = {TEXTOID, JSONBOID, JSONBOID};
     Datum values[3] = {PointerGetDatum(org_code), JsonbPGetDatum(before ? before : empty_object()),
                        JsonbPGetDatum(after ? after : empty_object())};
     char nulls[3] = {' ', ' ', ' '};
-    history_record_query(&organization_history_plan, kOrganizationHistorySql, 3, types, values, nulls);
+    history_record_query(table, &organization_history_plan, kOrganizationHistorySql, 3, types, values, nulls);
 }
 
-void membership_history(text *kinde_id, text *org_code, Jsonb *before, Jsonb *after) {
+void membership_history(Oid table, text *kinde_id, text *org_code, Jsonb *before, Jsonb *after) {
     Oid types[4] = {TEXTOID, TEXTOID, JSONBOID, JSONBOID};
     Datum values[4] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code), JsonbPGetDatum(before),
                        JsonbPGetDatum(after)};
     char nulls[4] = {' ', ' ', before ? ' ' : 'n', after ? ' ' : 'n'};
-    history_record_query(&membership_history_plan, kMembershipHistorySql, 4, types, values, nulls);
+    history_record_query(table, &membership_history_plan, kMembershipHistorySql, 4, types, values, nulls);
 }
 
 // Does this part's change change a token? Its JSON text counts (kinde_claims_for returns the
@@ -435,7 +435,7 @@ void organization_after_write(TriggerData *data) {
     if (!copy_from_into(RelationGetRelid(data->tg_relation)))
         organization_members_changed(org_code, !claims_empty(after) && !claims_equal(before, after));
     if (!claims_equal(before, after))
-        organization_history(org_code, before, after);
+        organization_history(RelationGetRelid(data->tg_relation), org_code, before, after);
 }
 
 // Parents locked by a write function just before its own INSERT: its BEFORE trigger need not
@@ -532,7 +532,8 @@ void membership_after_write(TriggerData *data) {
     }
     if (!inserted && new_row && claims_equal(before, after))
         return;
-    membership_history(kinde_id, org_code, before ? before : (inserted ? nullptr : empty_object()),
+    membership_history(RelationGetRelid(data->tg_relation), kinde_id, org_code,
+                       before ? before : (inserted ? nullptr : empty_object()),
                        new_row ? (after ? after : empty_object()) : nullptr);
 }
 

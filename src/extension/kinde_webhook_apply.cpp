@@ -37,16 +37,7 @@ namespace {
 
 using rules::WebhookAction;
 
-// What an organization.* event does; the shared rules (webhook_rules.hpp) know user events only.
-enum class OrganizationAction { none, ensure, remove };
-
-OrganizationAction organization_action(std::string_view type) {
-    if (type == "organization.created" || type == "organization.updated")
-        return OrganizationAction::ensure;
-    if (type == "organization.deleted")
-        return OrganizationAction::remove;
-    return OrganizationAction::none;
-}
+using rules::WebhookOrganizationAction;
 
 constexpr const char *kRecordEventSql =
     "INSERT INTO kinde_claims.webhook_events (event_id, kinde_id, type, event_time) "
@@ -101,7 +92,7 @@ struct WebhookEventRow {
     text *kinde_id;  // nullptr for an event that names no user
     TimestampTz event_time;
     WebhookAction action;
-    OrganizationAction organization_action;
+    WebhookOrganizationAction organization_action;
     text *org_code;           // organization.* events
     ArrayType *organizations; // a user event's list of org codes; nullptr when it has none
 };
@@ -195,10 +186,11 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
     // A database still before 0.6.0 (library updated, ALTER EXTENSION UPDATE not run) ignores
     // organizations, as that version did.
     bool organizations = organizations_installed();
-    parsed.organization_action = organizations ? organization_action(type) : OrganizationAction::none;
+    parsed.organization_action =
+        organizations ? rules::webhook_organization_action(type) : WebhookOrganizationAction::none;
     JsonbValue data_member, organization_value, code_value;
     JsonbContainer *data_object = object_container(object_member(root, "data", &data_member));
-    if (parsed.organization_action != OrganizationAction::none) {
+    if (parsed.organization_action != WebhookOrganizationAction::none) {
         JsonbContainer *organization =
             data_object ? object_container(object_member(data_object, "organization", &organization_value)) : nullptr;
         const JsonbValue *code = organization ? object_member(organization, "code", &code_value) : nullptr;
@@ -242,7 +234,7 @@ struct Outcome {
 
 // An organization.* event, recorded and not a duplicate: inside SPI.
 Outcome organization_event_apply(const WebhookEventRow &event) {
-    bool removes = event.organization_action == OrganizationAction::remove;
+    bool removes = event.organization_action == WebhookOrganizationAction::delete_organization;
     Oid types[3] = {TEXTOID, TIMESTAMPTZOID, BOOLOID};
     Datum values[3] = {PointerGetDatum(event.org_code), TimestampTzGetDatum(event.event_time), BoolGetDatum(removes)};
     SPIPlanPtr advance = saved_plan(&advance_organization_plan, kAdvanceOrganizationSql, 3, types);
@@ -277,7 +269,7 @@ Outcome webhook_event_apply(const WebhookEventRow &event) {
         SPI_finish();
         return {"duplicate", nullptr};
     }
-    if (event.organization_action != OrganizationAction::none) {
+    if (event.organization_action != WebhookOrganizationAction::none) {
         Outcome outcome = organization_event_apply(event);
         SPI_finish();
         return outcome;

@@ -110,6 +110,29 @@ SELECT kinde_webhook_apply(jsonb_build_object('type', 'user.updated', 'event_id'
 SELECT count(*) AS bad_events_recorded FROM kinde_claims.webhook_events WHERE event_id LIKE 'event_b%';
 SELECT count(*) AS kp_w3 FROM kinde_claims.profiles WHERE kinde_id = 'kp_w3';
 
+-- A user event lists at most 1,000 organizations (rules::kWebhookMaxOrganizations, the shim's
+-- cap too): 1,000 are applied; 1,001 in a newer event are 22023 before anything is written, so
+-- the memberships, the user's event time, the history and the event log stay as they were.
+SELECT kinde_webhook_apply(pg_temp.user_event('user.created', 'event_c1', '2024-05-01T10:20:00Z', 'kp_w4',
+    ARRAY(SELECT 'org_cap' || i FROM generate_series(1, 1000) i))) - 'event_id';
+SELECT count(*) AS memberships, count(*) FILTER (WHERE org_code = 'org_cap1000') AS last_listed
+FROM kinde_claims.memberships WHERE kinde_id = 'kp_w4';
+-- A membership with claims, so that removing it would add a history entry.
+SELECT kinde_membership_upsert('kp_w4', 'org_cap1', '{"seat": "admin"}');
+SELECT count(*) AS history_before FROM kinde_claims.claims_history WHERE kinde_id = 'kp_w4' \gset
+\set ON_ERROR_STOP 0
+SELECT kinde_webhook_apply(pg_temp.user_event('user.updated', 'event_c2', '2024-05-01T10:21:00Z', 'kp_w4',
+    ARRAY(SELECT 'org_cap' || i FROM generate_series(2, 1002) i)));
+\set ON_ERROR_STOP 1
+\echo SQLSTATE :SQLSTATE
+SELECT count(*) AS memberships, count(*) FILTER (WHERE org_code = 'org_cap1') AS first_kept,
+       count(*) FILTER (WHERE org_code IN ('org_cap1001', 'org_cap1002')) AS unlisted_added
+FROM kinde_claims.memberships WHERE kinde_id = 'kp_w4';
+SELECT last_event_time = '2024-05-01T10:20:00Z' AS user_time_kept, NOT deleted AS live
+FROM kinde_claims.webhook_users WHERE kinde_id = 'kp_w4';
+SELECT count(*) - :history_before AS history_added FROM kinde_claims.claims_history WHERE kinde_id = 'kp_w4';
+SELECT count(*) AS c2_recorded FROM kinde_claims.webhook_events WHERE event_id = 'event_c2';
+
 -- Pruning keeps deleted organizations' tombstones.
 UPDATE kinde_claims.webhook_organizations SET applied_at = now() - interval '30 days';
 SELECT kinde_webhook_prune() - 'webhook_events' - 'webhook_users';

@@ -12,7 +12,8 @@
 //   organization.deleted removes it and its memberships; each organization's newest event and
 //   deletion are kept like a user's. A user event's `organizations` list (when present) is the
 //   user's memberships: one for each listed organization not deleted, none for any other;
-//   user.deleted removes them all. Claims come from the app, never from a webhook.
+//   user.deleted removes them all. A list of more than rules::kWebhookMaxOrganizations (1,000)
+//   is refused. Claims come from the app, never from a webhook.
 #include "webhook_rules.hpp"
 
 #include <string_view>
@@ -129,12 +130,15 @@ text *text_of(std::string_view value) {
 }
 
 // data.user.organizations ([{"code": "org_...", "permissions": [...], "roles": [...]}], FACTS.md
-// §8) as a text[] of its codes, each checked.
+// §8) as a text[] of its codes, each checked. The shim's cap on the list's length applies here
+// too: a caller with EXECUTE need not come through the shim.
 ArrayType *organization_codes(const JsonbValue *list) {
     if (list->type != jbvBinary || !JsonContainerIsArray(list->val.binary.data))
         throw pg::Error(rules::webhook_field_missing("data.user.organizations",
                                                      "an array of {\"code\": \"org_...\"} objects"));
     JsonbContainer *array = list->val.binary.data;
+    if (auto violation = rules::check_webhook_organization_count(JsonContainerSize(array)))
+        throw pg::Error(*violation);
     int count = static_cast<int>(JsonContainerSize(array));
     auto *codes = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
     for (int i = 0; i < count; ++i) {

@@ -21,11 +21,11 @@ CREATE INDEX claims_history_leased_idx ON kinde_claims.claims_history (kinde_id,
     WHERE pushed_at IS NULL AND leased_until IS NOT NULL;
 
 -- The same arguments, checks, result and order of users as 0.6.0's. The candidates are the
--- users of the oldest unleased entries (a window of 10 entries per user asked for, in id order):
--- a user's first entry in that window is the user's oldest unpushed entry, unless the user has
--- an entry under a live lease, which the leased index answers. Each lease then costs the window,
--- whatever the backlog. A user whose entries fill the whole window while another worker holds
--- the user's lease leaves nothing to lease until that lease ends (lease_seconds at most).
+-- users of the oldest unleased entries of users under no live lease (a window of 10 entries per
+-- user asked for, in id order): a user's first entry in that window is the user's oldest
+-- unpushed entry. The users under a live lease are read once, from the leased index, so a
+-- leased user's newer changes never fill the window. The update then reads the backlog behind
+-- the oldest candidate once (the unpushed index has no per-user key).
 CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_changes_lease(
         worker text, max_users integer DEFAULT 100, lease_seconds integer DEFAULT 30)
     RETURNS jsonb
@@ -51,20 +51,23 @@ BEGIN
     END IF;
 
     -- Each candidate user's oldest unpushed entry, oldest first, for users with no entry under a
-    -- live lease. The row lock (SKIP LOCKED) keeps a concurrent lease off the same users.
+    -- live lease. The row lock (SKIP LOCKED) keeps a concurrent lease off the same users. The
+    -- users under a live lease are read once (a hashed NOT IN) and left out of the window, so
+    -- their entries never fill it; the candidates' rows are then probed by id (an InitPlan's
+    -- array): whatever the statistics, no step reads the backlog once per candidate.
     SELECT array_agg(c.kinde_id ORDER BY c.id), min(c.id) INTO users, oldest_id FROM (
         SELECT h.kinde_id, h.id
-        FROM (SELECT DISTINCT ON (w.kinde_id) w.id
-              FROM (SELECT e.id, e.kinde_id FROM kinde_claims.claims_history e
-                    WHERE e.pushed_at IS NULL AND (e.leased_until IS NULL OR e.leased_until < now())
-                    ORDER BY e.id
-                    LIMIT max_users * 10) w
-              ORDER BY w.kinde_id, w.id) f
-        JOIN kinde_claims.claims_history h ON h.id = f.id AND h.pushed_at IS NULL
-        WHERE (h.leased_until IS NULL OR h.leased_until < now())
-          AND coalesce((SELECT max(l.leased_until) FROM kinde_claims.claims_history l
-                        WHERE l.kinde_id = h.kinde_id AND l.pushed_at IS NULL
-                          AND l.leased_until IS NOT NULL) < now(), true)
+        FROM kinde_claims.claims_history h
+        WHERE h.id = ANY (ARRAY(
+                SELECT DISTINCT ON (w.kinde_id) w.id
+                FROM (SELECT e.id, e.kinde_id FROM kinde_claims.claims_history e
+                      WHERE e.pushed_at IS NULL AND (e.leased_until IS NULL OR e.leased_until < now())
+                        AND e.kinde_id NOT IN (SELECT l.kinde_id FROM kinde_claims.claims_history l
+                                               WHERE l.pushed_at IS NULL AND l.leased_until >= now())
+                      ORDER BY e.id
+                      LIMIT max_users * 10) w
+                ORDER BY w.kinde_id, w.id))
+          AND h.pushed_at IS NULL AND (h.leased_until IS NULL OR h.leased_until < now())
         ORDER BY h.id
         LIMIT max_users
         FOR UPDATE OF h SKIP LOCKED) c;

@@ -44,6 +44,15 @@ SELECT pg_temp.history_reads() AS before \gset
 SELECT jsonb_array_length(kinde_claims_changes_lease('w_stale', 100) -> 'users') AS users;
 SELECT pg_temp.history_reads() - :before <= 4 * :unpushed AS reads_within_four_per_unpushed_entry;
 ROLLBACK;
+-- done reads one user's entries of the lease through the leased index, not the backlog: ten
+-- users' done read their own entries only (as first written, 0.7.0's read 7,666 rows per call).
+CREATE TEMP TABLE stale_lease AS SELECT kinde_claims_changes_lease('w_done', 10) AS l;
+BEGIN;
+SELECT pg_temp.history_reads() AS before \gset
+SELECT sum((kinde_claims_changes_done((l ->> 'lease_id')::bigint, u #>> '{}', 'refreshed', 200) ->> 'entries')::int) AS marked
+FROM stale_lease, jsonb_path_query(l, '$.users[*].user_id') u;
+SELECT pg_temp.history_reads() - :before <= 100 AS done_reads_its_users_entries_only;
+ROLLBACK;
 DELETE FROM kinde_claims.claims_history;
 
 -- A user under a live lease whose newer changes alone would fill the window (ten entries per user
@@ -60,4 +69,18 @@ FROM (SELECT DISTINCT lease_id, kinde_id FROM kinde_claims.claims_history WHERE 
 SELECT jsonb_path_query_array(l, '$.users[*].user_id') AS users, jsonb_path_query_array(l, '$.users[*].changes') AS changes
 FROM kinde_claims_changes_lease('w_after', 1) l;
 
+DROP EXTENSION kinde_claims;
+
+-- The update from 0.6.0 takes pushed_at's statistics away, and ANALYZE no longer takes them.
+CREATE EXTENSION kinde_claims VERSION '0.6.0';
+SELECT kinde_profile_upsert('kp_update', true) IS NOT NULL AS wrote;
+ANALYZE kinde_claims.claims_history;
+SELECT attname FROM pg_stats WHERE schemaname = 'kinde_claims' AND tablename = 'claims_history'
+  AND attname IN ('pushed_at', 'leased_until') ORDER BY attname;
+ALTER EXTENSION kinde_claims UPDATE TO '0.7.0';
+SELECT attname FROM pg_stats WHERE schemaname = 'kinde_claims' AND tablename = 'claims_history'
+  AND attname IN ('pushed_at', 'leased_until') ORDER BY attname;
+ANALYZE kinde_claims.claims_history;
+SELECT attname FROM pg_stats WHERE schemaname = 'kinde_claims' AND tablename = 'claims_history'
+  AND attname IN ('pushed_at', 'leased_until') ORDER BY attname;
 DROP EXTENSION kinde_claims;

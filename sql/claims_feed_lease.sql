@@ -69,6 +69,22 @@ FROM (SELECT DISTINCT lease_id, kinde_id FROM kinde_claims.claims_history WHERE 
 SELECT jsonb_path_query_array(l, '$.users[*].user_id') AS users, jsonb_path_query_array(l, '$.users[*].changes') AS changes
 FROM kinde_claims_changes_lease('w_after', 1) l;
 
+-- A user with an expired lease on some entries and a live one on others stays skipped: the
+-- expired entries wait for the live lease to end (the lease ends early here by hand).
+DELETE FROM kinde_claims.claims_history;
+SELECT count(kinde_profile_upsert('kp_mixed', i % 2 = 1)) AS mixed_changes FROM generate_series(1, 2) i;
+CREATE TEMP TABLE mixed AS SELECT (kinde_claims_changes_lease('w_mixed', 10, 3600) ->> 'lease_id')::bigint AS lease_id;
+UPDATE kinde_claims.claims_history SET leased_until = now() - interval '1 second'
+WHERE id = (SELECT min(id) FROM kinde_claims.claims_history WHERE kinde_id = 'kp_mixed');
+SELECT kinde_claims_changes_lease('w_other', 10) ->> 'lease_id' AS nothing_while_partly_live;
+-- Once the whole lease has run out, another worker leases both entries; done for the old lease
+-- then marks nothing, and the new lease's done marks both.
+UPDATE kinde_claims.claims_history SET leased_until = now() - interval '1 second' WHERE kinde_id = 'kp_mixed';
+CREATE TEMP TABLE relet AS SELECT kinde_claims_changes_lease('w_other', 10) AS l;
+SELECT jsonb_path_query_array(l, '$.users[*].changes') AS changes FROM relet;
+SELECT kinde_claims_changes_done((SELECT lease_id FROM mixed), 'kp_mixed', 'refreshed', 200) AS old_lease;
+SELECT kinde_claims_changes_done((SELECT (l ->> 'lease_id')::bigint FROM relet), 'kp_mixed', 'refreshed', 200) AS new_lease;
+
 DROP EXTENSION kinde_claims;
 
 -- The update from 0.6.0 takes pushed_at's statistics away, and ANALYZE no longer takes them.

@@ -221,6 +221,17 @@ SELECT jsonb_path_query_array(l, '$.users[*].user_id') AS users, jsonb_path_quer
        (l #>> '{users,0,oldest_changed_at}')::timestamptz = (SELECT max(changed_at) FROM kinde_claims.claims_history) AS oldest_changed_at
 FROM kinde_claims_changes_lease('w5', 1000) l;
 SELECT kinde_claims_changes_lease('w6', 1000) AS nothing;
+-- A lease picks its users from a window of the oldest unleased entries (ten per user asked
+-- for), and takes every unpushed entry of those users: kp_many's 25 changes go under one lease
+-- of one user, though the window holds only 10 of them; kp_after, behind them, in the next.
+SELECT count(*) AS upserts FROM (SELECT kinde_profile_upsert('kp_many', i % 2 = 1) FROM generate_series(1, 25) i) s;
+SELECT kinde_profile_upsert('kp_after', true);
+CREATE TEMP TABLE lease3 AS SELECT kinde_claims_changes_lease('w7', 1) AS l;
+SELECT jsonb_path_query_array(l, '$.users[*].user_id') AS users, jsonb_path_query_array(l, '$.users[*].changes') AS changes
+FROM lease3;
+SELECT jsonb_path_query_array(l, '$.users[*].user_id') AS users, jsonb_path_query_array(l, '$.users[*].changes') AS changes
+FROM kinde_claims_changes_lease('w8', 1000) l;
+SELECT kinde_claims_changes_done((SELECT (l ->> 'lease_id')::bigint FROM lease3), 'kp_many', 'refreshed', 200) AS marked;
 
 -- Bad arguments: 22004 for NULL, 22023 out of range, and nothing leased or marked.
 \set VERBOSITY sqlstate

@@ -67,6 +67,31 @@ RESET enable_seqscan;
 RESET enable_bitmapscan;
 DROP INDEX kinde_claims.claims_history_changed_at_idx;
 
+-- Partial indexes on IS [NOT] NULL tests of any columns, one test or several (as the feed's
+-- leased index): the direct writer puts into each exactly the entries its predicate holds for.
+-- Counted through each index and again without indexes; amcheck finds any entry missing.
+CREATE INDEX claims_history_event_idx ON kinde_claims.claims_history (kinde_id) WHERE event_id IS NOT NULL;
+CREATE INDEX claims_history_plain_idx ON kinde_claims.claims_history (id)
+    WHERE event_id IS NULL AND app_table IS NULL AND pushed_at IS NULL;
+SELECT kinde_profile_upsert('kp_w6', true);
+SELECT kinde_webhook_apply('{"type": "user.deleted", "event_id": "event_w6", "timestamp": "2026-11-01T00:00:00Z", "data": {"user": {"id": "kp_w6"}}}'::jsonb) ->> 'profile' AS webhook;
+SELECT pg_temp.indexes_hold_every_entry();
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT count(*) AS with_event_by_index FROM kinde_claims.claims_history WHERE event_id IS NOT NULL;
+SELECT count(*) AS plain_by_index FROM kinde_claims.claims_history
+WHERE event_id IS NULL AND app_table IS NULL AND pushed_at IS NULL;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SELECT count(*) FILTER (WHERE event_id IS NOT NULL) AS with_event,
+       count(*) FILTER (WHERE event_id IS NULL AND app_table IS NULL AND pushed_at IS NULL) AS plain
+FROM kinde_claims.claims_history;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+DROP INDEX kinde_claims.claims_history_event_idx, kinde_claims.claims_history_plain_idx;
+
 -- An expression index and a partial index on something else: the statement fills them.
 CREATE INDEX claims_history_lower_idx ON kinde_claims.claims_history (lower(kinde_id));
 CREATE INDEX claims_history_webhook_idx ON kinde_claims.claims_history (event_id) WHERE source = 'webhook';

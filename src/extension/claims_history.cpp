@@ -104,10 +104,15 @@ text *app_table_name(Oid relation) {
 // recorded write, and an INSERT statement costs about four times the row: the executor builds
 // its plan state, opens and describes every index and plans a partial index's predicate
 // anew each time. So when the table is exactly as the extension made it (no trigger, rule, CHECK,
-// generated or unknown column, btree indexes on plain columns, partial only on pushed_at IS
-// [NOT] NULL, which a new entry always [never] satisfies), the row goes straight into the heap
-// and its indexes; else through the INSERT statement, which honours whatever was added.
+// generated or unknown column, btree indexes on plain columns, partial only on IS [NOT] NULL
+// tests of columns, checked against each entry), the row goes straight into the heap and its
+// indexes; else through the INSERT statement, which honours whatever was added.
 constexpr int kMaxIndexes = 8;
+constexpr int kMaxNullTests = 4;
+struct NullTestCheck {
+    AttrNumber attnum;
+    bool is_null;  // IS NULL, else IS NOT NULL
+};
 struct HistoryTable {
     Oid relid;
     bool direct;
@@ -116,7 +121,9 @@ struct HistoryTable {
     int index_count;
     Oid indexes[kMaxIndexes];
     IndexInfo *index_info[kMaxIndexes];  // in history_table_memory
-    bool index_skip[kMaxIndexes];        // holds no new entry (partial on pushed_at IS NOT NULL)
+    // A partial index's predicate: column tests that all hold for the entries it holds.
+    int null_test_count[kMaxIndexes];
+    NullTestCheck null_tests[kMaxIndexes][kMaxNullTests];
 };
 HistoryTable history_table_cache;
 MemoryContext history_table_memory;
@@ -203,24 +210,29 @@ bool columns_known(Relation rel, HistoryTable &table) {
     return OidIsValid(table.id_sequence);
 }
 
-// How the direct writer treats an index: a btree on plain columns (immediate if unique), whole
-// or partial on pushed_at: IS NULL holds for every new entry, IS NOT NULL for none.
-enum class IndexUse { insert, skip, unknown };
-IndexUse index_use(Relation index, AttrNumber pushed_at) {
+// Whether the direct writer can fill an index: a btree on plain columns (immediate if unique),
+// whole or partial with a predicate of IS [NOT] NULL tests of plain columns (such as the feed's
+// pushed_at IS NULL, or the leased index's), which it checks against each new entry.
+bool index_known(Relation index, int &test_count, NullTestCheck *tests) {
     Form_pg_index form = index->rd_index;
+    test_count = 0;
     if (index->rd_rel->relam != BTREE_AM_OID || form->indisexclusion ||
         (form->indisunique && !form->indimmediate) || RelationGetIndexExpressions(index) != NIL)
-        return IndexUse::unknown;
+        return false;
     List *predicate = RelationGetIndexPredicate(index);
-    if (predicate == NIL)
-        return IndexUse::insert;
-    if (list_length(predicate) != 1 || !IsA(linitial(predicate), NullTest))
-        return IndexUse::unknown;
-    auto *test = static_cast<NullTest *>(linitial(predicate));
-    if (test->argisrow || test->arg == nullptr || !IsA(test->arg, Var) ||
-        reinterpret_cast<Var *>(test->arg)->varattno != pushed_at)
-        return IndexUse::unknown;
-    return test->nulltesttype == IS_NULL ? IndexUse::insert : IndexUse::skip;
+    if (list_length(predicate) > kMaxNullTests)
+        return false;
+    ListCell *cell;
+    foreach (cell, predicate) {
+        if (!IsA(lfirst(cell), NullTest))
+            return false;
+        auto *test = static_cast<NullTest *>(lfirst(cell));
+        if (test->argisrow || test->arg == nullptr || !IsA(test->arg, Var) ||
+            reinterpret_cast<Var *>(test->arg)->varattno <= 0)
+            return false;
+        tests[test_count++] = {reinterpret_cast<Var *>(test->arg)->varattno, test->nulltesttype == IS_NULL};
+    }
+    return true;
 }
 
 // Call with the table open: the lock keeps its definition from changing until the end of the
@@ -240,7 +252,6 @@ const HistoryTable &history_table(Relation rel) {
     table.direct = rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == nullptr &&
                    !rel->rd_rel->relhasrules && !rel->rd_rel->relforcerowsecurity &&
                    columns_known(rel, table);
-    AttrNumber pushed_at = get_attnum(table.relid, "pushed_at");
     List *indexes = RelationGetIndexList(rel);
     if (list_length(indexes) > kMaxIndexes)
         table.direct = false;
@@ -251,10 +262,9 @@ const HistoryTable &history_table(Relation rel) {
         Oid index_oid = lfirst_oid(cell);
         table.indexes[table.index_count++] = index_oid;
         Relation index = index_open(index_oid, RowExclusiveLock);
-        IndexUse use = index_use(index, pushed_at);
-        if (use == IndexUse::unknown)
+        int slot = table.index_count - 1;
+        if (!index_known(index, table.null_test_count[slot], table.null_tests[slot]))
             table.direct = false;
-        table.index_skip[table.index_count - 1] = use == IndexUse::skip;
         MemoryContext caller_memory = MemoryContextSwitchTo(history_table_memory);
         table.index_info[table.index_count - 1] = BuildIndexInfo(index);
         MemoryContextSwitchTo(caller_memory);
@@ -313,7 +323,10 @@ void history_insert_direct(Relation rel, const HistoryTable &table, const Datum 
     HeapTuple row = heap_form_tuple(desc, values, nulls);
     heap_insert(rel, row, GetCurrentCommandId(true), 0, nullptr);
     for (int i = 0; i < table.index_count; ++i) {
-        if (table.index_skip[i])
+        bool holds = true;
+        for (int t = 0; t < table.null_test_count[i]; ++t)
+            holds = holds && nulls[table.null_tests[i][t].attnum - 1] == table.null_tests[i][t].is_null;
+        if (!holds)
             continue;
         Relation index = index_open(table.indexes[i], RowExclusiveLock);
         const IndexInfo *info = table.index_info[i];

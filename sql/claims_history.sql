@@ -262,6 +262,29 @@ SELECT kinde_claims_history_prune();
 SELECT count(*) FILTER (WHERE pushed_at IS NULL) AS unpushed, count(*) FILTER (WHERE pushed_at IS NOT NULL) AS pushed
 FROM kinde_claims.claims_history;
 
+-- org_code: the organization an entry was for, in both halves of a user's history (pushed and
+-- unpushed). A membership's change and an organization's change (one entry per member) carry
+-- the organization's code; a profile's change carries none, member or not.
+SELECT kinde_profile_upsert('kp_h13', NULL, '{"plan": "pro"}');
+SELECT kinde_organization_upsert('org_h13', '{"tier": "gold"}');
+SELECT kinde_membership_upsert('kp_h13', 'org_h13', '{"seat": 1}');
+SELECT kinde_membership_upsert('kp_h13b', 'org_h13');
+SELECT kinde_claims_changes_done((kinde_claims_changes_lease('w9', 1000) ->> 'lease_id')::bigint, 'kp_h13', 'refreshed', 200);
+SELECT kinde_organization_upsert('org_h13', '{"tier": "platinum"}');
+SELECT kinde_profile_upsert('kp_h13', true);
+SELECT kinde_organization_upsert('org_h13b', '{}');
+SELECT kinde_membership_upsert('kp_h13', 'org_h13b', '{"seat": 2}');
+SELECT kinde_membership_delete('kp_h13', 'org_h13');
+SELECT source, org_code, old_claims, new_claims, push_outcome FROM kinde_claims_history('kp_h13');
+SELECT source, org_code, new_claims, push_outcome FROM kinde_claims_history('kp_h13b');
+-- Every entry's org_code as the table holds it, for every user, in the function's order.
+SELECT count(*) AS users_whose_org_codes_differ
+FROM (SELECT DISTINCT kinde_id FROM kinde_claims.claims_history) u
+WHERE (SELECT array_agg(h.org_code ORDER BY h.ordinality) FROM kinde_claims_history(u.kinde_id) WITH ORDINALITY h)
+      IS DISTINCT FROM (SELECT array_agg(t.org_code::text ORDER BY t.id DESC) FROM kinde_claims.claims_history t WHERE t.kinde_id = u.kinde_id);
+-- org_code is the last column: 0.6.0's ten come first, in their order.
+SELECT pg_get_function_result('kinde_claims_history(text)'::regprocedure);
+
 DROP SCHEMA "App" CASCADE;
 DROP EXTENSION kinde_claims;
 DROP ROLE regress_kc_hist_sync, regress_kc_hist_writer, regress_kc_hist_authenticator, regress_kc_hist_admin;

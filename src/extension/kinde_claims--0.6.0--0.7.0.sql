@@ -143,5 +143,89 @@ BEGIN
 END
 $$;
 
--- Every version's script ends by taking default privileges off the objects it created.
+-- Every version's script ends by taking default privileges off the objects it created (the
+-- helper below does it again for the function it makes, before giving back the old one's grants).
 SELECT kinde_claims.revoke_default_privileges();
+
+-- ---------------------------------------------------------------------------------------------
+-- kinde_claims_history gains org_code, the organization an entry was for. A result type cannot
+-- change in place (CREATE OR REPLACE refuses), so the old function is renamed, the new one made,
+-- and this helper gives the new one every grant the old one had and drops the old one (in this
+-- transaction: nobody sees the function missing). Without CASCADE, a view or function depending
+-- on the old one stops the update with 2BP01, naming it, rather than being dropped. The helper
+-- lives in pg_temp and is dropped below, so the update leaves the objects a fresh install has.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.kinde_claims_replace_function(old_function regprocedure, new_function regprocedure)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- NULL means the built-in default: PUBLIC may execute.
+    old_acl aclitem[] := (SELECT coalesce(p.proacl, acldefault('f', p.proowner)) FROM pg_proc p
+                          WHERE p.oid = old_function);
+    new_acl aclitem[];
+    detail text;
+    entry record;
+BEGIN
+    BEGIN
+        EXECUTE format('DROP FUNCTION %s', old_function);
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION USING ERRCODE = '2BP01',
+            MESSAGE = format('cannot replace %s because other objects depend on it', pg_describe_object('pg_proc'::regclass, new_function, 0)),
+            DETAIL = replace(detail, pg_describe_object('pg_proc'::regclass, old_function, 0),
+                             pg_describe_object('pg_proc'::regclass, new_function, 0)),
+            HINT = 'Drop those objects, update the extension, and create them again for the new result.';
+    END;
+    -- What default privileges gave the new function goes first, as at the end of every script:
+    -- its ACL is then a fresh install's. (Grants to the roles they name were taken off the old
+    -- one by the call above, as every update takes them.)
+    PERFORM kinde_claims.revoke_default_privileges();
+    SELECT p.proacl INTO new_acl FROM pg_proc p WHERE p.oid = new_function;
+    FOR entry IN
+        SELECT a.grantee, a.is_grantable FROM aclexplode(old_acl) a JOIN pg_proc p ON p.oid = new_function
+        WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s%s', new_function,
+            CASE entry.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(entry.grantee)) END,
+            CASE WHEN entry.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+    -- Inside an extension script a GRANT is also recorded as the extension's initial privileges,
+    -- which pg_dump leaves out of a dump: the grants are the administrator's, so the record is
+    -- put back to what a fresh install has, and pg_dump keeps dumping them.
+    UPDATE pg_init_privs i SET initprivs = new_acl
+    WHERE i.classoid = 'pg_proc'::regclass AND i.objoid = new_function AND i.objsubid = 0;
+END
+$$;
+
+ALTER FUNCTION @extschema@.kinde_claims_history(text) RENAME TO kinde_claims_history_0_6_0;
+-- 0.6.0's columns in 0.6.0's order, then org_code: a caller reading columns by name or position
+-- reads what it read. Each half of the history is read apart: the unpushed entries from the
+-- unpushed index (keyed by id since 0.7.0: it holds only what sync has not pushed yet), the
+-- pushed ones from the pushed index (kinde_id, id).
+CREATE FUNCTION @extschema@.kinde_claims_history(user_id text)
+    RETURNS TABLE (changed_at timestamptz, source text, actor text, old_claims jsonb, new_claims jsonb,
+                   event_id text, app_table text, jwt_role text, pushed_at timestamptz, push_outcome text,
+                   org_code text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'user_id must not be null';
+    END IF;
+    RETURN QUERY
+        SELECT h.changed_at, h.source::text, h.actor, h.old_claims, h.new_claims, h.event_id::text,
+               h.app_table, h.jwt_role, h.pushed_at, h.push_outcome::text, h.org_code::text
+        FROM (SELECT u.* FROM kinde_claims.claims_history u
+              WHERE u.kinde_id = user_id COLLATE "C" AND u.pushed_at IS NULL
+              UNION ALL
+              SELECT p.* FROM kinde_claims.claims_history p
+              WHERE p.kinde_id = user_id COLLATE "C" AND p.pushed_at IS NOT NULL) h
+        ORDER BY h.id DESC;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.kinde_claims_history(text) IS
+    'A user''s token changes, newest first: when, source, actor, the claims before and after, whether sync pushed it, and the organization (org_code) for an organization''s or membership''s change';
+SELECT pg_temp.kinde_claims_replace_function('@extschema@.kinde_claims_history_0_6_0(text)',
+                                             '@extschema@.kinde_claims_history(text)');
+DROP FUNCTION pg_temp.kinde_claims_replace_function(regprocedure, regprocedure);

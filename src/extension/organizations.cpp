@@ -465,6 +465,16 @@ bool parents_already_locked(text *kinde_id, text *org_code) {
 
 // BEFORE INSERT OR UPDATE on memberships: the row's keys follow the rules, its parents exist
 // and are share-locked, and its token is computed from them (whatever token the write gave).
+// A membership row's key: both parts present and valid (22004 / 22023), as the API checks them.
+void membership_key_check(text *kinde_id, text *org_code) {
+    if (kinde_id == nullptr)
+        throw pg::Error(rules::null_kinde_id());
+    kinde_id_check(kinde_id);
+    if (org_code == nullptr)
+        throw pg::Error(rules::null_org_code());
+    org_code_check(org_code);
+}
+
 HeapTuple membership_before_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     bool inserted = TRIGGER_FIRED_BY_INSERT(data->tg_event);
@@ -482,12 +492,7 @@ HeapTuple membership_before_write(TriggerData *data) {
         kinde_id_equal(text_column(old_row, desc, "org_code"), org_code) &&
         same_bytes(claims_column(old_row, desc), claims))
         return new_row;  // the rewrite computed this token under its locks
-    if (kinde_id == nullptr)
-        throw pg::Error(rules::null_kinde_id());
-    kinde_id_check(kinde_id);
-    if (org_code == nullptr)
-        throw pg::Error(rules::null_org_code());
-    org_code_check(org_code);
+    membership_key_check(kinde_id, org_code);
     if (!parents_already_locked(kinde_id, org_code))
         lock_membership_parents(kinde_id, org_code);
     Jsonb *token = membership_token(kinde_id, org_code, claims);
@@ -512,12 +517,7 @@ void membership_after_write(TriggerData *data) {
     Jsonb *before = old_row ? claims_column(old_row, desc) : nullptr;
     Jsonb *after = new_row ? claims_column(new_row, desc) : nullptr;
     if (new_row) {
-        if (kinde_id == nullptr)
-            throw pg::Error(rules::null_kinde_id());
-        kinde_id_check(kinde_id);
-        if (org_code == nullptr)
-            throw pg::Error(rules::null_org_code());
-        org_code_check(org_code);
+        membership_key_check(kinde_id, org_code);
         if (old_row) {
             key_unchanged(text_column(old_row, desc, "kinde_id"), kinde_id, "a membership's kinde_id");
             key_unchanged(text_column(old_row, desc, "org_code"), org_code, "a membership's org_code");

@@ -237,8 +237,8 @@ async function passwordSignUp(body) {
     "INSERT INTO auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at) VALUES ($1, 'authenticated', 'authenticated', $2, '{\"provider\": \"email\", \"providers\": [\"email\"]}', $3, now(), now())",
     [userId, body.email, body.user_metadata ?? {}]);
   await pool.query(
-    "INSERT INTO auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at) VALUES ($1, $1, $2, 'email', now(), now())",
-    [userId, { sub: userId, email: body.email }]);
+    "INSERT INTO auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at) VALUES ($1, $2, $3, 'email', now(), now())",
+    [userId, userId, { sub: userId, email: body.email }]);
   return issueTokens(userId, 'password', null);
 }
 

@@ -12,8 +12,7 @@ CREATE ROLE authenticated NOLOGIN NOINHERIT;
 SELECT p.oid::regprocedure AS function, p.proacl, p.prosecdef, p.provolatile, p.proconfig
 FROM pg_proc p WHERE p.proname LIKE 'kinde_claims_access_token_hook%' ORDER BY 1;
 SELECT has_function_privilege('anon', 'kinde_claims_access_token_hook(jsonb)', 'EXECUTE') AS anon,
-       has_function_privilege('authenticated', 'kinde_claims_access_token_hook(jsonb)', 'EXECUTE') AS authenticated,
-       has_function_privilege('anon', 'kinde_claims_access_token_hook_configure(text, text)', 'EXECUTE') AS anon_configure;
+       has_function_privilege('authenticated', 'kinde_claims_access_token_hook(jsonb)', 'EXECUTE') AS authenticated;
 
 -- Before Supabase's auth schema exists (a plain Postgres): the hook answers the claims unchanged
 -- and says why in a WARNING.
@@ -28,8 +27,7 @@ GRANT USAGE ON SCHEMA public TO supabase_auth_admin;
 GRANT EXECUTE ON FUNCTION kinde_claims_access_token_hook(jsonb) TO supabase_auth_admin;
 -- supabase_auth_admin itself has no right on the private tables: the hook reads them as its owner.
 SELECT has_table_privilege('supabase_auth_admin', 'kinde_claims.profiles', 'SELECT') AS profiles,
-       has_table_privilege('supabase_auth_admin', 'kinde_claims.access_token_hook_settings', 'SELECT') AS settings,
-       has_function_privilege('supabase_auth_admin', 'kinde_claims_access_token_hook_configure(text, text)', 'EXECUTE') AS configure;
+       has_schema_privilege('supabase_auth_admin', 'kinde_claims', 'USAGE') AS private_schema;
 
 -- Users: a Kinde user with a profile, a Kinde user without one, a password user whose
 -- user_metadata names a Kinde id (users write user_metadata themselves), a Google user.
@@ -95,6 +93,9 @@ SELECT public.kinde_claims_access_token_hook(pg_temp.event('c0000000-0000-0000-0
        = pg_temp.event('c0000000-0000-0000-0000-00000000000c') AS password_user_unchanged,
        public.kinde_claims_access_token_hook(pg_temp.event('d0000000-0000-0000-0000-00000000000d'))
        = pg_temp.event('d0000000-0000-0000-0000-00000000000d') AS google_user_unchanged;
+-- A user id in another form Postgres reads (braces, upper case) is the same user.
+SELECT public.kinde_claims_access_token_hook(jsonb_set(pg_temp.event('a0000000-0000-0000-0000-00000000000a'), '{user_id}', '"{A0000000-0000-0000-0000-00000000000A}"')) #> '{claims,plan}' AS braces,
+       public.kinde_claims_access_token_hook(jsonb_set(pg_temp.event('a0000000-0000-0000-0000-00000000000a'), '{user_id}', '"A0000000-0000-0000-0000-00000000000A"')) #> '{claims,plan}' AS upper_case;
 -- An unknown user id: unchanged.
 SELECT public.kinde_claims_access_token_hook(pg_temp.event('e0000000-0000-0000-0000-00000000000e'))
        = pg_temp.event('e0000000-0000-0000-0000-00000000000e') AS unknown_user_unchanged;
@@ -175,15 +176,21 @@ SELECT public.kinde_claims_access_token_hook(pg_temp.event('10000000-0000-0000-0
 RESET ROLE;
 SELECT count(*) AS profiles_still_there FROM kinde_claims.profiles;
 
--- Closed: the same failures answer Auth's error object instead (Auth turns it into that status).
+-- The settings: a superuser's (ALTER SYSTEM, ALTER DATABASE); Auth's own role cannot change them.
+SHOW kinde_claims.supabase_identity_provider;
+SHOW kinde_claims.supabase_hook_on_error;
 \set ON_ERROR_STOP 0
-SELECT kinde_claims_access_token_hook_configure(on_error => 'shut');
-SELECT kinde_claims_access_token_hook_configure(identity_provider => 'Custom:Kinde');
-SELECT kinde_claims_access_token_hook_configure(identity_provider => 'k');
-SELECT kinde_claims_access_token_hook_configure(identity_provider => 'custom:' || repeat('k', 44));
+SET kinde_claims.supabase_hook_on_error = 'shut';
+SET kinde_claims.supabase_identity_provider = 'Custom:Kinde';
+SET kinde_claims.supabase_identity_provider = 'k';
+SET kinde_claims.supabase_identity_provider = 'custom:kinde eu';
+SET kinde_claims.supabase_identity_provider = 'custom:kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk';
+SET ROLE supabase_auth_admin;
+SET kinde_claims.supabase_hook_on_error = 'closed';
+RESET ROLE;
 \set ON_ERROR_STOP 1
-SELECT kinde_claims_access_token_hook_configure();
-SELECT kinde_claims_access_token_hook_configure(on_error => 'closed');
+-- Closed: the same failures answer Auth's error object instead (Auth turns it into that status).
+SET kinde_claims.supabase_hook_on_error = 'closed';
 SET ROLE supabase_auth_admin;
 SELECT public.kinde_claims_access_token_hook('{"user_id": "kp_hook1", "claims": {"role": "authenticated"}}');
 SELECT public.kinde_claims_access_token_hook(pg_temp.event('10000000-0000-0000-0000-000000000001'));
@@ -194,12 +201,13 @@ SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0
 RESET ROLE;
 
 -- Another provider name (a project that named its provider otherwise).
-SELECT kinde_claims_access_token_hook_configure(identity_provider => 'custom:kinde-other', on_error => 'open');
+SET kinde_claims.supabase_identity_provider = 'custom:kinde-other';
+SET kinde_claims.supabase_hook_on_error = 'open';
 SET ROLE supabase_auth_admin;
 SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a')) #> '{claims,lifetime_subscriber}' AS via_kinde_other;
 RESET ROLE;
-SELECT kinde_claims_access_token_hook_configure(identity_provider => 'custom:kinde');
-SELECT * FROM kinde_claims.access_token_hook_settings;
+RESET kinde_claims.supabase_identity_provider;
+RESET kinde_claims.supabase_hook_on_error;
 
 -- The token carries the user's own claims: the event names no organization (FACTS.md §11).
 SELECT kinde_organization_upsert('org_hook', '{"org_plan": "team"}') IS NOT NULL AS org;

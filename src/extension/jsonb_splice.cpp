@@ -1,6 +1,7 @@
 // claims || {"lifetime_subscriber": flag}, written straight into Jsonb's binary format
 // (utils/jsonb.h): byte for byte what jsonb_concat builds, at a fraction of its cost on the
-// token path (bench/results/latest.md, "What each speed trick saves").
+// token path (bench/results/latest.md, "What each speed trick saves"). The same for the custom
+// access token hook's merges (object_children, object_from_children).
 #include "kinde_claims.hpp"
 
 #include <string_view>
@@ -99,6 +100,46 @@ Jsonb *claims_with_flag(const Jsonb *claims, bool lifetime_subscriber) {
         writer.append(entries[i] & JENTRY_TYPEMASK, bytes, size);
     }
     SET_VARSIZE(result, new_data_start + writer.length);
+    return reinterpret_cast<Jsonb *>(result);
+}
+
+uint32 object_children(const char *datum, const JsonbContainer *container, ObjectChild *out) {
+    const uint32 pairs = JsonContainerSize(container);
+    const JEntry *entries = container->children;
+    const uint32 data_start =
+        static_cast<uint32>(reinterpret_cast<const char *>(&entries[2 * pairs]) - datum);
+    const char *data = datum + data_start;
+    uint32 offset = 0;
+    for (uint32 i = 0; i < pairs; ++i) {
+        uint32 start = offset;
+        JBE_ADVANCE_OFFSET(offset, entries[i]);
+        out[i].key = std::string_view(data + start, offset - start);
+    }
+    for (uint32 i = 0; i < pairs; ++i) {
+        uint32 start = offset;
+        JBE_ADVANCE_OFFSET(offset, entries[pairs + i]);
+        out[i].type = entries[pairs + i] & JENTRY_TYPEMASK;
+        out[i].value = child_bytes(reinterpret_cast<const Jsonb *>(datum), data_start, entries[pairs + i], start,
+                                   offset, &out[i].value_size);
+    }
+    return pairs;
+}
+
+Jsonb *object_from_children(const ObjectChild *children, uint32 count) {
+    Size capacity = VARHDRSZ + sizeof(uint32) + 2 * sizeof(JEntry) * static_cast<Size>(count);
+    for (uint32 i = 0; i < count; ++i)
+        capacity += children[i].key.size() + children[i].value_size + 3;
+    if (capacity > JENTRY_OFFLENMASK)
+        return nullptr;
+    auto *result = static_cast<char *>(palloc0(capacity));
+    *reinterpret_cast<uint32 *>(result + VARHDRSZ) = count | JB_FOBJECT;
+    const uint32 data_start = static_cast<uint32>(VARHDRSZ + sizeof(uint32) + 2 * sizeof(JEntry) * count);
+    ContainerWriter writer{result, reinterpret_cast<JEntry *>(result + VARHDRSZ + sizeof(uint32)), data_start};
+    for (uint32 i = 0; i < count; ++i)
+        writer.append(JENTRY_ISSTRING, children[i].key.data(), static_cast<uint32>(children[i].key.size()));
+    for (uint32 i = 0; i < count; ++i)
+        writer.append(children[i].type, children[i].value, children[i].value_size);
+    SET_VARSIZE(result, data_start + writer.length);
     return reinterpret_cast<Jsonb *>(result);
 }
 

@@ -26,6 +26,11 @@ namespace kinde_claims {
 extern int max_claims_bytes;
 // kinde_claims.allowed_kinde_claims: Kinde-issued claim names a superuser lets writes set.
 extern char *allowed_kinde_claims;
+// kinde_claims.supabase_identity_provider and kinde_claims.supabase_hook_on_error: which Supabase
+// Auth identity provider is Kinde, and what kinde_claims_access_token_hook does on a failure.
+extern char *supabase_identity_provider;
+extern int supabase_hook_on_error;
+enum { kHookOnErrorOpen = 0, kHookOnErrorClosed = 1 };
 
 // OIDs and column numbers of kinde_claims.profiles, resolved by schema-qualified name once per
 // backend and forgotten when the relcache says the table or its index changed (DROP EXTENSION).
@@ -66,6 +71,8 @@ bool organizations_installed();
 void profiles_catalog_register_invalidation();
 // kinde_profile_upsert_trigger keeps each trigger's parsed arguments until its table changes.
 void upsert_trigger_register_invalidation();
+// kinde_claims_access_token_hook keeps where auth.identities is until the relcache says it changed.
+void access_token_hook_register_invalidation();
 
 // The object a token carries: `claims` (NULL or {} for none) with lifetime_subscriber set.
 // Allocated in the current memory context.
@@ -78,6 +85,27 @@ Jsonb *profile_token_claims(text *kinde_id, text *org_code = nullptr);
 // already holds the key, or would grow past jsonb's size limit (jsonb_concat then).
 Jsonb *claims_with_flag(const Jsonb *claims, bool lifetime_subscriber);
 
+// One child of an object in Jsonb's binary format: its key, and its value's JEntry type and bytes
+// as stored (a number or container without its alignment padding). Points into the datum.
+struct ObjectChild {
+    std::string_view key;
+    uint32 type;
+    const char *value;
+    uint32 value_size;
+};
+// Jsonb's key order: shorter first, then bytewise.
+inline int jsonb_key_order(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return a.size() < b.size() ? -1 : 1;
+    return a.compare(b);
+}
+// The children of `container`, an object inside the datum that starts at `datum` (alignment is
+// relative to the datum's start), into `out` (room for JsonContainerSize); returns how many.
+uint32 object_children(const char *datum, const JsonbContainer *container, ObjectChild *out);
+// The object of `children` (in Jsonb's key order, no key twice), written straight into Jsonb's
+// binary format as jsonb_concat would write it, in the current memory context; nullptr when it
+// would pass Jsonb's size limit.
+Jsonb *object_from_children(const ObjectChild *children, uint32 count);
 // No custom claims: NULL and {} give the same token.
 inline bool claims_empty(Jsonb *claims) {
     return claims == nullptr || JB_ROOT_COUNT(claims) == 0;

@@ -16,6 +16,8 @@ void _PG_init(void);
 namespace kinde_claims {
 int max_claims_bytes = static_cast<int>(rules::kDefaultMaxClaimsBytes);
 char *allowed_kinde_claims = nullptr;
+char *supabase_identity_provider = nullptr;
+int supabase_hook_on_error = kHookOnErrorOpen;
 
 namespace {
 
@@ -42,6 +44,19 @@ bool allowed_kinde_claims_check(char **newval, void **, GucSource) {
     return false;
 }
 
+bool supabase_identity_provider_check(char **newval, void **, GucSource) {
+    if (*newval != nullptr && rules::is_valid_supabase_provider(*newval))
+        return true;
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errmsg("invalid Supabase identity provider \"%s\"", *newval ? *newval : "");
+    GUC_check_errhint("Supabase Auth names a custom provider \"custom:\" followed by its identifier (such as "
+                      "custom:kinde): 2 to 50 lowercase letters, digits, \"-\" and \":\".");
+    return false;
+}
+
+const struct config_enum_entry hook_on_error_options[] = {
+    {"open", kHookOnErrorOpen, false}, {"closed", kHookOnErrorClosed, false}, {nullptr, 0, false}};
+
 }  // namespace
 }  // namespace kinde_claims
 
@@ -58,8 +73,22 @@ void _PG_init(void) {
                                "org_code, ...); only a superuser may allow one.",
                                &kinde_claims::allowed_kinde_claims, "", PGC_SUSET, GUC_LIST_INPUT,
                                kinde_claims::allowed_kinde_claims_check, nullptr, nullptr);
+    DefineCustomStringVariable("kinde_claims.supabase_identity_provider",
+                               "The Supabase Auth identity provider that is Kinde, for kinde_claims_access_token_hook.",
+                               "auth.identities.provider of a user's Kinde identity, as Supabase Auth stores it "
+                               "(lower-cased).",
+                               &kinde_claims::supabase_identity_provider,
+                               kinde_claims::rules::kDefaultSupabaseProvider.data(), PGC_SUSET, 0,
+                               kinde_claims::supabase_identity_provider_check, nullptr, nullptr);
+    DefineCustomEnumVariable("kinde_claims.supabase_hook_on_error",
+                             "What kinde_claims_access_token_hook does when it cannot read the claims.",
+                             "open: Supabase Auth issues the token without them; closed: Supabase Auth refuses "
+                             "the token with the hook's error.",
+                             &kinde_claims::supabase_hook_on_error, kinde_claims::kHookOnErrorOpen,
+                             kinde_claims::hook_on_error_options, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kinde_claims");
     kinde_claims::profiles_catalog_register_invalidation();
     kinde_claims::upsert_trigger_register_invalidation();
+    kinde_claims::access_token_hook_register_invalidation();
     kinde_claims::history_register_callbacks();
 }

@@ -371,4 +371,16 @@ std::optional<Violation> check_claims_size(std::size_t serialized_bytes, std::si
                        "cookies.");
 }
 
+bool is_valid_supabase_provider(std::string_view provider) {
+    if (provider.size() < 2 || provider.size() > 50)
+        return false;
+    return std::all_of(provider.begin(), provider.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '-';
+    });
+}
+
+bool is_supabase_token_claim(std::string_view name) {
+    return std::binary_search(std::begin(kSupabaseTokenClaims), std::end(kSupabaseTokenClaims), name);
+}
+
 }  // namespace kinde_claims::rules

@@ -62,6 +62,17 @@ Violation null_kinde_id();
 // A refused value: SQLSTATE 22023 (invalid_parameter_value) with these texts.
 Violation invalid(std::string message, std::string detail, std::string hint = {});
 
+// Every claim Supabase Auth sets or requires in its own access token (FACTS.md §11): the custom
+// access token hook never lets a stored claim replace one of these. Sorted, for binary search.
+inline constexpr std::string_view kSupabaseTokenClaims[] = {
+    "aal", "amr", "app_metadata", "aud", "client_id", "email", "exp", "iat", "is_anonymous",
+    "iss", "jti", "nbf", "phone", "role", "scope", "session_id", "sub", "user_metadata"};
+bool is_supabase_token_claim(std::string_view name);
+// A Supabase Auth identity provider name as Auth stores it: lower-cased, 2 to 50 characters of
+// [a-z0-9:-], such as custom:kinde (FACTS.md §12).
+bool is_valid_supabase_provider(std::string_view provider);
+inline constexpr std::string_view kDefaultSupabaseProvider = "custom:kinde";
+
 // A Kinde organization code: "org_" then 1 to 64 characters of [0-9A-Za-z] (FACTS.md §8: Kinde
 // issues "org_" followed by hex). Checked on the token path too, so inline like the user id.
 inline constexpr std::string_view kOrgCodePrefix = "org_";

@@ -146,7 +146,14 @@ describe('failures, open and closed', () => {
     await sql("SELECT kinde_profile_upsert('kp_supalock', true)");
     await signIn(auth, 'kp_supalock');
   });
-  after(async () => { await sql("SELECT kinde_claims_access_token_hook_configure(on_error => 'open')"); });
+  after(async () => { await sql(`ALTER DATABASE ${env.KC_SUPABASE_DB} RESET kinde_claims.supabase_hook_on_error`); });
+
+  // kinde_claims.supabase_hook_on_error for the database (a superuser's setting), and an Auth
+  // stand-in whose connections start after it.
+  async function authWith(onError) {
+    await sql(`ALTER DATABASE ${env.KC_SUPABASE_DB} SET kinde_claims.supabase_hook_on_error = ${onError}`);
+    return startAuth();
+  }
 
   // Holds ACCESS EXCLUSIVE on the profiles table (as VACUUM FULL or DDL would) while FN runs.
   async function whileLocked(fn) {
@@ -175,24 +182,24 @@ describe('failures, open and closed', () => {
   });
 
   test('closed: the same lock refuses the token with 503 and the hook\'s message, and writes no session', async () => {
-    await sql("SELECT kinde_claims_access_token_hook_configure(on_error => 'closed')");
+    const closedAuth = await authWith('closed');
     const before = (await sql('SELECT count(*)::int AS n FROM auth.sessions')).rows[0].n;
-    const answer = await whileLocked(() => signIn(auth, 'kp_supalock'));
+    const answer = await whileLocked(() => signIn(closedAuth, 'kp_supalock'));
     assert.deepEqual(answer, { status: 503, body: { code: 503, msg: "kinde_claims: the token's claims could not be read" } });
     const after = (await sql('SELECT count(*)::int AS n FROM auth.sessions')).rows[0].n;
     assert.equal(after, before, 'Auth rolled the session back');
   });
 
   test('closed: two Kinde identities for one user refuse the token with 500; open issues it without claims', async () => {
-    await sql("SELECT kinde_claims_access_token_hook_configure(on_error => 'closed')");
-    const signedIn = await signIn(auth, 'kp_supatwo1');
+    const closedAuth = await authWith('closed');
+    const signedIn = await signIn(closedAuth, 'kp_supatwo1');
     assert.equal(signedIn.status, 200);
     await sql("INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ('kp_supatwo2', $1, '{}', 'custom:kinde')",
       [signedIn.body.user.id]);
-    const closed = await refresh(auth, signedIn.body.refresh_token);
+    const closed = await refresh(closedAuth, signedIn.body.refresh_token);
     assert.deepEqual(closed, { status: 500, body: { code: 500, msg: "kinde_claims: the token's claims could not be read" } });
-    await sql("SELECT kinde_claims_access_token_hook_configure(on_error => 'open')");
-    const open = await signIn(auth, 'kp_supatwo1');
+    const openAuth = await authWith('open');
+    const open = await signIn(openAuth, 'kp_supatwo1');
     assert.equal(open.status, 200);
     assert.equal('lifetime_subscriber' in decodeJwt(open.body.access_token), false);
   });

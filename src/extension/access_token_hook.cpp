@@ -422,7 +422,9 @@ Jsonb *lookup_guarded(Jsonb *event, const JsonbContainer *claims, const char *us
         RollbackAndReleaseCurrentSubTransaction();
         MemoryContextSwitchTo(caller_context);
         CurrentResourceOwner = caller_owner;
-        const char *state = unpack_sql_state(error->sqlerrcode);
+        // Copied: unpack_sql_state answers a static buffer, which the WARNING's own report reuses.
+        char state[6];
+        strlcpy(state, unpack_sql_state(error->sqlerrcode), sizeof state);
         if (closed) {
             ereport(WARNING, (errmsg("kinde_claims_access_token_hook: refused the token: %s (SQLSTATE %s)", error->message,
                                      state),

@@ -22,7 +22,8 @@ DROP FUNCTION public.kinde_claims_for(text);
 
 CREATE EXTENSION kinde_claims;
 GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text), kinde_profile_upsert(text, boolean, jsonb),
-    kinde_profile_delete(text), kinde_webhook_apply(jsonb) TO regress_kc_search_path_attacker;
+    kinde_profile_delete(text), kinde_webhook_apply(jsonb), kinde_claims_access_token_hook(jsonb)
+    TO regress_kc_search_path_attacker;
 -- A Kinde webhook event as the shim forwards it (its verified payload).
 CREATE FUNCTION public.spa_event(type text, event_id text, kinde_id text) RETURNS jsonb
     LANGUAGE sql SET search_path = pg_catalog AS $$
@@ -129,6 +130,8 @@ SELECT kinde_claims_for(user_id := 'kp_victim'::text);
 SELECT kinde_webhook_apply(public.spa_event('user.created', 'event_spa1', 'kp_hooked'));
 SELECT kinde_webhook_apply(public.spa_event('user.created', 'event_spa1', 'kp_hooked'));
 SELECT kinde_webhook_apply(public.spa_event('user.deleted', 'event_spa2', 'kp_hooked'));
+-- Supabase's hook finds nothing here (no auth schema) and says so; it runs no trap either.
+SELECT kinde_claims_access_token_hook('{"user_id": "00000000-0000-0000-0000-000000000001", "claims": {"role": "x"}}');
 -- pg_temp listed first changes nothing: Postgres never looks there for functions or operators.
 SET search_path = pg_temp, public, pg_catalog;
 SELECT kinde_claims_for('kp_victim');

@@ -283,3 +283,27 @@ TEST(Numbers, MessageQuotesAtMost48Characters) {
     ASSERT_TRUE(violation);
     EXPECT_LT(violation->message.size(), 200u);
 }
+
+// Supabase Auth's own claims (FACTS.md §11): the custom access token hook never lets a stored
+// claim replace one. The list is sorted (binary search) and holds exactly §11's names.
+TEST(SupabaseTokenClaims, AreFactsElevenNamesSortedAndUnique) {
+    const std::vector<std::string> facts{"aal", "amr", "app_metadata", "aud", "client_id", "email",
+                                         "exp", "iat", "is_anonymous", "iss", "jti", "nbf",
+                                         "phone", "role", "scope", "session_id", "sub", "user_metadata"};
+    std::vector<std::string> listed(std::begin(kSupabaseTokenClaims), std::end(kSupabaseTokenClaims));
+    EXPECT_EQ(listed, facts);
+    for (const std::string &name : facts)
+        EXPECT_TRUE(is_supabase_token_claim(name)) << name;
+    for (const char *name : {"lifetime_subscriber", "app_role", "roles", "Role", "role ", "", "zz", "a"})
+        EXPECT_FALSE(is_supabase_token_claim(name)) << name;
+}
+
+TEST(SupabaseProvider, AcceptsLowerCaseCustomNamesOfTwoToFiftyCharacters) {
+    for (const char *good : {"custom:kinde", "custom:kinde-eu", "kinde", "ab", "custom:k1"})
+        EXPECT_TRUE(is_valid_supabase_provider(good)) << good;
+    EXPECT_TRUE(is_valid_supabase_provider(std::string(50, 'k')));
+    for (const std::string &bad : std::vector<std::string>{"", "k", "Custom:Kinde", "custom:kinde eu", "custom_kinde",
+                                                           "custom:kindé", std::string(51, 'k'), "custom:kinde\n"})
+        EXPECT_FALSE(is_valid_supabase_provider(bad)) << bad;
+    EXPECT_TRUE(is_valid_supabase_provider(kDefaultSupabaseProvider));
+}

@@ -13,7 +13,7 @@ KC_DEB_PACKAGES=(
   "postgresql-$KC_PG_MAJOR" "postgresql-server-dev-$KC_PG_MAJOR" postgresql-contrib
   libcurl4-openssl-dev libjansson-dev libcjose-dev libmicrohttpd-dev libssl-dev
   libgtest-dev googletest libbenchmark-dev libclang-rt-14-dev
-  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps
+  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps systemd
 )
 
 kc_log() { printf '==> %s\n' "$*" >&2; }
@@ -48,7 +48,8 @@ kc_build() {
   kc_log "building the extension (PGXS)"
   make -C "$KC_ROOT" -s -j"$(nproc)" 2>&1 | tee "$log"
   kc_log "building with CMake into $KC_BUILD"
-  cmake -S "$KC_ROOT" -B "$KC_BUILD" -DCMAKE_BUILD_TYPE="${KC_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+  cmake -S "$KC_ROOT" -B "$KC_BUILD" -DCMAKE_BUILD_TYPE="${KC_BUILD_TYPE:-RelWithDebInfo}" \
+    -DKC_BUILD_EXTENSION=ON -DKC_BUILD_TESTS=ON >/dev/null
   cmake --build "$KC_BUILD" -j"$(nproc)" "${targets[@]}" 2>&1 | tee -a "$log"
   if grep -q 'warning:' "$log"; then
     rm -f "$log"

@@ -145,7 +145,12 @@ const IdentitiesCatalog *identities_catalog(bool guarded) {
         List *indexes = RelationGetIndexList(table);
         ListCell *cell;
         foreach (cell, indexes) {
-            Relation index = index_open(lfirst_oid(cell), AccessShareLock);
+            if (!lock_for_reading(lfirst_oid(cell), guarded)) {
+                list_free(indexes);
+                table_close(table, NoLock);
+                return nullptr;
+            }
+            Relation index = index_open(lfirst_oid(cell), NoLock);
             Form_pg_index form = index->rd_index;
             bool fits = index->rd_rel->relam == BTREE_AM_OID && form->indisvalid && form->indnkeyatts >= 1 &&
                         form->indkey.values[0] == fresh.user_id && RelationGetIndexPredicate(index) == NIL;
@@ -408,7 +413,8 @@ Jsonb *lookup_guarded(Jsonb *event, const JsonbContainer *claims, const char *us
         HookSettings settings = current_settings();
         closed = settings.closed;
         Jsonb *result = nullptr;
-        lookup(event, claims, user_id, settings, true, &result);
+        if (lookup(event, claims, user_id, settings, true, &result) != Step::done || result == nullptr)
+            elog(ERROR, "kinde_claims_access_token_hook: the guarded lookup did not finish");
         answer = result;
         ReleaseCurrentSubTransaction();
         MemoryContextSwitchTo(caller_context);

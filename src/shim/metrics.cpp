@@ -113,6 +113,8 @@ Metrics::Metrics(const char *command) : registry_(std::make_shared<prometheus::R
                                 .Help("Connections cut because no whole request came within --request-timeout")
                                 .Register(registry)
                                 .Add({});
+        // Series that exist from the start, at 0, so a rate over them has a first point.
+        webhooks_->Add({{"status", "200"}, {"result", "applied"}});
         for (const char *outcome : {"loaded", "failed"})
             key_refreshes_->Add({{"outcome", outcome}});
         for (const char *reason : {"per_client", "total"})

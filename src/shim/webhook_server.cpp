@@ -341,6 +341,8 @@ WebhookServer::Answer WebhookServer::other_request(std::string_view method, std:
 
 WebhookServer::Answer WebhookServer::refuse_request(std::string_view method, std::string_view path,
                                                     unsigned status, const std::string &reason) {
+    if (path == kWebhookPath)
+        metrics_.webhook(status, "refused");
     log_("request" + log_field("method", method) + log_field("path", path) +
          " status=" + std::to_string(status) + log_field("reason", reason));
     return {status, error_body(reason)};

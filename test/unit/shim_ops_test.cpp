@@ -269,6 +269,9 @@ TEST_F(ServeOpsTest, MetricsIsPrometheusTextAndOtherMethodsAreRefused) {
     EXPECT_EQ(metrics.status, 200u);
     EXPECT_STREQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
     EXPECT_NE(metrics.body.find("# TYPE kinde_claims_webhook_requests_total counter"), std::string::npos);
+    one.refuse_request("POST", "/kinde/webhook", 400, "two different Content-Length headers");
+    one.refuse_request("GET", "/elsewhere", 400, "two different Content-Length headers");  // not a webhook
+    EXPECT_EQ(sample(metrics_.render(), R"(kinde_claims_webhook_requests_total{result="refused",status="400"})"), 1);
     EXPECT_EQ(one.other_request("POST", "/metrics").status, 405u);
     EXPECT_EQ(one.other_request("GET", "/metrics/").status, 404u);
 }

@@ -11,9 +11,9 @@ export KC_ROOT KC_BUILD KC_PG_MAJOR
 KC_DEB_PACKAGES=(
   build-essential cmake pkg-config clang llvm
   "postgresql-$KC_PG_MAJOR" "postgresql-server-dev-$KC_PG_MAJOR" postgresql-contrib
-  libcurl4-openssl-dev libjansson-dev libcjose-dev libmicrohttpd-dev libssl-dev
+  libcurl4-openssl-dev libjansson-dev libcjose-dev libmicrohttpd-dev libssl-dev prometheus-cpp-dev
   libgtest-dev googletest libbenchmark-dev libclang-rt-14-dev
-  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps systemd
+  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps systemd prometheus
 )
 
 kc_log() { printf '==> %s\n' "$*" >&2; }

@@ -2,13 +2,18 @@
 
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "exit_codes.hpp"
 #include "json.hpp"
 #include "kinde_rules.hpp"
+#include "log_format.hpp"
+#include "metrics.hpp"
 #include "sync.hpp"
 #include "webhook_server.hpp"
 
@@ -24,6 +29,16 @@ int report(const RpcResult &result, std::ostream &out, std::ostream &err) {
     }
     err << "kinde-claims-shim: " << result.message << '\n';
     return exit_code_for(result.outcome);
+}
+
+// One line to `err` at a time, as key=value text or as a JSON object.
+LogLine log_sink(std::ostream &err, LogFormat format) {
+    auto mutex = std::make_shared<std::mutex>();
+    return [&err, format, mutex](const std::string &line) {
+        std::string written = format == LogFormat::json ? json_log_line(line, std::chrono::system_clock::now()) : line;
+        std::lock_guard<std::mutex> lock(*mutex);
+        err << written << std::endl;
+    };
 }
 
 bool user_id_ok(const std::string &user_id, std::ostream &err) {
@@ -79,24 +94,22 @@ int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &er
 }
 
 int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err) {
-    std::mutex log_mutex;
-    LogLine log = [&](const std::string &line) {
-        std::lock_guard<std::mutex> lock(log_mutex);
-        err << line << std::endl;
-    };
+    LogLine log = log_sink(err, invocation.log_format);
+    Metrics metrics("serve");
 
     const JwksSource &source = invocation.serve.jwks;
     JwksCache keys(source.kind == JwksSource::Kind::file
                        ? jwks_file_loader(source.location)
                        : jwks_url_loader(source.location, invocation.client.timeouts));
     JwksCache::RefreshResult loaded = keys.load();
+    metrics.signing_keys_refresh(loaded.refresh == JwksCache::Refresh::loaded, keys.keys() ? keys.keys()->size() : 0);
     // Without keys the server still starts: webhooks get 503 (Kinde retries) until a load works.
     if (loaded.refresh == JwksCache::Refresh::loaded)
         log("jwks loaded " + loaded.message + " from " + source.location);
     else
         log("jwks load failed: " + loaded.message);
 
-    WebhookServer server(invocation.serve, invocation.client, keys, log);
+    WebhookServer server(invocation.serve, invocation.client, keys, log, metrics);
     if (std::string error; !server.start(error)) {
         log("kinde-claims-shim: " + error);
         return kExitUnavailable;
@@ -115,28 +128,27 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
 }
 
 int run_sync(const Invocation &invocation, std::ostream &out, std::ostream &err) {
-    std::mutex log_mutex;
-    LogLine log = [&](const std::string &line) {
-        std::lock_guard<std::mutex> lock(log_mutex);
-        err << line << std::endl;
-    };
+    LogLine log = log_sink(err, invocation.log_format);
     StopSignal stop;
-    std::thread signals([&stop, &log] {
+    std::atomic<bool> loop_ended{false};
+    std::thread signals([&stop, &log, &loop_ended] {
         sigset_t stop_signals;
         sigemptyset(&stop_signals);
         sigaddset(&stop_signals, SIGINT);
         sigaddset(&stop_signals, SIGTERM);
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);
+        if (loop_ended)
+            return;  // woken by the loop's end, below
         log("stopping on signal " + std::to_string(signal_number));
         stop.stop();
     });
     int status = run_sync_loop(invocation.sync, invocation.client, stop, log, out);
-    if (!stop.stopped()) {
-        // The loop ended on its own (it could not listen): wake the signal thread to end it.
-        stop.stop();
-        pthread_kill(signals.native_handle(), SIGTERM);
-    }
+    // The loop ended on its own (--once, or it could not listen), or on a signal: either way the
+    // signal thread is woken so it ends (a second SIGTERM to it is harmless).
+    loop_ended = true;
+    stop.stop();
+    pthread_kill(signals.native_handle(), SIGTERM);
     signals.join();
     return status;
 }

@@ -19,6 +19,7 @@ struct CommandSpec {
     const char *name;
     bool takes_user_id;
     std::vector<const char *> flags;
+    std::vector<const char *> switches = {};  // options that take no value
 };
 
 const std::vector<CommandSpec> &command_specs() {
@@ -32,12 +33,14 @@ const std::vector<CommandSpec> &command_specs() {
          "serve",
          false,
          {"url", "api-key-file", "timeout", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads",
-          "request-timeout", "max-connections", "max-connections-per-client"}},
+          "request-timeout", "max-connections", "max-connections-per-client", "log-format"}},
         {Command::sync,
          "sync",
          false,
          {"url", "api-key-file", "timeout", "listen", "kinde-domain", "kinde-url", "m2m-client-id",
-          "m2m-client-secret-file", "concurrency", "rate", "burst", "batch", "lease-seconds", "poll-ms", "worker"}},
+          "m2m-client-secret-file", "concurrency", "rate", "burst", "batch", "lease-seconds", "poll-ms", "worker",
+          "log-format"},
+         {"once"}},
     };
     return specs;
 }
@@ -47,6 +50,7 @@ struct CommandLine {
     std::map<std::string, std::string> flags;  // by name without "--"; the last one given wins
     std::vector<std::string> operands;
     bool help = false;
+    bool version = false;
 
     std::optional<std::string> flag(const char *name) const {
         auto found = flags.find(name);
@@ -123,10 +127,13 @@ std::string strip_trailing_slashes(std::string url) {
 // Step 1: the options and operands after the command name, each option one of the command's.
 std::optional<CommandLine> read_command_line(const std::vector<std::string> &args, const CommandSpec &spec,
                                              std::string &error) {
-    constexpr int kHelp = 'h', kFirstFlag = 1000;
-    std::vector<option> options = {{"help", no_argument, nullptr, kHelp}};
+    constexpr int kHelp = 'h', kVersion = 'V', kFirstFlag = 1000, kFirstSwitch = 2000;
+    std::vector<option> options = {{"help", no_argument, nullptr, kHelp},
+                                   {"version", no_argument, nullptr, kVersion}};
     for (std::size_t i = 0; i < spec.flags.size(); ++i)
         options.push_back({spec.flags[i], required_argument, nullptr, kFirstFlag + static_cast<int>(i)});
+    for (std::size_t i = 0; i < spec.switches.size(); ++i)
+        options.push_back({spec.switches[i], no_argument, nullptr, kFirstSwitch + static_cast<int>(i)});
     options.push_back({nullptr, 0, nullptr, 0});
 
     // getopt_long takes any unambiguous prefix ("--api-key" for "--api-key-file"); only whole
@@ -145,6 +152,10 @@ std::optional<CommandLine> read_command_line(const std::vector<std::string> &arg
                 known = &candidate;
         if (!known) {
             error = "unknown option --" + flag + " for " + spec.name;
+            return std::nullopt;
+        }
+        if (known->has_arg == no_argument && arg.find('=') != std::string::npos) {
+            error = "--" + flag + " takes no value";
             return std::nullopt;
         }
         if (known->has_arg == required_argument && arg.find('=') == std::string::npos)
@@ -168,6 +179,10 @@ std::optional<CommandLine> read_command_line(const std::vector<std::string> &arg
             break;
         if (option == kHelp) {
             line.help = true;
+        } else if (option == kVersion) {
+            line.version = true;
+        } else if (option >= kFirstSwitch) {
+            line.flags[spec.switches[option - kFirstSwitch]] = "true";
         } else if (option >= kFirstFlag) {
             line.flags[spec.flags[option - kFirstFlag]] = optarg ? optarg : "";
         } else if (option == ':') {
@@ -248,6 +263,20 @@ bool read_client(const CommandLine &line, const Environment &env, ClientConfig &
     if (client.api_key.find_first_of("\r\n") != std::string::npos ||
         client.gateway_key.find_first_of("\r\n") != std::string::npos) {
         error = "an API key must be one line";
+        return false;
+    }
+    return true;
+}
+
+// Step 4, serve and sync: how log lines are written.
+bool read_log_format(const CommandLine &line, LogFormat &format, std::string &error) {
+    std::optional<std::string> value = line.flag("log-format");
+    if (!value || *value == "text") {
+        format = LogFormat::text;
+    } else if (*value == "json") {
+        format = LogFormat::json;
+    } else {
+        error = "--log-format takes text or json";
         return false;
     }
     return true;
@@ -367,6 +396,7 @@ bool read_sync(const CommandLine &line, const Environment &env, SyncConfig &sync
     flags.batch = line.flag("batch");
     flags.lease_seconds = line.flag("lease-seconds");
     flags.poll_ms = line.flag("poll-ms");
+    sync.once = line.flag("once").has_value();
     return resolve_sync_config(flags, env, sync, error);
 }
 
@@ -428,6 +458,10 @@ std::optional<Invocation> parse_invocation(const std::vector<std::string> &args,
         invocation.help = true;
         return invocation;
     }
+    if (name == "--version") {
+        invocation.version = true;
+        return invocation;
+    }
     auto spec = std::find_if(command_specs().begin(), command_specs().end(),
                              [&name](const CommandSpec &candidate) { return name == candidate.name; });
     if (spec == command_specs().end()) {
@@ -443,6 +477,10 @@ std::optional<Invocation> parse_invocation(const std::vector<std::string> &args,
         invocation.help = true;
         return invocation;
     }
+    if (line->version) {
+        invocation.version = true;
+        return invocation;
+    }
     if (!read_operands(*line, *spec, invocation, error) || !read_client(*line, env, invocation.client, error))
         return std::nullopt;
     switch (spec->command) {
@@ -453,12 +491,12 @@ std::optional<Invocation> parse_invocation(const std::vector<std::string> &args,
             return std::nullopt;
         break;
     case Command::serve:
-        if (!read_serve(*line, invocation.serve, error) ||
+        if (!read_log_format(*line, invocation.log_format, error) || !read_serve(*line, invocation.serve, error) ||
             !read_jwks_source(*line, env, invocation.serve.jwks, error))
             return std::nullopt;
         break;
     case Command::sync:
-        if (!read_sync(*line, env, invocation.sync, error))
+        if (!read_log_format(*line, invocation.log_format, error) || !read_sync(*line, env, invocation.sync, error))
             return std::nullopt;
         break;
     }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "connection_guard.hpp"
+#include "log_format.hpp"
 #include "postgrest_client.hpp"
 #include "sync_config.hpp"
 
@@ -38,6 +39,8 @@ struct ServeConfig {
 struct Invocation {
     std::optional<Command> command;  // nothing only for `--help` without a command
     bool help = false;
+    bool version = false;                     // --version: print it and exit 0
+    LogFormat log_format = LogFormat::text;   // serve, sync: --log-format text|json
     std::string user_id;                      // claims, upsert
     std::optional<bool> lifetime_subscriber;  // upsert
     std::optional<std::string> claims_json;   // upsert

@@ -8,5 +8,6 @@ inline constexpr int kExitUsage = 64;        // bad flags or arguments, missing 
 inline constexpr int kExitRejected = 65;     // the input was refused: by our rules or a 4xx
 inline constexpr int kExitUnavailable = 69;  // network error, timeout, 5xx, cannot listen
 inline constexpr int kExitInternal = 70;     // an answer that makes no sense (not PostgREST?)
+inline constexpr int kExitConfig = 78;       // sync --once: a failure retrying cannot fix (a key, a grant)
 
 }  // namespace kinde_claims::shim

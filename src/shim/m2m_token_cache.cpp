@@ -28,6 +28,11 @@ void M2mTokenCache::invalidate(const std::string &token) {
         token_.clear();
 }
 
+bool M2mTokenCache::valid() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !token_.empty() && now_() < renew_at_;
+}
+
 unsigned M2mTokenCache::fetches() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return fetches_;

@@ -39,6 +39,8 @@ public:
     std::optional<std::string> token(M2mTokenFailure &failure);
     // Kinde refused `token` (401): it is dropped, unless another thread has replaced it already.
     void invalidate(const std::string &token);
+    // Whether a token is kept and still fresh (token() would not fetch).
+    bool valid() const;
     // How many fetches have been made (for the log and the tests).
     unsigned fetches() const;
 

@@ -7,6 +7,7 @@
 #include "exit_codes.hpp"
 #include "http_client.hpp"
 #include "usage.hpp"
+#include "version.hpp"
 
 int main(int argc, char **argv) {
     using namespace kinde_claims::shim;
@@ -27,6 +28,10 @@ int main(int argc, char **argv) {
         std::cerr << "kinde-claims-shim: " << error << "\n"
                   << "Try 'kinde-claims-shim --help' or 'kinde-claims-shim COMMAND --help'.\n";
         return kExitUsage;
+    }
+    if (invocation->version) {
+        std::cout << "kinde-claims-shim " << shim_version() << "\n";
+        return kExitOk;
     }
     if (invocation->help) {
         std::cout << (invocation->command ? usage_text(*invocation->command) : usage_text());

@@ -59,7 +59,16 @@ int exit_code_for(RpcOutcome outcome) {
     return kExitInternal;
 }
 
-PostgrestClient::PostgrestClient(ClientConfig config) : config_(std::move(config)), http_(config_.timeouts) {}
+PostgrestClient::PostgrestClient(ClientConfig config, Observer observer)
+    : config_(std::move(config)), observer_(std::move(observer)), http_(config_.timeouts) {}
+
+RpcResult PostgrestClient::observed(std::string_view function, RpcResult result,
+                                    std::chrono::steady_clock::time_point started) const {
+    if (observer_)
+        observer_(function, result,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return result;
+}
 
 std::vector<std::string> PostgrestClient::headers(bool with_body) const {
     std::vector<std::string> list = {"Accept: application/json"};
@@ -77,6 +86,7 @@ std::vector<std::string> PostgrestClient::headers(bool with_body) const {
 
 RpcResult PostgrestClient::get(std::string_view function,
                                const std::vector<std::pair<std::string, std::string>> &params) {
+    auto started = std::chrono::steady_clock::now();
     std::string url = config_.url + "/rpc/" + std::string(function);
     char separator = '?';
     for (const auto &[name, value] : params) {
@@ -85,14 +95,15 @@ RpcResult PostgrestClient::get(std::string_view function,
     }
     std::string error;
     std::optional<HttpResponse> response = http_.get(url, headers(false), error);
-    return rpc_result_from(response, error);
+    return observed(function, rpc_result_from(response, error), started);
 }
 
 RpcResult PostgrestClient::post(std::string_view function, std::string_view json_arguments) {
+    auto started = std::chrono::steady_clock::now();
     std::string error;
     std::optional<HttpResponse> response =
         http_.post(config_.url + "/rpc/" + std::string(function), headers(true), json_arguments, error);
-    return rpc_result_from(response, error);
+    return observed(function, rpc_result_from(response, error), started);
 }
 
 }  // namespace kinde_claims::shim

@@ -1,6 +1,8 @@
 // The RPC calls to PostgREST (or Supabase's /rest/v1), and what their answers mean.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +36,10 @@ struct RpcResult {
 
 class PostgrestClient {
 public:
-    explicit PostgrestClient(ClientConfig config);
+    // Told of every call made: the function, its result and how long it took (for the metrics).
+    using Observer = std::function<void(std::string_view function, const RpcResult &result, double seconds)>;
+
+    explicit PostgrestClient(ClientConfig config, Observer observer = {});
 
     // GET /rpc/<function>?name=value... (a READ ONLY transaction: the token path).
     RpcResult get(std::string_view function, const std::vector<std::pair<std::string, std::string>> &params);
@@ -43,8 +48,11 @@ public:
 
 private:
     std::vector<std::string> headers(bool with_body) const;
+    RpcResult observed(std::string_view function, RpcResult result,
+                       std::chrono::steady_clock::time_point started) const;
 
     ClientConfig config_;
+    Observer observer_;
     HttpClient http_;
 };
 

@@ -10,6 +10,8 @@
 #include "exit_codes.hpp"
 #include "json.hpp"
 #include "kinde_mgmt_client.hpp"
+#include "log_format.hpp"
+#include "metrics.hpp"
 #include "m2m_token_cache.hpp"
 #include "sync_health_server.hpp"
 #include "token_bucket.hpp"
@@ -30,10 +32,20 @@ long elapsed_ms(Clock::time_point since) {
     return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - since).count());
 }
 
+double elapsed_seconds(Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// What ended a `sync --once` early: the worst failure any worker met.
+enum class OnceFailure { none = 0, unavailable = 1, configuration = 2 };
+
+// /ready calls for a token no more often than this, so a wrong secret is not tried on every probe.
+constexpr std::chrono::seconds kReadyTokenInterval{10};
+
 // What every worker of one process shares: the throttle, the token, and Kinde's back-off.
 struct Shared {
-    Shared(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log)
-        : sync(sync), client(client), stop(stop), log(std::move(log)), bucket(sync.rate, sync.burst),
+    Shared(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log, Metrics &metrics)
+        : sync(sync), client(client), stop(stop), log(std::move(log)), metrics(metrics), bucket(sync.rate, sync.burst),
           token_client(KindeConfig{sync.kinde_url, sync.client_id, sync.client_secret, client.timeouts}),
           tokens([this](M2mTokenFailure &failure) { return fetch_token(failure); }),
           kinde_backoff(kBackoffBase, kBackoffCap) {}
@@ -42,12 +54,70 @@ struct Shared {
         // Runs under the cache's lock: one fetch at a time, on this one client.
         auto started = Clock::now();
         std::optional<M2mToken> fetched = token_client.fetch_token(failure);
-        if (!fetched)
-            log("token outcome=failed ms=" + std::to_string(elapsed_ms(started)) + log_field("reason", failure.error));
-        else
-            log("token outcome=fetched expires_in=" + std::to_string(fetched->expires_in.count()) +
-                " ms=" + std::to_string(elapsed_ms(started)));
+        std::string line = "token outcome=" + std::string(fetched ? "fetched" : "failed");
+        if (fetched)
+            line += " expires_in=" + std::to_string(fetched->expires_in.count());
+        line += " ms=" + std::to_string(elapsed_ms(started));
+        if (!fetched) {
+            line += log_field("reason", failure.error);
+            metrics.m2m_token(failure.unavailable ? "unavailable" : "refused");
+            if (!failure.unavailable) {
+                // Kinde refused the client id or secret: no retry will change that.
+                set_problem(credentials_problem, "Kinde refused the M2M credentials: " + failure.error);
+                problem("token", line + " cause=configuration");
+                return fetched;
+            }
+        } else {
+            metrics.m2m_token("fetched");
+            metrics.m2m_token_expires(std::chrono::system_clock::now() + fetched->expires_in);
+            set_problem(credentials_problem, {});
+        }
+        log(line);
         return fetched;
+    }
+
+    // A failure that retrying cannot fix: logged at most once a minute for each kind.
+    void problem(const char *kind, const std::string &line) {
+        if (std::string admitted = problems.admit(kind, line); !admitted.empty())
+            log(admitted);
+    }
+    void set_problem(std::optional<std::string> &which, std::optional<std::string> value) {
+        std::lock_guard<std::mutex> lock(problem_mutex);
+        which = std::move(value);
+    }
+    // sync --once: a failure ends the run; the worst one decides the exit code.
+    void fail_once(OnceFailure failure) {
+        OnceFailure seen = once_failure.load();
+        while (failure > seen && !once_failure.compare_exchange_weak(seen, failure)) {
+        }
+        stop.stop();
+    }
+
+    // Why Kinde's side is not ready (nothing when it is): a refused secret, a missing scope, or
+    // no valid token and none to be had now.
+    std::optional<NotReady> kinde_not_ready() {
+        {
+            std::lock_guard<std::mutex> lock(problem_mutex);
+            if (credentials_problem)
+                return NotReady{"configuration", *credentials_problem};
+            if (scope_problem)
+                return NotReady{"configuration", *scope_problem};
+        }
+        if (tokens.valid())
+            return std::nullopt;
+        {
+            std::lock_guard<std::mutex> lock(ready_token_mutex);
+            if (Clock::now() - ready_token_at < kReadyTokenInterval && ready_token_tried)
+                return NotReady{"unavailable", "no valid M2M token: " + ready_token_error};
+            ready_token_tried = true;
+            ready_token_at = Clock::now();
+        }
+        M2mTokenFailure failure;
+        if (tokens.token(failure))
+            return std::nullopt;
+        std::lock_guard<std::mutex> lock(ready_token_mutex);
+        ready_token_error = failure.error;
+        return NotReady{failure.unavailable ? "unavailable" : "configuration", "no valid M2M token: " + failure.error};
     }
 
     // Kinde failed: every worker waits, for longer after each failure. Workers that fail
@@ -64,6 +134,7 @@ struct Shared {
     }
     void kinde_answered(long status) {
         last_kinde_status = status;
+        set_problem(scope_problem, {});
         std::lock_guard<std::mutex> lock(backoff_mutex);
         kinde_backoff.reset();
     }
@@ -72,6 +143,16 @@ struct Shared {
     const ClientConfig &client;
     StopSignal &stop;
     LogLine log;
+    Metrics &metrics;
+    RepeatLimiter problems;
+    std::mutex problem_mutex;
+    std::optional<std::string> credentials_problem, scope_problem;
+    std::mutex ready_token_mutex;
+    Clock::time_point ready_token_at{};
+    bool ready_token_tried = false;
+    std::string ready_token_error;
+    std::atomic<OnceFailure> once_failure{OnceFailure::none};
+    std::atomic<long> refreshed_users{0}, rejected_users{0};
     TokenBucket bucket;
     KindeManagementClient token_client;
     M2mTokenCache tokens;
@@ -83,7 +164,7 @@ struct Shared {
 class Worker {
 public:
     Worker(Shared &shared, unsigned index)
-        : shared_(shared), feed_(shared.client),
+        : shared_(shared), feed_(shared.client, shared.metrics.postgrest_observer()),
           kinde_(KindeConfig{shared.sync.kinde_url, shared.sync.client_id, shared.sync.client_secret,
                              shared.client.timeouts}),
           feed_backoff_(kBackoffBase, kBackoffCap), name_(shared.sync.worker + "#" + std::to_string(index)) {}
@@ -102,6 +183,8 @@ public:
             if (!lease)
                 break;
             if (lease->users.empty()) {
+                if (sync.once)
+                    break;  // everything this process could lease is pushed
                 // Idle workers take turns: each waits about `poll` x concurrency (drawn from half
                 // to one and a half times that, so they drift apart), and the process asks the
                 // feed about every `poll`. A full batch wakes them all.
@@ -119,6 +202,7 @@ public:
                 Pushed pushed = push(user, deadline);
                 if (pushed.result == Pushed::abandoned)
                     break;
+                (pushed.result == Pushed::refreshed ? shared_.refreshed_users : shared_.rejected_users)++;
                 record(lease->lease_id, user, pushed.result == Pushed::refreshed ? "refreshed" : "rejected",
                        pushed.status);
             }
@@ -152,6 +236,8 @@ private:
             std::optional<TokenBucket::Turn> turn = shared_.bucket.take(deadline - Clock::now());
             if (!turn)
                 return false;
+            if (turn->wait > Clock::duration::zero())
+                shared_.metrics.throttled("rate");
             if (shared_.stop.wait_for(turn->wait))
                 return false;
             // A 429 while it waited voided the turn: queue again once the pause is over.
@@ -169,18 +255,29 @@ private:
             M2mTokenFailure failure;
             std::optional<std::string> token = shared_.tokens.token(failure);
             if (!token) {
+                if (shared_.sync.once) {
+                    shared_.fail_once(failure.unavailable ? OnceFailure::unavailable : OnceFailure::configuration);
+                    return {Pushed::abandoned, 0};
+                }
                 shared_.back_off_kinde();
                 continue;
             }
             Clock::time_point started = Clock::now();
             RefreshAnswer answer = kinde_.refresh_claims(user.user_id, *token);
+            shared_.metrics.refresh_claims(refresh_outcome_name(answer.outcome), elapsed_seconds(started));
             std::string line = "refresh" + log_field("user_id", user.user_id) +
                                " outcome=" + refresh_outcome_name(answer.outcome) +
                                " status=" + std::to_string(answer.status) + " ms=" + std::to_string(elapsed_ms(started)) +
                                " changes=" + std::to_string(user.changes);
             if (!answer.error.empty())
                 line += log_field("reason", answer.error);
-            shared_.log(line);
+            bool unfixable = answer.outcome == RefreshOutcome::forbidden ||
+                             (answer.outcome == RefreshOutcome::unauthorized && renewed_token);
+            if (unfixable)
+                shared_.problem(answer.outcome == RefreshOutcome::forbidden ? "scope" : "unauthorized",
+                                line + " cause=configuration");
+            else
+                shared_.log(line);
             switch (answer.outcome) {
             case RefreshOutcome::refreshed:
                 shared_.kinde_answered(answer.status);
@@ -191,11 +288,20 @@ private:
             case RefreshOutcome::unauthorized:
                 // A new token at once; a second 401 in a row is a configuration problem: back off.
                 shared_.tokens.invalidate(*token);
-                if (renewed_token)
+                if (renewed_token) {
+                    shared_.set_problem(shared_.credentials_problem,
+                                        "Kinde refused a new M2M token (401): is the application authorized for "
+                                        "the Management API?");
+                    if (shared_.sync.once) {
+                        shared_.fail_once(OnceFailure::configuration);
+                        return {Pushed::abandoned, 0};
+                    }
                     shared_.back_off_kinde();
+                }
                 renewed_token = true;
                 break;
             case RefreshOutcome::throttled:
+                shared_.metrics.throttled("kinde");
                 shared_.last_kinde_status = answer.status;
                 // Kinde's RateLimit-Reset says how long; without one, the back-off decides.
                 if (answer.reset)
@@ -204,8 +310,16 @@ private:
                     shared_.back_off_kinde();
                 break;
             case RefreshOutcome::forbidden:
+                shared_.set_problem(shared_.scope_problem,
+                                    "Kinde answered 403: the M2M application lacks the scope update:user_refresh_claims");
+                [[fallthrough]];
             case RefreshOutcome::unavailable:
                 shared_.last_kinde_status = answer.status;
+                if (shared_.sync.once) {
+                    shared_.fail_once(answer.outcome == RefreshOutcome::forbidden ? OnceFailure::configuration
+                                                                                  : OnceFailure::unavailable);
+                    return {Pushed::abandoned, 0};
+                }
                 shared_.back_off_kinde();
                 break;
             }
@@ -227,7 +341,16 @@ private:
                     return lease;
                 }
             }
-            shared_.log("feed call=lease status=" + std::to_string(result.status) + log_field("reason", error));
+            std::string line = "feed call=lease status=" + std::to_string(result.status) + log_field("reason", error);
+            bool unfixable = is_configuration_failure(result);
+            if (unfixable)
+                shared_.problem("feed", line + " cause=configuration");
+            else
+                shared_.log(line);
+            if (shared_.sync.once) {
+                shared_.fail_once(unfixable ? OnceFailure::configuration : OnceFailure::unavailable);
+                break;
+            }
             if (shared_.stop.wait_for(feed_backoff_.next_delay()))
                 break;
         }
@@ -247,8 +370,15 @@ private:
                 feed_backoff_.reset();
                 return;
             }
-            shared_.log("feed call=done" + log_field("user_id", user.user_id) + " outcome=" + outcome +
-                        " status=" + std::to_string(result.status) + log_field("reason", result.message));
+            std::string line = "feed call=done" + log_field("user_id", user.user_id) + " outcome=" + outcome +
+                               " status=" + std::to_string(result.status) + log_field("reason", result.message);
+            if (is_configuration_failure(result))
+                shared_.problem("feed", line + " cause=configuration");
+            else
+                shared_.log(line);
+            if (shared_.sync.once)
+                shared_.fail_once(is_configuration_failure(result) ? OnceFailure::configuration
+                                                                   : OnceFailure::unavailable);
             // A refusal will not change on retry; the lease expires and the changes come back.
             if (result.outcome == RpcOutcome::rejected || shared_.stop.stopped())
                 return;
@@ -346,11 +476,13 @@ std::optional<Lease> lease_from(const std::string &body, std::string &error) {
 
 int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log,
                   std::ostream &out) {
-    Shared shared(sync, client, stop, std::move(log));
+    Metrics metrics("sync");
+    Shared shared(sync, client, stop, std::move(log), metrics);
     std::unique_ptr<SyncHealthServer> health;
     if (sync.listen_host) {
-        health = std::make_unique<SyncHealthServer>(*sync.listen_host, sync.listen_port, client,
-                                                    [&shared] { return shared.last_kinde_status.load(); });
+        health = std::make_unique<SyncHealthServer>(
+            *sync.listen_host, sync.listen_port, client, metrics, [&shared] { return shared.last_kinde_status.load(); },
+            [&shared] { return shared.kinde_not_ready(); });
         if (std::string error; !health->start(error)) {
             shared.log("kinde-claims-shim: " + error);
             return kExitUnavailable;
@@ -359,7 +491,12 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
     }
     shared.log("sync started" + log_field("worker", sync.worker) + " concurrency=" + std::to_string(sync.concurrency) +
                " batch=" + std::to_string(sync.batch) + " lease_seconds=" + std::to_string(sync.lease_seconds) +
-               log_field("kinde", sync.kinde_url));
+               log_field("kinde", sync.kinde_url) + (sync.once ? " once=true" : ""));
+    if (!sync.once) {
+        // The token at once: a refused secret shows in the log and in /ready from the start.
+        M2mTokenFailure failure;
+        shared.tokens.token(failure);
+    }
     std::vector<std::unique_ptr<Worker>> workers;
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < sync.concurrency; ++i) {
@@ -370,8 +507,34 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
         thread.join();
     if (health)
         health->stop();
-    shared.log("sync stopped");
-    return kExitOk;
+    if (!sync.once) {
+        shared.log("sync stopped");
+        return kExitOk;
+    }
+    // --once: whether every change was pushed. A failure ended it early; else the feed says
+    // whether anything is left (under another process's lease, or written meanwhile).
+    OnceFailure failure = shared.once_failure.load();
+    long long unpushed = -1;
+    if (failure == OnceFailure::none) {
+        PostgrestClient feed(client, metrics.postgrest_observer());
+        RpcResult lag = feed.post("kinde_claims_changes_lag", "{}");
+        Json answer = lag.outcome == RpcOutcome::ok ? json_parse(lag.body) : Json();
+        json_t *count = json_object_get(answer.get(), "unpushed");
+        if (json_is_integer(count))
+            unpushed = json_integer_value(count);
+        else
+            failure = is_configuration_failure(lag) ? OnceFailure::configuration : OnceFailure::unavailable;
+    }
+    const char *outcome = failure == OnceFailure::configuration ? "configuration"
+                          : failure == OnceFailure::unavailable ? "unavailable"
+                          : unpushed == 0                       ? "pushed"
+                                                                : "unpushed";
+    shared.log("sync once outcome=" + std::string(outcome) + " refreshed=" + std::to_string(shared.refreshed_users.load()) +
+               " rejected=" + std::to_string(shared.rejected_users.load()) +
+               (unpushed >= 0 ? " unpushed=" + std::to_string(unpushed) : std::string()));
+    if (failure == OnceFailure::configuration)
+        return kExitConfig;
+    return failure == OnceFailure::none && unpushed == 0 ? kExitOk : kExitUnavailable;
 }
 
 }  // namespace kinde_claims::shim

@@ -21,7 +21,9 @@ struct SyncConfig {
     unsigned batch = 20;        // users per lease
     unsigned lease_seconds = 30;
     std::chrono::milliseconds poll{250};  // wait after an empty lease
-    // --listen: serve GET /healthz there
+    // --once: push what is unpushed and exit, with a code saying whether all of it was pushed
+    bool once = false;
+    // --listen: serve GET /healthz, /live, /ready and /metrics there
     std::optional<std::string> listen_host;
     std::uint16_t listen_port = 0;
 };

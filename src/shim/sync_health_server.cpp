@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <string_view>
 
 #include "json.hpp"
 
@@ -21,15 +22,14 @@ MHD_Result on_request(void *context, MHD_Connection *connection, const char *url
             return MHD_YES;
         }
         auto *server = static_cast<SyncHealthServer *>(context);
-        SyncHealthServer::Answer answer{404, "{\"error\":\"not found\"}"};
-        if (std::strcmp(url, "/healthz") == 0)
-            answer = std::strcmp(method, MHD_HTTP_METHOD_GET) == 0 ? server->health()
-                                                                     : SyncHealthServer::Answer{405, "{\"error\":\"use GET\"}"};
+        SyncHealthServer::Answer answer = server->answer(method, url);
         MHD_Response *response = MHD_create_response_from_buffer(
             answer.body.size(), const_cast<char *>(answer.body.data()), MHD_RESPMEM_MUST_COPY);
         if (!response)
             return MHD_NO;
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, answer.content_type);
+        if (answer.status == MHD_HTTP_METHOD_NOT_ALLOWED)
+            MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET");
         MHD_Result queued = MHD_queue_response(connection, answer.status, response);
         MHD_destroy_response(response);
         return queued;
@@ -40,23 +40,82 @@ MHD_Result on_request(void *context, MHD_Connection *connection, const char *url
 
 }  // namespace
 
-SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client,
-                                   std::function<long()> last_kinde_status)
-    : host_(std::move(host)), port_(port), client_(std::move(client)),
-      last_kinde_status_(std::move(last_kinde_status)) {}
+SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, Metrics &metrics,
+                                   std::function<long()> last_kinde_status,
+                                   std::function<std::optional<NotReady>()> kinde_not_ready)
+    : host_(std::move(host)), port_(port), client_(std::move(client), metrics.postgrest_observer()),
+      metrics_(metrics), last_kinde_status_(std::move(last_kinde_status)),
+      kinde_not_ready_(std::move(kinde_not_ready)) {}
 
 SyncHealthServer::~SyncHealthServer() {
     stop();
 }
 
-SyncHealthServer::Answer SyncHealthServer::health() {
-    RpcResult result;
+SyncHealthServer::Answer SyncHealthServer::answer(const char *method, const char *path) {
+    std::string_view target(path);
+    bool known = target == "/healthz" || target == "/live" || target == "/ready" || target == "/metrics";
+    if (!known)
+        return {MHD_HTTP_NOT_FOUND, "{\"error\":\"not found\"}"};
+    if (std::strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+        return {MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"use GET\"}"};
+    if (target == "/healthz")
+        return health();
+    if (target == "/live")
+        return {MHD_HTTP_OK, "{\"status\":\"live\"}"};
+    if (target == "/ready")
+        return ready();
+    return metrics();
+}
+
+Json SyncHealthServer::read_lag(RpcResult &result) {
     {
         std::lock_guard<std::mutex> lock(client_mutex_);
         result = client_.post("kinde_claims_changes_lag", "{}");
     }
     Json lag = result.outcome == RpcOutcome::ok ? json_parse(result.body) : Json();
-    if (!json_is_object(lag.get())) {
+    if (!json_is_object(lag.get()))
+        return Json();
+    json_t *unpushed = json_object_get(lag.get(), "unpushed");
+    json_t *seconds = json_object_get(lag.get(), "lag_seconds");
+    metrics_.feed(json_is_number(unpushed) ? json_number_value(unpushed) : 0,
+                  json_is_number(seconds) ? json_number_value(seconds) : 0);
+    return lag;
+}
+
+SyncHealthServer::Answer SyncHealthServer::metrics() {
+    RpcResult ignored;
+    read_lag(ignored);  // when the feed cannot be read, the gauges keep their last values
+    return {MHD_HTTP_OK, metrics_.render(), Metrics::kContentType};
+}
+
+SyncHealthServer::Answer SyncHealthServer::ready() {
+    auto not_ready = [this](const std::string &cause, const std::string &reason) {
+        metrics_.ready(false);
+        Json body(json_pack("{s:s, s:s, s:s}", "status", "not ready", "cause", cause.c_str(), "reason",
+                            reason.c_str()));
+        return Answer{MHD_HTTP_SERVICE_UNAVAILABLE, json_text(body.get())};
+    };
+    RpcResult result;
+    Json lag = read_lag(result);
+    if (!lag)
+        return not_ready(is_configuration_failure(result) ? "configuration" : "unavailable",
+                         "the feed (kinde_claims_changes_lag): " +
+                             (result.message.empty() ? std::string("did not answer an object") : result.message));
+    if (std::optional<NotReady> kinde = kinde_not_ready_())
+        return not_ready(kinde->cause, kinde->reason);
+    metrics_.ready(true);
+    Json body(json_pack("{s:s, s:O, s:O}", "status", "ready", "unpushed",
+                        json_object_get(lag.get(), "unpushed") ? json_object_get(lag.get(), "unpushed") : json_null(),
+                        "lag_seconds",
+                        json_object_get(lag.get(), "lag_seconds") ? json_object_get(lag.get(), "lag_seconds")
+                                                                  : json_null()));
+    return {MHD_HTTP_OK, json_text(body.get())};
+}
+
+SyncHealthServer::Answer SyncHealthServer::health() {
+    RpcResult result;
+    Json lag = read_lag(result);
+    if (!lag) {
         Json body(json_pack("{s:s, s:s}", "status", "feed unavailable", "reason",
                             result.message.empty() ? "kinde_claims_changes_lag did not answer an object"
                                                    : result.message.c_str()));

@@ -1,22 +1,35 @@
 // `sync --listen`: GET /healthz answers with the lag of the oldest unpushed change, read from
-// kinde_claims_changes_lag through PostgREST at each request.
+// kinde_claims_changes_lag through PostgREST at each request; GET /live, /ready and /metrics.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "json.hpp"
+#include "metrics.hpp"
 #include "postgrest_client.hpp"
 
 struct MHD_Daemon;
 
 namespace kinde_claims::shim {
 
+// Why a process is not ready: cause "configuration" (retrying will not fix it) or "unavailable".
+struct NotReady {
+    std::string cause;
+    std::string reason;
+};
+
 class SyncHealthServer {
 public:
     // last_kinde_status: the HTTP status of Kinde's last answer (0: no answer, -1: none yet).
-    SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, std::function<long()> last_kinde_status);
+    // kinde_not_ready: why Kinde's side is not ready (no valid M2M token, a refused secret, a
+    // missing scope), nothing when it is.
+    SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, Metrics &metrics,
+                     std::function<long()> last_kinde_status,
+                     std::function<std::optional<NotReady>()> kinde_not_ready);
     ~SyncHealthServer();
     SyncHealthServer(const SyncHealthServer &) = delete;
     SyncHealthServer &operator=(const SyncHealthServer &) = delete;
@@ -29,17 +42,30 @@ public:
     struct Answer {
         unsigned status;
         std::string body;
+        const char *content_type = "application/json";
     };
     // 200 {"status":"ok", "unpushed":N, "oldest_unpushed_at":..., "lag_seconds":S, "kinde_status":N},
     // or 503 {"status":"feed unavailable", "reason":...} when the feed cannot be read.
     Answer health();
+    // 200 {"status":"ready", "unpushed":N, "lag_seconds":S} with a valid M2M token and the feed
+    // answering; else 503 {"status":"not ready", "cause":..., "reason":...}.
+    Answer ready();
+    // The metrics, the feed's lag and unpushed count read afresh.
+    Answer metrics();
+    // Any request: the route.
+    Answer answer(const char *method, const char *path);
 
 private:
+    // kinde_claims_changes_lag's answer (updating the feed's metrics), or nothing with `failure`.
+    Json read_lag(RpcResult &failure);
+
     std::string host_;
     std::uint16_t port_;
     std::mutex client_mutex_;
     PostgrestClient client_;
+    Metrics &metrics_;
     std::function<long()> last_kinde_status_;
+    std::function<std::optional<NotReady>()> kinde_not_ready_;
     MHD_Daemon *daemon_ = nullptr;
 };
 

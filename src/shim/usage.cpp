@@ -3,13 +3,63 @@
 namespace kinde_claims::shim {
 namespace {
 
-constexpr const char *kExitCodesText =
+// Each command's own exit codes: only those it can return.
+constexpr const char *kCallExitCodesText =
     "Exit codes:\n"
     "  0   done\n"
     "  64  usage error: bad flags or arguments, missing configuration\n"
     "  65  rejected: the input broke a rule, or PostgREST answered 4xx\n"
     "  69  unavailable: no answer, a timeout, or PostgREST answered 5xx (try again)\n"
     "  70  PostgREST gave an answer that makes no sense\n";
+
+constexpr const char *kServeExitCodesText =
+    "Exit codes:\n"
+    "  0   stopped by SIGINT or SIGTERM\n"
+    "  64  usage error: bad flags or arguments, missing configuration\n"
+    "  69  unavailable: cannot listen on the address\n";
+
+constexpr const char *kSyncExitCodesText =
+    "Exit codes:\n"
+    "  0   stopped by SIGINT or SIGTERM; with --once, every change was pushed\n"
+    "  64  usage error: bad flags or arguments, missing configuration\n"
+    "  69  unavailable: cannot listen on the address; with --once, changes are left unpushed\n"
+    "      because PostgREST, the database or Kinde did not answer (run it again)\n"
+    "  78  with --once: configuration, which retrying cannot fix: PostgREST answered 401, 403\n"
+    "      or 404 (the key, a grant, the function), or Kinde refused the M2M credentials or\n"
+    "      the scope\n"
+    "Without --once, sync never exits for a failure once it runs: it backs off, /ready\n"
+    "answers 503 naming the cause, and a failure retrying cannot fix is logged once a minute.\n";
+
+// The overview's: every code any command returns.
+constexpr const char *kAllExitCodesText =
+    "Exit codes (each command's --help lists its own):\n"
+    "  0   done\n"
+    "  64  usage error: bad flags or arguments, missing configuration\n"
+    "  65  claims, upsert: rejected: the input broke a rule, or PostgREST answered 4xx\n"
+    "  69  unavailable: no answer, a timeout, PostgREST answered 5xx, or cannot listen\n"
+    "  70  claims, upsert: PostgREST gave an answer that makes no sense\n"
+    "  78  sync --once: configuration that retrying cannot fix\n";
+
+const char *exit_codes_text(Command command) {
+    switch (command) {
+    case Command::claims:
+    case Command::upsert:
+        return kCallExitCodesText;
+    case Command::serve:
+        return kServeExitCodesText;
+    case Command::sync:
+        break;
+    }
+    return kSyncExitCodesText;
+}
+
+constexpr const char *kCommonText =
+    "  --version             print the version and exit\n"
+    "  --help                print this and exit\n";
+
+constexpr const char *kLogFormatText =
+    "  --log-format text|json\n"
+    "                        log lines as key=value text (default) or one JSON object per line\n";
 
 constexpr const char *kClientText =
     "  --url URL             PostgREST base URL (env KINDE_CLAIMS_URL), e.g.\n"
@@ -54,7 +104,9 @@ const char *command_text(Command command) {
            "POST /oauth2/token. Runs until SIGINT or SIGTERM. One log line per call on stderr.\n"
            "Kinde 5xx or no answer: retried with back-off; 429: waits RateLimit-Reset; 401: a new\n"
            "token, once; 400/404: recorded as rejected. With --listen, GET /healthz answers 200\n"
-           "with the lag of the oldest unpushed change, 503 when the feed cannot be read.\n"
+           "with the lag of the oldest unpushed change, 503 when the feed cannot be read; GET /live\n"
+           "200 while the process runs; GET /ready 200 with a valid M2M token and the feed\n"
+           "answering, else 503 naming the cause; GET /metrics, Prometheus' text format.\n"
            "The PostgREST key below is the JWT of the role kinde_sync; --timeout applies to Kinde too.\n"
            "\n"
            "  --kinde-domain DOMAIN your Kinde domain, the API at https://DOMAIN (env KINDE_DOMAIN)\n"
@@ -64,7 +116,9 @@ const char *command_text(Command command) {
            "                        file holding its secret (env KINDE_M2M_CLIENT_SECRET holds the\n"
            "                        secret itself); the application needs the scope\n"
            "                        update:user_refresh_claims\n"
-           "  --listen ADDR:PORT    serve GET /healthz there (port 0 picks one)\n"
+           "  --listen ADDR:PORT    serve GET /healthz, /live, /ready and /metrics there (port 0\n"
+           "                        picks one)\n"
+           "  --once                push every unpushed change, then exit (see the exit codes)\n"
            "  --concurrency N       worker threads, each leasing its own users (default 4)\n"
            "  --rate N              calls to Kinde per second, on average (default 20)\n"
            "  --burst N             calls at once before the rate applies (default 20)\n"
@@ -81,10 +135,14 @@ const char *serve_text() {
            "\n"
            "Receives Kinde webhooks on POST /kinde/webhook (that exact target: no other spelling,\n"
            "no query) and applies each verified event with one call, POST /rpc/kinde_webhook_apply.\n"
-           "GET /healthz answers 200 when the signing keys are loaded, 503 before.\n"
+           "GET /healthz answers 200 when the signing keys are loaded, 503 before. GET /live answers\n"
+           "200 while the process runs; GET /ready 200 when the keys are loaded and PostgREST answers\n"
+           "with the configured key, else 503 naming the cause (configuration: PostgREST answered\n"
+           "401, 403 or 404; unavailable: no answer or 5xx); GET /metrics, Prometheus' text format.\n"
            "Answers: 200 applied, duplicate, stale or ignored; 400 malformed, or two different\n"
            "Content-Length headers; 401 bad signature or unknown key; 404 any other target; 413\n"
            "larger than 64 KiB; 415 not application/jwt; 503 PostgREST or the database unavailable,\n"
+           "PostgREST refusing our key, grant or function (401/403/404, logged cause=configuration),\n"
            "or the event dated more than 5 minutes ahead (with Retry-After). Kinde retries non-200.\n"
            "\n"
            "  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
@@ -105,7 +163,9 @@ const char *serve_text() {
 }  // namespace
 
 std::string usage_text(Command command) {
-    return std::string(command_text(command)) + kClientText + "\n" + kExitCodesText;
+    bool logs = command == Command::serve || command == Command::sync;
+    return std::string(command_text(command)) + (logs ? kLogFormatText : "") + kClientText + kCommonText + "\n" +
+           exit_codes_text(command);
 }
 
 std::string usage_text() {
@@ -119,9 +179,10 @@ std::string usage_text() {
                        "  serve                 receive Kinde webhooks and keep profiles in step\n"
                        "  sync                  tell Kinde whose token claims changed (refresh_claims)\n"
                        "\n"
-                       "Run kinde-claims-shim COMMAND --help for a command's options.\n"
+                       "Run kinde-claims-shim COMMAND --help for a command's options,\n"
+                       "kinde-claims-shim --version for the version.\n"
                        "\n") +
-           kExitCodesText;
+           kAllExitCodesText;
 }
 
 }  // namespace kinde_claims::shim

@@ -46,9 +46,9 @@ MHD_Result send(MHD_Connection *connection, const WebhookServer::Answer &answer,
         answer.body.size(), const_cast<char *>(answer.body.data()), MHD_RESPMEM_MUST_COPY));
     if (!response)
         return MHD_NO;
-    MHD_add_response_header(response.get(), MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(response.get(), MHD_HTTP_HEADER_CONTENT_TYPE, answer.content_type);
     if (answer.status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_ALLOW, "POST");
+        MHD_add_response_header(response.get(), MHD_HTTP_HEADER_ALLOW, answer.body.find("use GET") != std::string::npos ? "GET" : "POST");
     if (answer.retry_after != 0)
         MHD_add_response_header(response.get(), MHD_HTTP_HEADER_RETRY_AFTER,
                                 std::to_string(answer.retry_after).c_str());
@@ -242,8 +242,10 @@ std::string log_field(const char *name, std::string_view value) {
     return out + "\"";
 }
 
-WebhookServer::WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log)
+WebhookServer::WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log,
+                             Metrics &metrics)
     : serve_(std::move(serve)), client_config_(std::move(client)), keys_(keys), log_(std::move(log)),
+      metrics_(metrics),
       guard_(std::make_unique<ConnectionGuard>(serve_.limits, serve_.threads,
                                                [](int socket) { ::shutdown(socket, SHUT_RDWR); })) {}
 
@@ -257,8 +259,54 @@ PostgrestClient &WebhookServer::client() {
     std::lock_guard<std::mutex> lock(clients_mutex_);
     std::unique_ptr<PostgrestClient> &client = clients_[std::this_thread::get_id()];
     if (!client)
-        client = std::make_unique<PostgrestClient>(client_config_);
+        client = std::make_unique<PostgrestClient>(client_config_, metrics_.postgrest_observer());
     return *client;
+}
+
+void WebhookServer::log_refresh(const JwksCache::RefreshResult &refresh) {
+    if (refresh.refresh == JwksCache::Refresh::not_due)
+        return;
+    std::shared_ptr<const KeySet> keys = keys_.keys();
+    metrics_.signing_keys_refresh(refresh.refresh == JwksCache::Refresh::loaded, keys ? keys->size() : 0);
+    if (refresh.refresh == JwksCache::Refresh::loaded)
+        log_("jwks loaded " + refresh.message);
+    else
+        log_("jwks load failed: " + refresh.message);
+}
+
+WebhookServer::Answer WebhookServer::ready() {
+    auto not_ready = [this](const char *cause, const std::string &reason) {
+        metrics_.ready(false);
+        Json body(json_pack("{s:s, s:s, s:s}", "status", "not ready", "cause", cause, "reason", reason.c_str()));
+        return Answer{MHD_HTTP_SERVICE_UNAVAILABLE, json_text(body.get())};
+    };
+    std::shared_ptr<const KeySet> keys = keys_.keys();
+    if (!keys)
+        return not_ready("no signing keys", "Kinde's signing keys are not loaded yet");
+    RpcResult result;
+    {
+        // A call the function refuses (its argument is not an event) and that writes nothing:
+        // answered 400 only when our key is accepted, the role holds the grant, the function
+        // exists and the database runs it.
+        std::lock_guard<std::mutex> lock(probe_mutex_);
+        auto now = Clock::now();
+        if (!probed_ || now - probed_at_ >= kReadyProbeInterval) {
+            if (!probe_client_)
+                probe_client_ = std::make_unique<PostgrestClient>(client_config_);
+            probe_result_ = probe_client_->post("kinde_webhook_apply", R"({"event": "readiness probe"})");
+            probed_at_ = now;
+            probed_ = true;
+        }
+        result = probe_result_;
+    }
+    bool answered = result.outcome == RpcOutcome::ok ||
+                    (result.outcome == RpcOutcome::rejected && result.status == MHD_HTTP_BAD_REQUEST);
+    if (!answered)
+        return not_ready(is_configuration_failure(result) ? "configuration" : "unavailable",
+                         result.message.empty() ? "PostgREST answered " + std::to_string(result.status)
+                                                : result.message);
+    metrics_.ready(true);
+    return {MHD_HTTP_OK, "{\"status\":\"ready\",\"keys\":" + std::to_string(keys->size()) + "}"};
 }
 
 WebhookServer::Answer WebhookServer::health() {
@@ -270,8 +318,18 @@ WebhookServer::Answer WebhookServer::health() {
 
 WebhookServer::Answer WebhookServer::other_request(std::string_view method, std::string_view path) {
     Answer answer;
-    if (path == kHealthPath && method == MHD_HTTP_METHOD_GET)
+    bool get = method == MHD_HTTP_METHOD_GET;
+    bool admin = path == kHealthPath || path == kLivePath || path == kReadyPath || path == kMetricsPath;
+    if (admin && !get)
+        answer = {MHD_HTTP_METHOD_NOT_ALLOWED, error_body("use GET")};
+    else if (path == kHealthPath)
         answer = health();
+    else if (path == kLivePath)
+        answer = {MHD_HTTP_OK, "{\"status\":\"live\"}"};
+    else if (path == kReadyPath)
+        answer = ready();
+    else if (path == kMetricsPath)
+        answer = {MHD_HTTP_OK, metrics_.render(), 0, Metrics::kContentType};
     else if (path == kWebhookPath)
         answer = {MHD_HTTP_METHOD_NOT_ALLOWED, error_body("use POST")};
     else
@@ -283,6 +341,8 @@ WebhookServer::Answer WebhookServer::other_request(std::string_view method, std:
 
 WebhookServer::Answer WebhookServer::refuse_request(std::string_view method, std::string_view path,
                                                     unsigned status, const std::string &reason) {
+    if (path == kWebhookPath)
+        metrics_.webhook(status, "refused");
     log_("request" + log_field("method", method) + log_field("path", path) +
          " status=" + std::to_string(status) + log_field("reason", reason));
     return {status, error_body(reason)};
@@ -291,24 +351,20 @@ WebhookServer::Answer WebhookServer::refuse_request(std::string_view method, std
 WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std::string &content_type,
                                              bool too_large) {
     auto started = std::chrono::steady_clock::now();
-    auto finish = [&](unsigned status, std::string answer_body, std::string details,
+    // `result`: the metric's label (the database's answer for a 200).
+    auto finish = [&](unsigned status, std::string_view result, std::string answer_body, std::string details,
                       unsigned retry_after = 0) {
         auto elapsed =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        metrics_.webhook(status, result);
         log_("webhook status=" + std::to_string(status) + details + " bytes=" + std::to_string(body.size()) +
              " ms=" + std::to_string(elapsed.count()));
         return Answer{status, std::move(answer_body), retry_after};
     };
-    auto log_refresh = [&](const JwksCache::RefreshResult &refresh) {
-        if (refresh.refresh == JwksCache::Refresh::loaded)
-            log_("jwks loaded " + refresh.message);
-        else if (refresh.refresh == JwksCache::Refresh::failed)
-            log_("jwks load failed: " + refresh.message);
-    };
 
     if (too_large) {
         std::string reason = "body is larger than 64 KiB";
-        return finish(MHD_HTTP_CONTENT_TOO_LARGE, error_body(reason), log_field("reason", reason));
+        return finish(MHD_HTTP_CONTENT_TOO_LARGE, "too_large", error_body(reason), log_field("reason", reason));
     }
 
     log_refresh(keys_.refresh_if_old());
@@ -319,7 +375,7 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
     }
     if (!keys) {
         std::string reason = "signing keys are not loaded yet";
-        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body(reason), log_field("reason", reason));
+        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, "no_keys", error_body(reason), log_field("reason", reason));
     }
 
     WebhookRefusal refusal;
@@ -333,7 +389,7 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
         }
     }
     if (!verified)
-        return finish(static_cast<unsigned>(refusal.status), error_body(refusal.reason),
+        return finish(static_cast<unsigned>(refusal.status), "refused", error_body(refusal.reason),
                       log_field("reason", refusal.reason) +
                           (refusal.kid.empty() ? std::string() : log_field("kid", refusal.kid)));
 
@@ -351,7 +407,7 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
     auto future = [&](std::string_view checked_by, unsigned retry_after) {
         std::string reason = "event is dated more than 5 minutes ahead of the " + std::string(checked_by) +
                              "'s clock; retry later";
-        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body(reason),
+        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, "future", error_body(reason),
                       " result=future" + event_fields + log_field("timestamp", event.timestamp) +
                           log_field("reason", reason),
                       retry_after);
@@ -365,20 +421,27 @@ WebhookServer::Answer WebhookServer::webhook(const std::string &body, const std:
     case RpcOutcome::ok:
         if (std::string result = rpc_result_of(rpc.body); result == "future")
             return future("database", future_event_retry_after(event, unix_micros_now()).value_or(60));
-        return finish(MHD_HTTP_OK, rpc.body,
-                      " result=" + rpc_result_of(rpc.body) + event_fields + rpc_status);
+        else
+            return finish(MHD_HTTP_OK, result, rpc.body, " result=" + result + event_fields + rpc_status);
     case RpcOutcome::rejected:
         // The database refused the event itself: Kinde may retry, but it will never apply.
         if (rpc.status == MHD_HTTP_BAD_REQUEST)
-            return finish(MHD_HTTP_BAD_REQUEST, error_body(rpc.message),
+            return finish(MHD_HTTP_BAD_REQUEST, "refused", error_body(rpc.message),
                           event_fields + rpc_status + log_field("reason", rpc.message));
-        break;  // 401, 403, 404: our configuration, not the event; answer 503 so Kinde retries
+        break;
     case RpcOutcome::unavailable:
     case RpcOutcome::unexpected:
         break;
     }
-    return finish(MHD_HTTP_SERVICE_UNAVAILABLE, error_body("the database is unavailable; retry later"),
-                  event_fields + rpc_status + log_field("reason", rpc.message));
+    // 401, 403, 404 are our configuration (the key, the grant, the function), not the event and
+    // not the database being down: Kinde still gets a 503 so it retries once it is fixed, but the
+    // log, the metrics and /ready say "configuration".
+    if (is_configuration_failure(rpc))
+        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, "configuration",
+                      error_body("the shim's access to the database is misconfigured; retry later"),
+                      " cause=configuration" + event_fields + rpc_status + log_field("reason", rpc.message));
+    return finish(MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", error_body("the database is unavailable; retry later"),
+                  " cause=unavailable" + event_fields + rpc_status + log_field("reason", rpc.message));
 }
 
 bool WebhookServer::start(std::string &error) {
@@ -442,6 +505,7 @@ bool WebhookServer::start(std::string &error) {
 }
 
 void WebhookServer::log_refusal(ConnectionGuard::Admission admission, const std::string &client) {
+    metrics_.connection_refused(admission == ConnectionGuard::Admission::over_client ? "per_client" : "total");
     ++refusals_unlogged_;
     auto now = Clock::now();
     if (now - last_refusal_log_ < std::chrono::seconds(1))
@@ -500,12 +564,14 @@ void WebhookServer::watchdog_loop() {
     std::unique_lock<std::mutex> lock(watchdog_mutex_);
     while (!stopping_) {
         watchdog_wake_.wait_for(lock, std::chrono::milliseconds(200));
-        for (const ConnectionGuard::CutConnection &cut : guard_->cut_overdue(Clock::now()))
+        for (const ConnectionGuard::CutConnection &cut : guard_->cut_overdue(Clock::now())) {
+            metrics_.connection_cut();
             log_("connection cut" + log_field("client", cut.client) +
                  log_field("reason", "no whole request within " +
                                          std::to_string(serve_.limits.request_timeout.count()) +
                                          " s (--request-timeout)") +
                  " ms=" + std::to_string(cut.age.count()));
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 #include "config.hpp"
 #include "connection_guard.hpp"
 #include "jwks_cache.hpp"
+#include "metrics.hpp"
 #include "postgrest_client.hpp"
 
 struct MHD_Daemon;
@@ -36,8 +37,13 @@ class WebhookServer {
 public:
     static constexpr const char *kWebhookPath = "/kinde/webhook";
     static constexpr const char *kHealthPath = "/healthz";
+    static constexpr const char *kLivePath = "/live";
+    static constexpr const char *kReadyPath = "/ready";
+    static constexpr const char *kMetricsPath = "/metrics";
+    // /ready calls PostgREST at most this often; between calls it answers what the last one found.
+    static constexpr std::chrono::seconds kReadyProbeInterval{5};
 
-    WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log);
+    WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &keys, LogLine log, Metrics &metrics);
     ~WebhookServer();
     WebhookServer(const WebhookServer &) = delete;
     WebhookServer &operator=(const WebhookServer &) = delete;
@@ -54,10 +60,15 @@ public:
         unsigned status;
         std::string body;
         unsigned retry_after = 0;
+        const char *content_type = "application/json";
     };
     Answer webhook(const std::string &body, const std::string &content_type, bool too_large);
     Answer health();
-    // Any request but a webhook POST: /healthz, or 404/405. `path` is the request target as sent.
+    // 200 {"status":"ready","keys":N}, or 503 {"status":"not ready","cause":...,"reason":...} with
+    // cause "no signing keys", "configuration" (PostgREST answered 401, 403 or 404: the key, the
+    // grant, the function) or "unavailable" (no answer, a timeout, 5xx).
+    Answer ready();
+    // Any request but a webhook POST: /healthz, /live, /ready, /metrics, or 404/405. `path` is the request target as sent.
     Answer other_request(std::string_view method, std::string_view path);
     // A request refused before it reached a handler (its framing is wrong).
     Answer refuse_request(std::string_view method, std::string_view path, unsigned status,
@@ -71,11 +82,20 @@ private:
     void accept_loop();
     void watchdog_loop();
     void log_refusal(ConnectionGuard::Admission admission, const std::string &client);
+    void log_refresh(const JwksCache::RefreshResult &refresh);
 
     ServeConfig serve_;
     ClientConfig client_config_;
     JwksCache &keys_;
     LogLine log_;
+    Metrics &metrics_;
+    // The readiness probe: its own client (its calls are not webhooks' and are not counted), and
+    // what the last probe found.
+    std::mutex probe_mutex_;
+    std::unique_ptr<PostgrestClient> probe_client_;
+    std::chrono::steady_clock::time_point probed_at_{};
+    bool probed_ = false;
+    RpcResult probe_result_{};
     std::unique_ptr<ConnectionGuard> guard_;
     std::vector<MHD_Daemon *> daemons_;
     int listen_socket_ = -1;

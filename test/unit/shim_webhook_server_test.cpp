@@ -95,12 +95,13 @@ protected:
     }
     WebhookServer::Answer deliver(const std::string &body) {
         WebhookServer server(ServeConfig{}, ClientConfig{postgrest_.url(), "", "", HttpTimeouts{1000, 3000}},
-                             keys_, [this](const std::string &line) { log_.push_back(line); });
+                             keys_, [this](const std::string &line) { log_.push_back(line); }, metrics_);
         return server.webhook(body, "application/jwt", false);
     }
 
     static test::Jwk *key_;
     RpcStandIn postgrest_;
+    Metrics metrics_{"serve"};
     JwksCache keys_;
     std::vector<std::string> log_;
 };

@@ -26,6 +26,8 @@ namespace kinde_claims {
 extern int max_claims_bytes;
 // kinde_claims.allowed_kinde_claims: Kinde-issued claim names a superuser lets writes set.
 extern char *allowed_kinde_claims;
+// kinde_claims.notify: whether a change of a user's token sends NOTIFY kinde_claims_changed.
+extern bool notify;
 
 // OIDs and column numbers of kinde_claims.profiles, resolved by schema-qualified name once per
 // backend and forgotten when the relcache says the table or its index changed (DROP EXTENSION).

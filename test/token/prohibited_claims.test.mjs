@@ -1,9 +1,8 @@
-// One list of Kinde's reserved claims, kept in two languages: the workflow's PROHIBITED_CLAIMS
-// (kindeClaimsRules.ts)
-// must equal kProhibitedClaims in src/rules/kinde_rules.cpp (what the database refuses to store),
-// and both must cover what @kinde/infrastructure declares for access and ID tokens. The same for
-// the names Kinde issues itself (FACTS.md §6): KINDE_ISSUED_CLAIMS and KINDE_ISSUED_CLAIM_PREFIXES
-// equal kKindeIssuedClaims and kKindeIssuedClaimPrefixes, order included.
+// One list of Kinde's reserved claims, kept in two languages: the workflow's PROHIBITED_CLAIMS (in
+// kindeClaimsRules.ts) must equal kProhibitedClaims in src/rules/kinde_rules.cpp (what the database
+// refuses to store), and both must cover what @kinde/infrastructure declares for access and ID
+// tokens. The same for the names Kinde issues itself (FACTS.md §6): KINDE_ISSUED_CLAIMS and
+// KINDE_ISSUED_CLAIM_PREFIXES equal kKindeIssuedClaims and kKindeIssuedClaimPrefixes, order included.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

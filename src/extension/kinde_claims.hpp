@@ -31,6 +31,8 @@ extern char *allowed_kinde_claims;
 extern char *supabase_identity_provider;
 extern int supabase_hook_on_error;
 enum { kHookOnErrorOpen = 0, kHookOnErrorClosed = 1 };
+// kinde_claims.notify: whether a change of a user's token sends NOTIFY kinde_claims_changed.
+extern bool notify;
 
 // OIDs and column numbers of kinde_claims.profiles, resolved by schema-qualified name once per
 // backend and forgotten when the relcache says the table or its index changed (DROP EXTENSION).

@@ -18,6 +18,7 @@ int max_claims_bytes = static_cast<int>(rules::kDefaultMaxClaimsBytes);
 char *allowed_kinde_claims = nullptr;
 char *supabase_identity_provider = nullptr;
 int supabase_hook_on_error = kHookOnErrorOpen;
+bool notify = true;
 
 namespace {
 
@@ -86,6 +87,15 @@ void _PG_init(void) {
                              "the token with the hook's error.",
                              &kinde_claims::supabase_hook_on_error, kinde_claims::kHookOnErrorOpen,
                              kinde_claims::hook_on_error_options, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    // PGC_USERSET: the database's owner sets it with ALTER DATABASE ... SET (a PGC_SUSET setting
+    // needs a superuser there), and a role or one transaction may turn it off for its own writes.
+    // The notification is a hint to listeners, never the record: the claims history (and with it
+    // sync's feed) is written either way, so a role that turns it off hides nothing.
+    DefineCustomBoolVariable("kinde_claims.notify",
+                             "Whether a change of what a user's token carries sends NOTIFY kinde_claims_changed.",
+                             "Every notifying commit of the cluster waits on one queue lock, listeners or not; "
+                             "turn it off when no application listens. The claims history is written either way.",
+                             &kinde_claims::notify, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kinde_claims");
     kinde_claims::profiles_catalog_register_invalidation();
     kinde_claims::upsert_trigger_register_invalidation();

@@ -1,6 +1,7 @@
 // AFTER INSERT OR UPDATE OR DELETE row trigger on kinde_claims.profiles: when what a user's
 // token carries has changed, add an entry to the claims history and NOTIFY kinde_claims_changed
-// with {"kinde_id": ..., "op": ...} so an app can refresh that user's token. A missing profile
+// with {"kinde_id": ..., "op": ...} so an app can refresh that user's token (unless
+// kinde_claims.notify is off: the history entry is written either way). A missing profile
 // carries the defaults, so inserting or deleting a default profile, or an update that changes
 // nothing a token shows, stays silent.
 #include "kinde_claims.hpp"
@@ -33,7 +34,8 @@ void notify_changed(text *kinde_id, const char *op) {
 
 void token_changed(text *kinde_id, const char *op, const ProfileRow &before, const ProfileRow &after) {
     history_record(kinde_id, before, after);
-    notify_changed(kinde_id, op);
+    if (notify)
+        notify_changed(kinde_id, op);
 }
 
 bool same_bytes(Jsonb *a, Jsonb *b) {

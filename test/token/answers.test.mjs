@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, mintJwt, root, runWorkflow, startStandIn } from './helpers.mjs';
 
-const { default: workflow, KINDE_ISSUED_CLAIMS, KINDE_ISSUED_CLAIM_PREFIXES, PROHIBITED_CLAIMS, survivesDouble } =
-  await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsWorkflow.js`);
+const { default: workflow } = await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsWorkflow.js`);
+const { KINDE_ISSUED_CLAIMS, KINDE_ISSUED_CLAIM_PREFIXES, PROHIBITED_CLAIMS, survivesDouble } =
+  await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsRules.js`);
 
 const readerKey = await mintJwt({ role: 'kinde_workflow' });
 let crafted;

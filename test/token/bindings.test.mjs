@@ -7,8 +7,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, closedPort, mintJwt, postgrestUrl, root, runWorkflow } from './helpers.mjs';
 
-const { default: workflow, clip, LOG_TEXT_MAX_CHARS } =
-  await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsWorkflow.js`);
+const { default: workflow } = await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsWorkflow.js`);
+const { clip, LOG_TEXT_MAX_CHARS } = await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsLog.js`);
 
 const subscriber = 'kp_bindings0000000000000000000001';
 const readerKey = await mintJwt({ role: 'kinde_workflow' });

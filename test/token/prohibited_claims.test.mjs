@@ -1,14 +1,14 @@
-// One list of Kinde's reserved claims, kept in two languages: the workflow's PROHIBITED_CLAIMS
-// must equal kProhibitedClaims in src/rules/kinde_rules.cpp (what the database refuses to store),
-// and both must cover what @kinde/infrastructure declares for access and ID tokens. The same for
-// the names Kinde issues itself (FACTS.md §6): KINDE_ISSUED_CLAIMS and KINDE_ISSUED_CLAIM_PREFIXES
-// equal kKindeIssuedClaims and kKindeIssuedClaimPrefixes, order included.
+// One list of Kinde's reserved claims, kept in two languages: the workflow's PROHIBITED_CLAIMS (in
+// kindeClaimsRules.ts) must equal kProhibitedClaims in src/rules/kinde_rules.cpp (what the database
+// refuses to store), and both must cover what @kinde/infrastructure declares for access and ID
+// tokens. The same for the names Kinde issues itself (FACTS.md §6): KINDE_ISSUED_CLAIMS and
+// KINDE_ISSUED_CLAIM_PREFIXES equal kKindeIssuedClaims and kKindeIssuedClaimPrefixes, order included.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { root } from './helpers.mjs';
 
-const { PROHIBITED_CLAIMS, KINDE_ISSUED_CLAIMS, KINDE_ISSUED_CLAIM_PREFIXES } = await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsWorkflow.js`);
+const { PROHIBITED_CLAIMS, KINDE_ISSUED_CLAIMS, KINDE_ISSUED_CLAIM_PREFIXES } = await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsRules.js`);
 
 function quotedStrings(text) {
   return [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1]);

@@ -37,11 +37,8 @@ import {
   WorkflowSettings,
   WorkflowTrigger,
 } from "@kinde/infrastructure";
-import { compareNumber, parse as parseJson } from "lossless-json";
-
-// Kinde's runtime is not Node or a browser: console comes from the "console" binding, and may be
-// missing, so it is only ever reached through log().
-declare const console: { log(...args: unknown[]): void; error(...args: unknown[]): void } | undefined;
+import { clip, describe, listNames, log, setSecrets } from "./kindeClaimsLog.js";
+import { Answer, Claims, isKindeIssued, parseAnswer, PROHIBITED_CLAIMS } from "./kindeClaimsRules.js";
 
 export const workflowSettings: WorkflowSettings = {
   id: "kindeClaims",
@@ -60,34 +57,8 @@ export const workflowSettings: WorkflowSettings = {
   },
 };
 
-// Kinde's claims a workflow may not set: all tokens, plus the access- and ID-token additions.
-// Kept identical to kProhibitedClaims in src/rules/kinde_rules.cpp (a test compares the two).
-export const PROHIBITED_CLAIMS: readonly string[] = [
-  "act", "aud", "auth_time", "azp", "exp", "iat", "iss",
-  "jti", "nbf", "rat", "scp", "sid", "sub", "updated_at",
-];
-
-// Names Kinde puts in its tokens itself (docs/FACTS.md §6): a custom claim of that name replaces
-// Kinde's value (its RBAC, its organization, the user's identity), so none is set unless
-// KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS names it. Kept identical, order included, to
-// kKindeIssuedClaims and kKindeIssuedClaimPrefixes in src/rules/kinde_rules.cpp (a test compares).
-export const KINDE_ISSUED_CLAIMS: readonly string[] = [
-  "permissions", "roles", "org_code", "org_name", "feature_flags", "email",
-  "external_organization_id", "application_properties", "organization_properties",
-  "user_properties", "has_trial_period", "trial_expires_on", "at_hash", "name", "given_name",
-  "family_name", "picture", "org_codes", "provided_id", "https://hasura.io/jwt/claims",
-];
-// Matched ignoring ASCII case: Hasura reads its x-hasura-* names case-insensitively.
-export const KINDE_ISSUED_CLAIM_PREFIXES: readonly string[] = ["ext_", "x-hasura-"];
-
-// Longest piece of outside text (from the server, an error, the event) one log line carries.
-export const LOG_TEXT_MAX_CHARS = 200;
-// Most claim names one "skipped" log line lists.
-const LOG_NAMES_MAX = 20;
-
-type Claims = { [name: string]: unknown };
 // code: the SQLSTATE of a PostgREST error body, when the failure is one.
-type Lookup = { claims: Claims; inexact: boolean } | { failure: string; code?: string };
+type Lookup = { claims: Claims; inexact: Map<string, string> } | { failure: string; code?: string };
 
 type Settings = {
   url: string;
@@ -99,49 +70,6 @@ type Settings = {
   // Why a required variable could not be read, when its env.get threw.
   envFailures: string[];
 };
-
-// Describes a thrown value without trusting it: its message getter or toString may throw too.
-function describe(error: unknown): string {
-  try {
-    if (error instanceof Error) return `${error.name}: ${error.message}`;
-    return String(error);
-  } catch {
-    return "an error that cannot be described";
-  }
-}
-
-// The keys of the current run: taken out of every piece of logged text before it is cut, so that
-// no prefix of a key survives a cut.
-let secrets: string[] = [];
-
-function redact(text: string): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
-  return out;
-}
-
-// One log line: control characters (and the line separators JavaScript treats as line breaks)
-// escaped, so text from outside cannot forge or split lines; cut to a bounded length.
-export function clip(text: string, max: number = LOG_TEXT_MAX_CHARS): string {
-  const escaped = redact(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const named: { [c: string]: string } = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
-  return escaped.length > max ? `${escaped.slice(0, max)}...(${escaped.length - max} more)` : escaped;
-}
-
-function listNames(names: string[]): string {
-  const shown = names.slice(0, LOG_NAMES_MAX).map((name) => clip(name, 80)).join(", ");
-  return names.length > LOG_NAMES_MAX ? `${shown} and ${names.length - LOG_NAMES_MAX} more` : shown;
-}
-
-function log(line: string): void {
-  try {
-    if (typeof console !== "undefined" && console && typeof console.error === "function") console.error(redact(line));
-  } catch {
-    // Nowhere left to report to; the token must still be issued (or denied) as the policy says.
-  }
-}
 
 // Whether Kinde's env.get returns nothing or throws for an unset variable is not documented
 // (docs/FACTS.md §9): both read as unset, and a throw is remembered for the failure message.
@@ -179,67 +107,38 @@ function readSettings(): Settings {
 }
 
 function isObject(value: unknown): value is Claims {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof InexactNumber);
-}
-
-// A JSON number that a double cannot hold exactly (docs/FACTS.md §7): kept as its text so that
-// the claim holding it is skipped rather than set to a different value.
-class InexactNumber {
-  constructor(readonly text: string) {}
-}
-
-// FACTS.md §7: a number survives when its nearest double, written in shortest form, has the same
-// numeric value (so 9.90, 1e308, 5e-324, 2^53 and -0 survive; 750727362669608961 and 1e-400 do not).
-export function survivesDouble(text: string): boolean {
-  const value = Number(text);
-  return Number.isFinite(value) && compareNumber(text, String(value)) === 0;
-}
-
-// The first number in value, at any depth, that a double cannot hold; "" when there is none.
-function firstInexactNumber(value: unknown): string {
-  if (value instanceof InexactNumber) return value.text;
-  const children = Array.isArray(value) ? value : isObject(value) ? Object.keys(value).map((key) => value[key]) : [];
-  for (const child of children) {
-    const found = firstInexactNumber(child);
-    if (found) return found;
-  }
-  return "";
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // fetch resolves to the body only, whatever the status, so an error is recognised by its shape:
 // PostgREST's {"code", "details", "hint", "message"}, or anything that is not what
 // kinde_claims_for always returns, a JSON object with a boolean lifetime_subscriber.
-// The body is read as text and parsed here, number by number, because JSON.parse would round a
-// number a double cannot hold before anything could notice (docs/FACTS.md §7).
+// The body is read as text and parsed here (parseAnswer), because the host's JSON parser would
+// round a number a double cannot hold before anything could notice (docs/FACTS.md §7).
 function claimsFromResponse(text: unknown): Lookup {
   if (typeof text !== "string") {
     return { failure: `the response has no body (fetch gave ${text === null ? "null" : typeof text})` };
   }
-  let inexact = false;
-  let data: unknown;
+  let answer: Answer;
   try {
-    data = parseJson(text, null, (number: string) => {
-      if (survivesDouble(number)) return Number(number);
-      inexact = true;
-      return new InexactNumber(number);
-    });
+    answer = parseAnswer(text);
   } catch (error) {
     return { failure: `the response is not JSON (${clip(describe(error))}): ${clip(text)}` };
   }
+  const data = answer.value;
   if (isObject(data) && typeof data.code === "string" && typeof data.message === "string" &&
       !("lifetime_subscriber" in data)) {
     return { failure: `PostgREST error ${clip(data.code, 40)}: ${clip(data.message)}`, code: data.code };
   }
   if (!isObject(data)) {
-    const kind = data === null ? "no JSON value" : Array.isArray(data) ? "a JSON array"
-      : data instanceof InexactNumber ? "a JSON number" : `a JSON ${typeof data}`;
+    const kind = data === null ? "no JSON value" : Array.isArray(data) ? "a JSON array" : `a JSON ${typeof data}`;
     return { failure: `the response is ${kind}, not a claims object` };
   }
   if (typeof data.lifetime_subscriber !== "boolean") {
     const said = typeof data.message === "string" ? ` (it says: ${clip(data.message)})` : "";
     return { failure: `the response is not kinde_claims_for's answer${said}` };
   }
-  return { claims: data, inexact };
+  return { claims: data, inexact: answer.inexact };
 }
 
 async function lookUpClaims(settings: Settings, userId: string, orgCode: string): Promise<Lookup> {
@@ -272,12 +171,6 @@ async function lookUpClaims(settings: Settings, userId: string, orgCode: string)
   }
 }
 
-function isKindeIssued(name: string): boolean {
-  if (KINDE_ISSUED_CLAIMS.indexOf(name) >= 0) return true;
-  const lower = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return KINDE_ISSUED_CLAIM_PREFIXES.some((prefix) => lower.length > prefix.length && lower.slice(0, prefix.length) === prefix);
-}
-
 // Sets each claim on its own, so that a claim Kinde refuses does not stop the rest; returns the
 // names refused and the first reason.
 function setClaims(claims: Claims, names: string[]): { refused: string[]; reason: string } {
@@ -307,8 +200,9 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
   // id: a getter that throws ends in the catch of the caller, so the policy decides.
   const rawOrg: unknown = event?.context?.organization?.code;
   const orgCode = typeof rawOrg === "string" ? rawOrg : "";
-  const who = (userId ? clip(userId, 80) : "(no user id)") + (orgCode ? ` in ${clip(orgCode, 80)}` : "");
-  const say = (text: string) => log(`kinde_claims: ${who}: ${text}`);
+  // Made only when a line is logged: a run that logs nothing (the common one) does not escape it.
+  const who = () => (userId ? clip(userId, 80) : "(no user id)") + (orgCode ? ` in ${clip(orgCode, 80)}` : "");
+  const say = (text: string) => log(`kinde_claims: ${who()}: ${text}`);
   const fail = (why: string) => {
     say(`${why}; ${settings.failClosed ? "access denied" : "token issued without them"}`);
     if (!settings.failClosed) return;
@@ -337,7 +231,7 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
   const inexact: string[] = [];
   const names: string[] = [];
   for (const name of Object.keys(lookup.claims)) {
-    const inexactNumber = lookup.inexact ? firstInexactNumber(lookup.claims[name]) : "";
+    const inexactNumber = lookup.inexact.get(name);
     if (PROHIBITED_CLAIMS.indexOf(name) >= 0) reserved.push(name);
     else if (isKindeIssued(name) && settings.allowedKindeClaims.indexOf(name) < 0) issued.push(name);
     else if (inexactNumber) inexact.push(`${name} (${clip(inexactNumber, 40)})`);
@@ -358,9 +252,9 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
 export default async function kindeClaimsWorkflow(event: onUserTokenGeneratedEvent): Promise<void> {
   let settings: Settings | undefined;
   try {
-    secrets = [];
+    setSecrets([]);
     settings = readSettings();
-    secrets = [settings.apiKey, settings.gatewayKey];
+    setSecrets([settings.apiKey, settings.gatewayKey]);
     await run(event, settings);
   } catch (error) {
     // An event whose fields throw when read, or a bug here: the policy still decides.

@@ -216,6 +216,56 @@ SET ROLE supabase_auth_admin;
 SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a')) -> 'claims' ?| ARRAY['org_plan', 'seat'] AS organization_claims;
 RESET ROLE;
 
+-- Stored claims that are not an object (only a write that skips the profile's triggers can store
+-- them, such as one under session_replication_role = replica): refused, not merged.
+SET session_replication_role = replica;
+UPDATE kinde_claims.profiles SET claims = '["a", "b", {"x": 1}]' WHERE kinde_id = 'kp_hook1';
+RESET session_replication_role;
+SET ROLE supabase_auth_admin;
+SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a'))
+       = pg_temp.event('a0000000-0000-0000-0000-00000000000a') AS array_claims_unchanged;
+RESET ROLE;
+SET session_replication_role = replica;
+UPDATE kinde_claims.profiles SET claims = '"scalar"' WHERE kinde_id = 'kp_hook1';
+RESET session_replication_role;
+SET ROLE supabase_auth_admin;
+SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a'))
+       = pg_temp.event('a0000000-0000-0000-0000-00000000000a') AS scalar_claims_unchanged;
+RESET ROLE;
+SELECT kinde_profile_upsert('kp_hook1', true, '{"plan": "pro"}') IS NOT NULL AS repaired;
+
+-- auth.identities as a view or a partitioned table (Auth's role owns schema auth): no storage of
+-- its own to scan, so the hook treats it as missing.
+ALTER TABLE auth.identities RENAME TO identities_real;
+CREATE VIEW auth.identities AS SELECT * FROM auth.identities_real;
+SET ROLE supabase_auth_admin;
+SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a'))
+       = pg_temp.event('a0000000-0000-0000-0000-00000000000a') AS view_unchanged;
+RESET ROLE;
+DROP VIEW auth.identities;
+CREATE TABLE auth.identities (provider_id text, user_id uuid, provider text) PARTITION BY LIST (provider);
+CREATE TABLE auth.identities_kinde PARTITION OF auth.identities FOR VALUES IN ('custom:kinde');
+CREATE INDEX ON auth.identities (user_id);
+INSERT INTO auth.identities VALUES ('kp_hook1', 'a0000000-0000-0000-0000-00000000000a', 'custom:kinde');
+SET ROLE supabase_auth_admin;
+SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a'))
+       = pg_temp.event('a0000000-0000-0000-0000-00000000000a') AS partitioned_unchanged;
+RESET ROLE;
+DROP TABLE auth.identities;
+ALTER TABLE auth.identities_real RENAME TO identities;
+-- After the real table is back, the hook finds the user again.
+SET ROLE supabase_auth_admin;
+SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a')) #> '{claims,plan}' AS back;
+RESET ROLE;
+
+-- A long user id in the log is cut on a character boundary, so a client in another encoding
+-- still gets the WARNING.
+SET client_encoding = 'LATIN1';
+SET ROLE supabase_auth_admin;
+SELECT public.kinde_claims_access_token_hook(jsonb_build_object('user_id', 'a' || repeat(U&'\00e9', 40), 'claims', '{}'::jsonb)) ? 'claims' AS answered;
+RESET ROLE;
+RESET client_encoding;
+
 -- No other routine named like it may share the API schema (PostgREST, the overload guard).
 \set ON_ERROR_STOP 0
 CREATE FUNCTION public.kinde_claims_access_token_hook(event text) RETURNS jsonb LANGUAGE sql AS 'SELECT NULL::jsonb';

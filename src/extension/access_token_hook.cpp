@@ -26,6 +26,7 @@
 #include "kinde_claims.hpp"
 
 #include <cstring>
+#include <string>
 
 extern "C" {
 #include "access/genam.h"
@@ -35,7 +36,10 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -47,6 +51,7 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/uuid.h"
 }
 
@@ -67,6 +72,11 @@ struct IdentitiesCatalog {
     AttrNumber provider_id;
 };
 IdentitiesCatalog identities_cached;
+
+bool same_identities(const IdentitiesCatalog &a, const IdentitiesCatalog &b) {
+    return a.table == b.table && a.user_index == b.user_index && a.user_id == b.user_id && a.provider == b.provider &&
+           a.provider_id == b.provider_id;
+}
 bool identities_valid = false;
 
 void forget_identities(Datum, Oid relid) {
@@ -111,19 +121,47 @@ bool lock_all_for_reading(const Oid (&relations)[4], bool guarded) {
     return true;
 }
 
-// nullptr when auth.identities does not exist or lacks the columns (raised when guarded).
-const IdentitiesCatalog *identities_catalog(bool guarded) {
-    if (identities_valid)
-        return &identities_cached;
+// Whether index `index_oid` of auth.identities can find a user's rows: a valid btree with no
+// predicate whose first column is `user_column`. Read from the syscache, without opening (or
+// locking) the index, so choosing one never waits on a REINDEX.
+bool user_index_fits(Oid index_oid, AttrNumber user_column) {
+    if (get_rel_relkind(index_oid) != RELKIND_INDEX)
+        return false;
+    HeapTuple relation = SearchSysCache1(RELOID, ObjectIdGetDatum(index_oid));
+    if (!HeapTupleIsValid(relation))
+        return false;
+    bool btree = reinterpret_cast<Form_pg_class>(GETSTRUCT(relation))->relam == BTREE_AM_OID;
+    ReleaseSysCache(relation);
+    HeapTuple index = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
+    if (!HeapTupleIsValid(index))
+        return false;
+    auto *form = reinterpret_cast<Form_pg_index>(GETSTRUCT(index));
+    bool fits = btree && form->indisvalid && form->indnkeyatts >= 1 && form->indkey.values[0] == user_column &&
+                heap_attisnull(index, Anum_pg_index_indpred, nullptr) &&
+                heap_attisnull(index, Anum_pg_index_indexprs, nullptr);
+    ReleaseSysCache(index);
+    return fits;
+}
+
+// Where auth.identities is: false when it does not exist, is not a plain table (a view or a
+// partitioned table has no storage to scan), lacks the columns, or cannot be locked now (raised
+// when guarded).
+bool identities_catalog(bool guarded, IdentitiesCatalog *out) {
+    if (identities_valid) {
+        *out = identities_cached;
+        return true;
+    }
     Oid auth = get_namespace_oid("auth", true);
     Oid relid = OidIsValid(auth) ? get_relname_relid("identities", auth) : InvalidOid;
-    if (!OidIsValid(relid)) {
+    if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION) {
         if (guarded)
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation \"auth.identities\" does not exist")));
-        return nullptr;
+            ereport(ERROR, (errcode(OidIsValid(relid) ? ERRCODE_WRONG_OBJECT_TYPE : ERRCODE_UNDEFINED_TABLE),
+                            errmsg(OidIsValid(relid) ? "auth.identities is not a table"
+                                                     : "relation \"auth.identities\" does not exist")));
+        return false;
     }
     if (!lock_for_reading(relid, guarded))
-        return nullptr;
+        return false;
     IdentitiesCatalog fresh{relid, InvalidOid, InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber};
     Relation table = table_open(relid, NoLock);
     TupleDesc desc = RelationGetDescr(table);
@@ -145,17 +183,7 @@ const IdentitiesCatalog *identities_catalog(bool guarded) {
         List *indexes = RelationGetIndexList(table);
         ListCell *cell;
         foreach (cell, indexes) {
-            if (!lock_for_reading(lfirst_oid(cell), guarded)) {
-                list_free(indexes);
-                table_close(table, NoLock);
-                return nullptr;
-            }
-            Relation index = index_open(lfirst_oid(cell), NoLock);
-            Form_pg_index form = index->rd_index;
-            bool fits = index->rd_rel->relam == BTREE_AM_OID && form->indisvalid && form->indnkeyatts >= 1 &&
-                        form->indkey.values[0] == fresh.user_id && RelationGetIndexPredicate(index) == NIL;
-            index_close(index, NoLock);
-            if (fits) {
+            if (user_index_fits(lfirst_oid(cell), fresh.user_id)) {
                 fresh.user_index = lfirst_oid(cell);
                 break;
             }
@@ -167,11 +195,12 @@ const IdentitiesCatalog *identities_catalog(bool guarded) {
         if (guarded)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                             errmsg("auth.identities has no uuid user_id, text provider and text provider_id columns")));
-        return nullptr;
+        return false;
     }
     identities_cached = fresh;
     identities_valid = true;
-    return &identities_cached;
+    *out = fresh;
+    return true;
 }
 
 // The settings in force: kinde_claims.supabase_identity_provider and
@@ -184,6 +213,26 @@ int hex_value(char c) {
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+// The user id as log lines show it: quoted, cut, every byte outside printable ASCII escaped
+// (rules::quote_for_message), so a message converts to any client encoding. "missing" for none.
+char *loggable_user_id(const char *user_id) {
+    if (user_id == nullptr)
+        return pstrdup("missing");
+    char *quoted;
+    {
+        std::string text = rules::quote_for_message(user_id);
+        quoted = pnstrdup(text.data(), text.size());
+    }
+    return quoted;
+}
+
+bool printable_ascii(const char *text) {
+    for (const char *c = text; *c != '\0'; ++c)
+        if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) > 0x7e)
+            return false;
+    return true;
 }
 
 struct HookSettings {
@@ -285,8 +334,8 @@ int compare_names(const void *a, const void *b) {
 
 // The event with its claims merged with the stored ones: Supabase's claims, then every stored
 // claim whose name Supabase neither keeps for itself nor already put in the token (those are
-// left out and reported). Written straight into Jsonb's binary format; jsonb_concat when the
-// result would pass Jsonb's size limit (which then raises).
+// left out and reported). Written straight into Jsonb's binary format; nullptr when
+// the result would pass jsonb's size limit.
 Jsonb *event_with_stored(Jsonb *event, const JsonbContainer *claims, Jsonb *stored, text *kinde_id,
                          const char *user_id) {
     const uint32 own = JsonContainerSize(claims), extra = JsonContainerSize(&stored->root);
@@ -320,8 +369,9 @@ Jsonb *event_with_stored(Jsonb *event, const JsonbContainer *claims, Jsonb *stor
         for (int k = 0; k < nskipped; ++k)
             appendStringInfo(&list, "%s%s", k > 0 ? ", " : "", skipped[k]);
         ereport(WARNING,
-                (errmsg("kinde_claims_access_token_hook: left out stored claims named like Supabase's own: %s", list.data),
-                 errdetail("Kinde user %s (Supabase user %s).", text_to_cstring(kinde_id), user_id),
+                (errmsg("kinde_claims_access_token_hook: left out stored claims named like Supabase's own or already in "
+                        "the token: %s", list.data),
+                 errdetail("Kinde user %s (Supabase user %s).", text_to_cstring(kinde_id), loggable_user_id(user_id)),
                  errhint("Supabase Auth sets or requires these names; store such a claim under another name "
                          "(for example app_role for role).")));
     }
@@ -341,9 +391,7 @@ Jsonb *event_with_stored(Jsonb *event, const JsonbContainer *claims, Jsonb *stor
             }
         result = object_from_children(event_children, top);
     }
-    if (result == nullptr)
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("the token's claims are too large for jsonb")));
-    return result;
+    return result;  // nullptr: past jsonb's size limit
 }
 
 enum class Step { done, guarded };
@@ -361,17 +409,35 @@ Step lookup(Jsonb *event, const JsonbContainer *claims, const char *user_id, con
     if (!canonical_uuid(user_id, &parsed)) {
         if (!guarded)
             return Step::guarded;
+        // uuid_in's message would quote the text as it is; no uuid holds anything but ASCII.
+        if (!printable_ascii(user_id))
+            ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+                            errmsg("invalid input syntax for type uuid: %s", loggable_user_id(user_id))));
         user = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(user_id)));
     }
-    const IdentitiesCatalog *catalog = identities_catalog(guarded);
-    if (catalog == nullptr)
-        return Step::guarded;
-    const ProfilesCatalog &profiles = profiles_catalog();
-    const Oid relations[4] = {catalog->table, catalog->user_index, profiles.profiles, profiles.kinde_id_index};
-    if (!lock_all_for_reading(relations, guarded))
-        return Step::guarded;
+    // Resolved, then locked; a lock taken now processes pending invalidations, so what was
+    // resolved is checked again after it (a concurrent DROP or REINDEX CONCURRENTLY changes the
+    // OIDs): the fast path hands the call on, the guarded path resolves again.
+    IdentitiesCatalog catalog;
+    for (int attempt = 0;; ++attempt) {
+        if (!identities_catalog(guarded, &catalog))
+            return Step::guarded;
+        const ProfilesCatalog profiles = profiles_catalog();
+        const Oid relations[4] = {catalog.table, catalog.user_index, profiles.profiles, profiles.kinde_id_index};
+        if (!lock_all_for_reading(relations, guarded))
+            return Step::guarded;
+        const ProfilesCatalog &now = profiles_catalog();
+        if (identities_valid && same_identities(identities_cached, catalog) && now.profiles == profiles.profiles &&
+            now.kinde_id_index == profiles.kinde_id_index)
+            break;
+        if (!guarded)
+            return Step::guarded;
+        if (attempt >= 3)
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("auth.identities or kinde_claims.profiles changed while the hook read them")));
+    }
     text *kinde_id = nullptr;
-    int identities = identities_of(*catalog, user, settings.identity_provider, &kinde_id);
+    int identities = identities_of(catalog, user, settings.identity_provider, &kinde_id);
     if (identities == 0) {
         *result = event;  // not a Kinde user (a password sign-up, another provider): unchanged
         return Step::done;
@@ -382,11 +448,24 @@ Step lookup(Jsonb *event, const JsonbContainer *claims, const char *user_id, con
         if (identities > 1)
             ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
                             errmsg("user %s has %d identities of provider %s: which one's claims is ambiguous",
-                                   user_id, identities, settings.identity_provider)));
+                                   loggable_user_id(user_id), identities, settings.identity_provider)));
         kinde_id_require(kinde_id);
     }
     Jsonb *stored = guarded ? stored_claims(kinde_id) : profile_token_claims(kinde_id);
+    // Only writes that skip the profile's triggers (session_replication_role = replica) can
+    // store claims that are not an object.
+    if (!JB_ROOT_IS_OBJECT(stored)) {
+        if (!guarded)
+            return Step::guarded;
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("the stored claims of Kinde user %s are not a JSON object", text_to_cstring(kinde_id))));
+    }
     *result = event_with_stored(event, claims, stored, kinde_id, user_id);
+    if (*result == nullptr) {
+        if (!guarded)
+            return Step::guarded;
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("the token's claims are too large for jsonb")));
+    }
     return Step::done;
 }
 
@@ -434,7 +513,7 @@ Jsonb *lookup_guarded(Jsonb *event, const JsonbContainer *claims, const char *us
         if (closed) {
             ereport(WARNING, (errmsg("kinde_claims_access_token_hook: refused the token: %s (SQLSTATE %s)", error->message,
                                      state),
-                              errdetail("user_id %s", user_id ? user_id : "missing")));
+                              errdetail("user_id %s", loggable_user_id(user_id))));
             // 503 where trying again later can succeed (a lock, a timeout, a restart), 500 otherwise.
             int code = 500;
             for (const char *retryable : {"08", "40", "53", "55", "57"})
@@ -445,7 +524,7 @@ Jsonb *lookup_guarded(Jsonb *event, const JsonbContainer *claims, const char *us
             ereport(WARNING,
                     (errmsg("kinde_claims_access_token_hook: the token keeps Supabase's claims only: %s (SQLSTATE %s)",
                             error->message, state),
-                     errdetail("user_id %s", user_id ? user_id : "missing"),
+                     errdetail("user_id %s", loggable_user_id(user_id)),
                      errhint("kinde_claims.supabase_hook_on_error is open; set it to closed to refuse such tokens "
                              "instead.")));
             answer = event;
@@ -463,7 +542,7 @@ char *event_user_id(Jsonb *event) {
         return nullptr;
     // At most 64 bytes: longer is no uuid either way, and the text goes into log lines.
     if (value.type == jbvString)
-        return pnstrdup(value.val.string.val, std::min(value.val.string.len, 64));
+        return pnstrdup(value.val.string.val, pg_mbcliplen(value.val.string.val, value.val.string.len, 64));
     // A number, boolean, array or object is no uuid: uuid_in refuses this (22P02) when guarded.
     return pstrdup("(not a string)");
 }
@@ -488,7 +567,7 @@ KC_FUNCTION(kinde_claims_access_token_hook) {
     char *user_id = JB_ROOT_IS_OBJECT(event) ? event_user_id(event) : nullptr;
     if (!has_claims) {
         ereport(WARNING, (errmsg("kinde_claims_access_token_hook: the event has no claims object; refusing the token"),
-                          errdetail("user_id %s", user_id ? user_id : "missing")));
+                          errdetail("user_id %s", loggable_user_id(user_id))));
         PG_RETURN_JSONB_P(error_object(500, "kinde_claims: the hook event has no claims object"));
     }
     Jsonb *result = nullptr;

@@ -225,6 +225,21 @@ SELECT count(*) AS disagreements FROM kinde_claims_projection_check('app.purchas
 SELECT count(*) AS rewritten FROM kinde_claims_projection_repair('app.purchases');
 SELECT count(*) AS entries FROM app.unpushed();
 
+-- Enabled ALWAYS (on a subscriber that replicates the app table), the triggers fire under
+-- session_replication_role = replica too, and their writes fire the extension's own triggers:
+-- the rules, the history and the feed, as anywhere else.
+ALTER TABLE app.purchases ENABLE ALWAYS TRIGGER purchases_claims, ENABLE ALWAYS TRIGGER purchases_claims_truncate;
+SET session_replication_role = replica;
+TRUNCATE app.purchases;
+INSERT INTO app.purchases VALUES ('kp_r3', false, 'free');
+SHOW session_replication_role;
+RESET session_replication_role;
+ALTER TABLE app.purchases ENABLE TRIGGER purchases_claims, ENABLE TRIGGER purchases_claims_truncate;
+SELECT kinde_id, kinde_claims_for(kinde_id) FROM kinde_claims.profiles WHERE kinde_id IN ('kp_r2', 'kp_r3') ORDER BY 1;
+SELECT kinde_id, source, app_table, new_claims FROM app.unpushed();
+SELECT * FROM app.leased_users();
+CALL app.mark_all_pushed();
+
 -- A partial restore (pg_dump -n app): the organizations' table comes back with rows the stored
 -- claims do not have, and a profile keeps a plan no row gives.
 ALTER TABLE app.org_subscriptions DISABLE TRIGGER USER;

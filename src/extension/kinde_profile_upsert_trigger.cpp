@@ -32,6 +32,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/snapmgr.h"
 #include "utils/array.h"
@@ -40,6 +41,7 @@ extern "C" {
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -513,6 +515,26 @@ void profile_set_claims(const UpsertTriggerArgs &args, text *kinde_id, NullableD
     spi_execute(plan, values, nulls, SPI_OK_INSERT, "profile claims upsert");
 }
 
+// Under session_replication_role = replica, Postgres fires only triggers enabled ALWAYS: a
+// projection trigger that the owner enabled ALWAYS (so that a logical replication subscriber's
+// apply worker projects the rows it applies) would write profiles and organizations whose own
+// triggers, the rules, the stored tokens and the history, do not fire. Its writes run with
+// session_replication_role = origin, like any other write; restored at the end (or by the abort).
+// Returns the GUC nest level to pass to writes_as_origin_end, or -1 when nothing was changed.
+int writes_as_origin() {
+    if (SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA)
+        return -1;
+    int level = NewGUCNestLevel();
+    (void)set_config_option("session_replication_role", "origin", superuser() ? PGC_SUSET : PGC_USERSET,
+                            PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    return level;
+}
+
+void writes_as_origin_end(int level) {
+    if (level >= 0)
+        AtEOXact_GUC(true, level);
+}
+
 void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
     HeapTuple old_row = nullptr;
     HeapTuple new_row = nullptr;
@@ -553,6 +575,7 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
 
     if (!remove_old && !new_id)
         return;
+    int guc_level = writes_as_origin();
     spi_connect();
     HistorySource *source = history_source_push("trigger", nullptr, RelationGetRelid(data->tg_relation));
     if (remove_old)
@@ -561,6 +584,7 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
         profile_set_claims(args, new_id, lifetime_subscriber, claims);
     history_source_pop(source);
     SPI_finish();
+    writes_as_origin_end(guc_level);
 }
 
 // TRUNCATE (a statement-level BEFORE TRUNCATE trigger with the same function and arguments):
@@ -623,6 +647,7 @@ void upsert_trigger_truncate(TriggerData *data, const UpsertTriggerArgs &args) {
     auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * kTruncateBatch));
     int count = 0;
 
+    int guc_level = writes_as_origin();
     spi_connect();
     HistorySource *source = history_source_push("truncate", nullptr, RelationGetRelid(rel));
     ListCell *cell;
@@ -666,6 +691,7 @@ void upsert_trigger_truncate(TriggerData *data, const UpsertTriggerArgs &args) {
     truncate_remove_batch(args, keys, count);
     history_source_pop(source);
     SPI_finish();
+    writes_as_origin_end(guc_level);
     MemoryContextDelete(batch_context);
     UnregisterSnapshot(snapshot);
 }
@@ -732,14 +758,15 @@ Jsonb *projection_of(const UpsertTriggerArgs &args, Jsonb *claims, bool lifetime
     return token_claims_build(lifetime_subscriber, claims);
 }
 
-// The projection row triggers on the table, in name order (the order Postgres fires them).
+// The projection row triggers on the table, in name order (the order Postgres fires them). A
+// copy: the check's lock lets CREATE TRIGGER change the relcache's while it runs.
 struct FoundTrigger {
     Trigger *trigger;
     Target target;
 };
 int projection_triggers(Relation rel, FoundTrigger *found) {
     int count = 0;
-    TriggerDesc *triggers = rel->trigdesc;
+    TriggerDesc *triggers = rel->trigdesc ? CopyTriggerDesc(rel->trigdesc) : nullptr;
     for (int i = 0; triggers && i < triggers->numtriggers; ++i) {
         Trigger *trigger = &triggers->triggers[i];
         if (!TRIGGER_FOR_ROW(trigger->tgtype) || TRIGGER_FOR_BEFORE(trigger->tgtype) ||
@@ -972,6 +999,7 @@ Datum projection_check(FunctionCallInfo fcinfo, bool repair) {
         qsort(disagreements, count, sizeof(Disagreement), disagreement_order);
 
     if (repair) {
+        int guc_level = writes_as_origin();
         HistorySource *source = history_source_push("repair", nullptr, relid);
         UserSwitch saved = switch_user(profiles_owner());
         for (int i = 0; i < count; ++i) {
@@ -998,6 +1026,7 @@ Datum projection_check(FunctionCallInfo fcinfo, bool repair) {
         }
         switch_back(saved);
         history_source_pop(source);
+        writes_as_origin_end(guc_level);
     }
     SPI_finish();
 

@@ -873,7 +873,8 @@ void trigger_disagreements(Relation rel, const FoundTrigger &found, bool read_on
     const UpsertTriggerArgs &args = upsert_trigger_args_for(&data, found.target);
     bool organization = found.target == Target::organization;
     // Without DELETE the trigger leaves a removed row's claims on purpose: only keys with rows count.
-    bool projects_removal = TRIGGER_FOR_DELETE(found.trigger->tgtype);
+    // So on a partition, whose siblings' rows project the same claims: check the partitioned table.
+    bool projects_removal = TRIGGER_FOR_DELETE(found.trigger->tgtype) && !rel->rd_rel->relispartition;
     HTAB *keys = rows_projected(rel, &data, args, read_only, function, keep);
 
     MemoryContext caller_context = MemoryContextSwitchTo(keep);

@@ -32,12 +32,12 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/snapmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "funcapi.h"
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
@@ -606,15 +606,19 @@ constexpr int kTruncateBatch = 1000;
 SPIPlanPtr truncate_remove_plan;
 SPIPlanPtr organization_truncate_remove_plan;
 
-void truncate_remove_batch(const UpsertTriggerArgs &args, Datum *keys, int count) {
+// Takes the claims off a batch of keys; the batch's array is built in `batch_context`, which the
+// caller resets after each batch.
+void truncate_remove_batch(const UpsertTriggerArgs &args, Datum *keys, int count, MemoryContext batch_context) {
     if (count == 0)
         return;
+    MemoryContext caller_context = MemoryContextSwitchTo(batch_context);
+    Datum key_array = PointerGetDatum(construct_array(keys, count, TEXTOID, -1, false, TYPALIGN_INT));
+    MemoryContextSwitchTo(caller_context);
     Oid types[3] = {TEXTARRAYOID, BOOLOID, TEXTARRAYOID};
     SPIPlanPtr plan = args.target == Target::organization
                           ? saved_plan(&organization_truncate_remove_plan, kOrganizationTruncateRemoveSql, 3, types)
                           : saved_plan(&truncate_remove_plan, kTruncateRemoveSql, 3, types);
-    Datum values[3] = {PointerGetDatum(construct_array(keys, count, TEXTOID, -1, false, TYPALIGN_INT)),
-                       BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber), args.claim_keys};
+    Datum values[3] = {key_array, BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber), args.claim_keys};
     spi_execute(plan, values, nullptr, SPI_OK_UPDATE, "claims removal at TRUNCATE");
 }
 
@@ -679,7 +683,7 @@ void upsert_trigger_truncate(TriggerData *data, const UpsertTriggerArgs &args) {
                 continue;
             keys[count++] = PointerGetDatum(key);
             if (count == kTruncateBatch) {
-                truncate_remove_batch(args, keys, count);
+                truncate_remove_batch(args, keys, count, batch_context);
                 count = 0;
                 MemoryContextReset(batch_context);
             }
@@ -688,7 +692,7 @@ void upsert_trigger_truncate(TriggerData *data, const UpsertTriggerArgs &args) {
         table_endscan(scan);
         table_close(leaf, NoLock);
     }
-    truncate_remove_batch(args, keys, count);
+    truncate_remove_batch(args, keys, count, batch_context);
     history_source_pop(source);
     SPI_finish();
     writes_as_origin_end(guc_level);

@@ -277,6 +277,11 @@ SELECT * FROM kinde_claims_projection_check(NULL);
 \echo SQLSTATE :SQLSTATE
 SELECT * FROM kinde_claims_projection_repair(NULL);
 \echo SQLSTATE :SQLSTATE
+-- The repair writes: refused in a read-only transaction (and on a hot standby), before any lock.
+BEGIN READ ONLY;
+SELECT * FROM kinde_claims_projection_repair('app.purchases');
+\echo SQLSTATE :SQLSTATE
+ROLLBACK;
 SELECT * FROM kinde_claims_projection_check(4294967295::oid::regclass);
 \echo SQLSTATE :SQLSTATE
 CREATE VIEW app.purchases_view AS SELECT * FROM app.purchases;

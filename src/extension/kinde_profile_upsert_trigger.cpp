@@ -968,6 +968,9 @@ Datum projection_check(FunctionCallInfo fcinfo, bool repair) {
     const char *function = repair ? "kinde_claims_projection_repair" : "kinde_claims_projection_check";
     if (PG_ARGISNULL(0))
         throw pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "app_table must not be null");
+    // A read-only transaction or a hot standby: 25006 before any lock (a standby refuses SHARE).
+    if (repair)
+        PreventCommandIfReadOnly(function);
     Oid relid = PG_GETARG_OID(0);
     char relkind = get_rel_relkind(relid);
     if (relkind == '\0')

@@ -228,6 +228,16 @@ SELECT count(*) AS disagreements FROM kinde_claims_projection_check('app.purchas
 SELECT count(*) AS rewritten FROM kinde_claims_projection_repair('app.purchases');
 SELECT count(*) AS entries FROM app.unpushed();
 
+-- 4. A partition attached with rows: the row trigger is cloned onto it, its rows were never
+--    projected.
+CREATE TABLE app.plans_asia (kinde_user_id text, region text, plan_code text);
+INSERT INTO app.plans_asia VALUES ('kp_asia', 'asia', 'jade');
+ALTER TABLE app.plans ATTACH PARTITION app.plans_asia FOR VALUES IN ('asia');
+SELECT * FROM kinde_claims_projection_check('app.plans');
+SELECT count(*) AS rewritten FROM kinde_claims_projection_repair('app.plans');
+SELECT kinde_claims_for('kp_asia');
+CALL app.mark_all_pushed();
+
 -- Enabled ALWAYS (on a subscriber that replicates the app table), the triggers fire under
 -- session_replication_role = replica too, and their writes fire the extension's own triggers:
 -- the rules, the history and the feed, as anywhere else.

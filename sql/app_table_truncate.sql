@@ -299,6 +299,11 @@ SELECT * FROM kinde_claims_projection_check('app.purchases_view');
 \echo SQLSTATE :SQLSTATE
 SELECT * FROM kinde_claims_projection_check('app.plans_eu');  -- detached: no trigger left
 \echo SQLSTATE :SQLSTATE
+-- A trigger with a WHEN condition: which rows it projects is the condition's to say.
+CREATE TRIGGER plans_eu_claims AFTER INSERT OR UPDATE ON app.plans_eu
+    FOR EACH ROW WHEN (NEW.plan_code IS NOT NULL) EXECUTE FUNCTION kinde_profile_upsert_trigger('kinde_user_id', 'region_plan=plan_code');
+SELECT * FROM kinde_claims_projection_check('app.plans_eu');
+\echo SQLSTATE :SQLSTATE
 -- A role that may run them but not read the table; one that reads it through row-level security.
 CREATE ROLE regress_kc_checker;
 GRANT USAGE ON SCHEMA app TO regress_kc_checker;

@@ -874,6 +874,16 @@ void trigger_disagreements(Relation rel, const FoundTrigger &found, bool read_on
     data.tg_event = TRIGGER_EVENT_INSERT | TRIGGER_EVENT_ROW;
     data.tg_relation = rel;
     data.tg_trigger = found.trigger;
+    // A WHEN condition decides which rows the trigger projects; the check cannot evaluate it, and
+    // would take the rows it excludes for rows whose claims are missing.
+    if (found.trigger->tgqual != nullptr)
+        throw pg::Error(ERRCODE_FEATURE_NOT_SUPPORTED,
+                        psprintf("trigger \"%s\" on %s has a WHEN condition, which %s cannot evaluate",
+                                 found.trigger->tgname, relation_name(RelationGetRelid(rel)), function),
+                        "It would read every row as projected, and report (and rewrite) the rows the condition "
+                        "excludes.",
+                        "Compare the rows the condition selects with the stored claims yourself, or drop the "
+                        "condition.");
     const UpsertTriggerArgs &args = upsert_trigger_args_for(&data, found.target);
     bool organization = found.target == Target::organization;
     // Without DELETE the trigger leaves a removed row's claims on purpose: only keys with rows count.

@@ -26,5 +26,30 @@ CREATE FUNCTION @extschema@.kinde_claims_access_token_hook(event jsonb)
 COMMENT ON FUNCTION @extschema@.kinde_claims_access_token_hook(jsonb) IS
     'Supabase Auth custom access token hook: the event with the Kinde user''s claims (kinde_claims_for) added to claims, never replacing a claim Supabase sets; grant EXECUTE to supabase_auth_admin only';
 
+-- ---------------------------------------------------------------------------------------------
+-- Bulk reloads (docs/app-tables.md#truncate-and-other-writes-without-row-triggers). The projection
+-- trigger functions also run as a statement-level BEFORE TRUNCATE trigger with the same arguments
+-- (no SQL object changes for that: the C function accepts it): every row TRUNCATE removes loses
+-- its claims as a DELETE would take them, through the same write path, history source
+-- 'truncate'. The check and the repair find and fix what a write without row triggers left
+-- behind (a TRUNCATE before the trigger existed, a disabled trigger, a detached or dropped
+-- partition, a restore of a partial dump). SECURITY INVOKER: the app table is read with the
+-- caller's privileges and row-level security (refused with 42501 where it applies); the stored
+-- claims are read and written as the extension's tables' owner. Nobody but the owner may run
+-- them until granted.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.kinde_claims_projection_check(app_table regclass)
+    RETURNS TABLE (trigger_name name, target text, id text, stored jsonb, projected jsonb)
+    AS 'MODULE_PATHNAME', 'kinde_claims_projection_check'
+    LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.kinde_claims_projection_check(regclass) IS
+    'The users and organizations whose stored claims disagree with what the app table''s rows project through its projection triggers';
+CREATE FUNCTION @extschema@.kinde_claims_projection_repair(app_table regclass)
+    RETURNS TABLE (trigger_name name, target text, id text, stored jsonb, projected jsonb)
+    AS 'MODULE_PATHNAME', 'kinde_claims_projection_repair'
+    LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.kinde_claims_projection_repair(regclass) IS
+    'Rewrites the claims kinde_claims_projection_check reports through the projection triggers'' own write path (history source repair); returns what it rewrote';
+
 -- Every version's script ends by taking default privileges off the objects it created.
 SELECT kinde_claims.revoke_default_privileges();

@@ -168,6 +168,11 @@ void memberships_retain(text *kinde_id, ArrayType *keep);
 // not a COPY into an app table whose trigger writes this one, nor a COPY (query) TO.
 bool copy_from_into(Oid relid);
 
+// Refuses (42501) a prepared read of `source` to which row-level security applies for the
+// current role: `function` would see a subset and take it for the whole table (`consequence`
+// says what it would do then). kinde_claims_import.cpp.
+void row_security_check(Oid source, SPIPlanPtr plan, const char *function, const char *consequence);
+
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };
 // The TriggerData of a row-level trigger call fired as `fires` allows, or a 39P01 error naming

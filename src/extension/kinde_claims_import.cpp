@@ -126,51 +126,6 @@ void invalid_id_note(InvalidIds *invalid, bool isnull, text *kinde_id, int64 row
     pg::call([&] { appendStringInfoString(&invalid->examples, quoted.c_str()); });
 }
 
-// Finds a table whose row-level security policies were applied to this query: the rewriter
-// puts them in the range table entry's securityQuals, and only for a role they apply to.
-bool row_security_walker(Node *node, void *context) {
-    if (node == nullptr)
-        return false;
-    if (IsA(node, RangeTblEntry)) {
-        auto *entry = reinterpret_cast<RangeTblEntry *>(node);
-        if (entry->rtekind == RTE_RELATION && entry->securityQuals != NIL) {
-            *static_cast<Oid *>(context) = entry->relid;
-            return true;
-        }
-        return false;
-    }
-    // PG 15's walkers take an old-style function pointer; the cast through void (*)() is the
-    // form GCC accepts without a cast-function-type warning.
-    auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(row_security_walker));
-    if (IsA(node, Query))
-        return query_tree_walker(reinterpret_cast<Query *>(node), walker, context, QTW_EXAMINE_RTES_BEFORE);
-    return expression_tree_walker(node, walker, context);
-}
-
-void row_security_check(Oid source, SPIPlanPtr plan) {
-    Oid filtered = InvalidOid;
-    ListCell *cell;
-    foreach (cell, SPI_plan_get_plan_sources(plan)) {
-        auto *plan_source = static_cast<CachedPlanSource *>(lfirst(cell));
-        ListCell *query;
-        foreach (query, plan_source->query_list)
-            if (row_security_walker(static_cast<Node *>(lfirst(query)), &filtered))
-                break;
-    }
-    if (filtered == InvalidOid)
-        return;
-    char *table = source_name(filtered);
-    const char *role = GetUserNameFromId(GetUserId(), false);
-    throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                    psprintf("row-level security on %s applies to role \"%s\"", table, role),
-                    psprintf("kinde_claims_import would read only the rows of %s that the policies show "
-                             "this role, and import that subset as if it were all.",
-                             source_name(source)),
-                    psprintf("Run it as a role row-level security does not apply to: the owner of %s "
-                             "(unless it forces row-level security), a role with BYPASSRLS, or a superuser.",
-                             table));
-}
-
 int64 claims_import(Oid source) {
     source_check(source);
     Oid owner = profiles_owner();
@@ -184,7 +139,7 @@ int64 claims_import(Oid source) {
     if (!read_plan)
         elog(ERROR, "could not prepare the read of %s: %s", source_name(source),
              SPI_result_code_string(SPI_result));
-    row_security_check(source, read_plan);
+    row_security_check(source, read_plan, "kinde_claims_import", "import that subset as if it were all");
     Portal portal = SPI_cursor_open(nullptr, read_plan, nullptr, nullptr, false);
     MemoryContext batch_context =
         AllocSetContextCreate(CurrentMemoryContext, "kinde_claims_import batch", ALLOCSET_DEFAULT_SIZES);
@@ -241,6 +196,55 @@ int64 claims_import(Oid source) {
 }
 
 }  // namespace
+
+// Finds a table whose row-level security policies were applied to this query: the rewriter
+// puts them in the range table entry's securityQuals, and only for a role they apply to.
+namespace {
+
+bool row_security_walker(Node *node, void *context) {
+    if (node == nullptr)
+        return false;
+    if (IsA(node, RangeTblEntry)) {
+        auto *entry = reinterpret_cast<RangeTblEntry *>(node);
+        if (entry->rtekind == RTE_RELATION && entry->securityQuals != NIL) {
+            *static_cast<Oid *>(context) = entry->relid;
+            return true;
+        }
+        return false;
+    }
+    // PG 15's walkers take an old-style function pointer; the cast through void (*)() is the
+    // form GCC accepts without a cast-function-type warning.
+    auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(row_security_walker));
+    if (IsA(node, Query))
+        return query_tree_walker(reinterpret_cast<Query *>(node), walker, context, QTW_EXAMINE_RTES_BEFORE);
+    return expression_tree_walker(node, walker, context);
+}
+
+}  // namespace
+
+void row_security_check(Oid source, SPIPlanPtr plan, const char *function, const char *consequence) {
+    Oid filtered = InvalidOid;
+    ListCell *cell;
+    foreach (cell, SPI_plan_get_plan_sources(plan)) {
+        auto *plan_source = static_cast<CachedPlanSource *>(lfirst(cell));
+        ListCell *query;
+        foreach (query, plan_source->query_list)
+            if (row_security_walker(static_cast<Node *>(lfirst(query)), &filtered))
+                break;
+    }
+    if (filtered == InvalidOid)
+        return;
+    char *table = source_name(filtered);
+    const char *role = GetUserNameFromId(GetUserId(), false);
+    throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    psprintf("row-level security on %s applies to role \"%s\"", table, role),
+                    psprintf("%s would read only the rows of %s that the policies show this role, and %s.",
+                             function, source_name(source), consequence),
+                    psprintf("Run it as a role row-level security does not apply to: the owner of %s "
+                             "(unless it forces row-level security), a role with BYPASSRLS, or a superuser.",
+                             table));
+}
+
 }  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_import) {

@@ -55,6 +55,17 @@ BEGIN;
 SELECT kinde_profile_upsert('kp_w3', true);
 ROLLBACK;
 SELECT count(*) AS kp_w3_entries FROM kinde_claims.claims_history WHERE kinde_id = 'kp_w3';
+-- The primary key on id (0.8.0: the key a logical replication subscriber finds a row by) holds
+-- on the direct path too: an id the sequence is about to hand out, taken by hand, fails the
+-- write whole, and nothing of it stays.
+INSERT INTO kinde_claims.claims_history (id, kinde_id, source, actor, old_claims, new_claims) OVERRIDING SYSTEM VALUE
+SELECT last_value + 1, 'kp_wtaken', 'sql', current_user, '{}', '{}' FROM kinde_claims.claims_history_id_seq;
+\set VERBOSITY terse
+SELECT kinde_profile_upsert('kp_w4', true);
+\set VERBOSITY default
+SELECT count(*) AS kp_w4_profiles, (SELECT count(*) FROM kinde_claims.claims_history WHERE kinde_id = 'kp_w4') AS kp_w4_entries
+FROM kinde_claims.profiles WHERE kinde_id = 'kp_w4';
+DELETE FROM kinde_claims.claims_history WHERE kinde_id = 'kp_wtaken';
 
 -- Another index on a plain column: the direct writer fills it too.
 CREATE INDEX claims_history_changed_at_idx ON kinde_claims.claims_history (changed_at);

@@ -51,5 +51,40 @@ CREATE FUNCTION @extschema@.kinde_claims_projection_repair(app_table regclass)
 COMMENT ON FUNCTION @extschema@.kinde_claims_projection_repair(regclass) IS
     'Rewrites the claims kinde_claims_projection_check reports through the projection triggers'' own write path (history source repair); returns what it rewrote';
 
+-- ---------------------------------------------------------------------------------------------
+-- Nothing the primary does in normal operation may stop token reads on a hot standby. A VACUUM
+-- (autovacuum's too) that finds empty pages at the end of a table truncates them under an ACCESS
+-- EXCLUSIVE lock, held for a moment on the primary but replayed by every standby, where it waits
+-- for every reader of the table (a pg_dump, a report left open) and every token call queues behind
+-- it, until max_standby_streaming_delay cancels the reader (30 s by default, far past the token
+-- role's 500 ms). Deleted profiles, pruned webhook state and history, removed memberships all
+-- leave such tails. No table of the extension gives its empty tail back to the file system: the
+-- pages are reused by later rows instead. Their TOAST tables (large claims, a history entry's
+-- claims) the same, since a reader of a toasted value locks the TOAST table too. Only a
+-- ShareUpdateExclusiveLock, which a standby does not replay. What still takes that lock (VACUUM
+-- FULL, CLUSTER, REINDEX without CONCURRENTLY, DDL) is the operator's: docs/scaling-out.md.
+-- ---------------------------------------------------------------------------------------------
+ALTER TABLE kinde_claims.profiles SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE kinde_claims.organizations SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE kinde_claims.memberships SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE kinde_claims.claims_history SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE kinde_claims.webhook_events SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE kinde_claims.webhook_users SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE kinde_claims.webhook_organizations SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+
+-- ---------------------------------------------------------------------------------------------
+-- Every table replicates cheaply with logical replication. The claims history had no key since
+-- 0.6.0 and REPLICA IDENTITY FULL, so a subscriber found the row of each replicated UPDATE (sync's
+-- leases and marks) and DELETE (the prune) by reading the whole table: 100 s to apply sync's
+-- marks of 4,500 entries at 100,000 entries, 0.2 s with the key (bench/logical). A primary key on
+-- id, the replica identity a subscriber probes (every other table has had its key from the start). The direct writer fills it like the
+-- unpushed index: a new entry's id is the largest yet, so it lands on the rightmost leaf, which
+-- Postgres keeps cached for such inserts. The index is built under a SHARE lock (writes of the
+-- history wait, reads go on) and made the key under a brief ACCESS EXCLUSIVE one.
+-- ---------------------------------------------------------------------------------------------
+CREATE UNIQUE INDEX claims_history_pkey ON kinde_claims.claims_history (id);
+ALTER TABLE kinde_claims.claims_history ADD CONSTRAINT claims_history_pkey PRIMARY KEY USING INDEX claims_history_pkey;
+ALTER TABLE kinde_claims.claims_history REPLICA IDENTITY DEFAULT;
+
 -- Every version's script ends by taking default privileges off the objects it created.
 SELECT kinde_claims.revoke_default_privileges();

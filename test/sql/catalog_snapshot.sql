@@ -1,8 +1,8 @@
 -- Describes every object of extension kinde_claims as sorted text lines with names, never OIDs:
 -- functions (signature, volatility, SECURITY DEFINER, SET clauses, ACL, body), tables (RLS
--- flags, ACLs, columns, constraints, indexes, triggers, policies), sequences, schemas, types,
--- comments, the initial privileges pg_dump relies on, and extconfig. One line per item (newlines
--- in function bodies are shown as \n).
+-- flags, storage parameters with their TOAST table's, ACLs, columns, constraints, indexes,
+-- triggers, policies), sequences, schemas, types, comments, the initial privileges pg_dump
+-- relies on, and extconfig. One line per item (newlines in function bodies are shown as \n).
 -- Two databases whose snapshots are equal hold the same extension. Used by the upgrade and
 -- backup suites: psql -X -A -t -f catalog_snapshot.sql
 SET search_path = pg_catalog;
@@ -32,9 +32,10 @@ WITH members AS (
     JOIN pg_language l ON l.oid = p.prolang
     UNION ALL
     SELECT format('relation %s kind=%s persistence=%s row_security=%s force_row_security=%s replica_identity=%s '
-                  'options=%s owner=%s acl=%s',
+                  'options=%s toast_options=%s owner=%s acl=%s',
                   c.oid::regclass, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity,
-                  c.relreplident, c.reloptions, pg_get_userbyid(c.relowner), c.relacl)
+                  c.relreplident, c.reloptions, (SELECT t.reloptions FROM pg_class t WHERE t.oid = c.reltoastrelid),
+                  pg_get_userbyid(c.relowner), c.relacl)
     FROM member_relations c
     UNION ALL
     SELECT format('column %s.%s position=%s type=%s not_null=%s default=%s identity=%s generated=%s collation=%s acl=%s',

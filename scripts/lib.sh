@@ -13,7 +13,7 @@ KC_DEB_PACKAGES=(
   "postgresql-$KC_PG_MAJOR" "postgresql-server-dev-$KC_PG_MAJOR" postgresql-contrib
   libcurl4-openssl-dev libjansson-dev libcjose-dev libmicrohttpd-dev libssl-dev prometheus-cpp-dev
   libgtest-dev googletest libbenchmark-dev libclang-rt-14-dev
-  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps systemd prometheus
+  nodejs npm curl ca-certificates gnuplot-nox valgrind libpq-dev procps systemd prometheus pgbouncer
 )
 
 kc_log() { printf '==> %s\n' "$*" >&2; }

@@ -75,14 +75,17 @@ SELECT source, old_claims, new_claims FROM pg_temp.history('kp_h3') LIMIT 2;
 SELECT count(*) AS kp_h4_entries FROM kinde_claims_history('kp_h4');
 
 -- sql: a direct write, by a role other than the owner that may write the table. The entry is
--- still written (as the owner), and the actor is the writer.
+-- still written (as the owner), and the actor is the writer (its SET ROLE is the writing
+-- transaction's own; one left by an earlier transaction is not, below).
 GRANT USAGE ON SCHEMA kinde_claims TO regress_kc_hist_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON kinde_claims.profiles TO regress_kc_hist_admin;
 ALTER ROLE regress_kc_hist_admin BYPASSRLS;
+BEGIN;
 SET ROLE regress_kc_hist_admin;
 INSERT INTO kinde_claims.profiles (kinde_id, claims) VALUES ('kp_h5', '{"plan": "pro"}');
 -- A profile moved to another user: the old id falls back to the defaults, the new one gets it.
 UPDATE kinde_claims.profiles SET kinde_id = 'kp_h6' WHERE kinde_id = 'kp_h5';
+COMMIT;
 SELECT count(*) FROM kinde_claims.claims_history;  -- the history itself stays the owner's
 RESET ROLE;
 SELECT source, actor, old_claims, new_claims FROM pg_temp.history('kp_h5');
@@ -161,6 +164,51 @@ SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 3}');
 ROLLBACK;
 RESET SESSION AUTHORIZATION;
 SELECT source, actor, jwt_role, new_claims FROM pg_temp.history('kp_h12');
+
+-- Behind a transaction pooler (PgBouncer, Supavisor) one server session runs the transactions of
+-- many clients, and a plain SET (set_config(..., false)) that one client ran in a transaction of
+-- its own stays for whichever client's transaction comes next. So the actor and the JWT's role
+-- are only what the writing transaction set itself (SET LOCAL, set_config(..., true), or a SET
+-- in the same transaction); a role left by an earlier transaction gives way to the login role,
+-- and claims left by one are not read (docs/scaling-out.md; test/suites/52-pooler through a real
+-- PgBouncer).
+CREATE FUNCTION pg_temp.history12b() RETURNS TABLE (actor text, jwt_role text, new_claims jsonb)
+LANGUAGE sql AS $$
+    SELECT CASE WHEN h.actor = session_user THEN '(the login role)' ELSE h.actor END, h.jwt_role, h.new_claims
+    FROM kinde_claims_history('kp_h12b') h ORDER BY h.changed_at
+$$;
+SELECT set_config('request.jwt.claims', '{"role": "another_client"}', false) IS NOT NULL AS left_behind;
+SET ROLE regress_kc_hist_writer;
+SELECT kinde_profile_upsert('kp_h12b', NULL, '{"n": 1}');  -- neither is this transaction's
+-- Set in the writing transaction, LOCAL or not: taken, whatever was left behind.
+BEGIN;
+SET LOCAL ROLE regress_kc_hist_writer;
+SET LOCAL request.jwt.claims = '{"role": "set_local"}';
+SELECT kinde_profile_upsert('kp_h12b', NULL, '{"n": 2}');
+COMMIT;
+BEGIN;
+SELECT set_config('request.jwt.claims', '{"role": "set_in_this_transaction"}', false) IS NOT NULL AS set;
+SELECT kinde_profile_upsert('kp_h12b', NULL, '{"n": 3}');
+COMMIT;
+-- ... and once that transaction has ended, what it left is a leftover like any other.
+SELECT current_setting('request.jwt.claims') AS still_set, current_user AS acting_as;
+SELECT kinde_profile_upsert('kp_h12b', NULL, '{"n": 4}');
+-- A setting undone by ROLLBACK TO SAVEPOINT leaves the leftover, again not read.
+BEGIN;
+SAVEPOINT s;
+SET LOCAL request.jwt.claims = '{"role": "rolled_back"}';
+ROLLBACK TO SAVEPOINT s;
+SELECT kinde_profile_upsert('kp_h12b', NULL, '{"n": 5}');
+COMMIT;
+-- A function's SET clause is the calling transaction's own.
+RESET ROLE;
+CREATE FUNCTION pg_temp.upsert_as_set(n int) RETURNS jsonb LANGUAGE sql
+SET request.jwt.claims = '{"role": "function_set_clause"}'
+AS $$ SELECT kinde_profile_upsert('kp_h12b', NULL, jsonb_build_object('n', n)) $$;
+SELECT pg_temp.upsert_as_set(6);
+RESET request.jwt.claims;
+SELECT * FROM pg_temp.history12b();
+DELETE FROM kinde_claims.claims_history WHERE kinde_id = 'kp_h12b';  -- out of the feed's way below
 
 -- Privileges: after CREATE EXTENSION only the owner may read the history, prune it, or use the
 -- feed; the feed's role, once granted as the README says, gets the feed and nothing else.

@@ -28,6 +28,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
@@ -72,12 +73,92 @@ text *role_name(Oid role) {
     return cstring_to_text(GetUserNameFromId(role, false));
 }
 
+// Where the current value of a setting came from. The history takes the writer's role and its
+// JWT's role only from what the writing transaction set itself (or, for the role, what the
+// session got at login): behind a transaction pooler (PgBouncer, Supavisor) one server session
+// runs the transactions of many clients, and a plain SET that one client ran in a transaction of
+// its own stays on the server session for whichever client's transaction comes next.
+enum class SettingOrigin {
+    unset,                // no such setting in this session (a custom one nobody set)
+    login,                // its default, the configuration, ALTER ROLE/DATABASE ... SET, the startup packet
+    this_transaction,     // changed in the current transaction: SET LOCAL, set_config(..., true), a
+                          // SET in the same transaction, a function's SET clause
+    earlier_transaction,  // a plain SET (set_config(..., false)) of an earlier transaction, kept
+                          // by the session: behind a pooler, perhaps another client's
+};
+
+#if PG_VERSION_NUM < 160000
+// guc.c's guc_name_compare: the array of settings is sorted by it (ASCII case folded).
+int setting_name_compare(const char *a, const char *b) {
+    for (; *a && *b; ++a, ++b) {
+        char ca = *a >= 'A' && *a <= 'Z' ? static_cast<char>(*a + ('a' - 'A')) : *a;
+        char cb = *b >= 'A' && *b <= 'Z' ? static_cast<char>(*b + ('a' - 'A')) : *b;
+        if (ca != cb)
+            return ca - cb;
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+#endif
+
+config_generic *find_setting(const char *name) {
+#if PG_VERSION_NUM >= 160000
+    return find_option(name, false, true, ERROR);
+#else
+    // find_option is static before 16: the same binary search over the sorted array (looked up
+    // each time: adding a custom setting reallocates it).
+    config_generic **settings = get_guc_variables();
+    int low = 0, high = GetNumConfigOptions() - 1;
+    while (low <= high) {
+        int middle = low + (high - low) / 2;
+        int order = setting_name_compare(name, settings[middle]->name);
+        if (order == 0)
+            return settings[middle];
+        if (order < 0)
+            high = middle - 1;
+        else
+            low = middle + 1;
+    }
+    return nullptr;
+#endif
+}
+
+// The setting's stack holds an entry for each (sub)transaction level that changed it, popped at
+// that level's end: any entry means the current value was set in the current transaction.
+// Without one, a value whose source is PGC_S_SESSION is what a plain SET of an earlier
+// transaction left behind (a SET LOCAL is undone at its transaction's end, with its source).
+SettingOrigin setting_origin(const char *name) {
+    const config_generic *setting = find_setting(name);
+    if (setting == nullptr)
+        return SettingOrigin::unset;
+    if (setting->stack != nullptr)
+        return SettingOrigin::this_transaction;
+    return setting->source == PGC_S_SESSION ? SettingOrigin::earlier_transaction : SettingOrigin::login;
+}
+
+// The role the writing transaction acts as (SET ROLE, PostgREST's role switch), which no
+// SECURITY DEFINER function in between changes: current_user would always be the extension's
+// owner. A role left by a plain SET ROLE of an earlier transaction is not this transaction's:
+// the actor is then the session's user, which behind a pooler is the pooler's login role (and a
+// SET SESSION AUTHORIZATION of an earlier transaction falls back to the authenticated user).
+Oid acting_role() {
+    Oid role = GetOuterUserId();
+    if (setting_origin("role") == SettingOrigin::earlier_transaction)
+        role = GetSessionUserId();
+    if (role == GetSessionUserId() && setting_origin("session_authorization") == SettingOrigin::earlier_transaction)
+        role = GetAuthenticatedUserId();
+    return role;
+}
+
 void jwt_claims_context(void *) {
     errcontext("reading the setting request.jwt.claims for the claims history");
 }
 
-// The JWT's "role" when PostgREST set request.jwt.claims for this request, else nullptr.
+// The JWT's "role" when request.jwt.claims was set in the writing transaction (PostgREST sets it
+// with set_config(..., true) for each request), else nullptr: a value a plain SET of an earlier
+// transaction left on the session, which behind a pooler may be another client's, is not read.
 text *jwt_role() {
+    if (setting_origin("request.jwt.claims") != SettingOrigin::this_transaction)
+        return nullptr;
     const char *claims = GetConfigOption("request.jwt.claims", true, false);
     if (claims == nullptr || claims[0] == '\0')
         return nullptr;
@@ -379,9 +460,7 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
     const HistorySource *source = current_source;
     text *event_id = source ? source->event_id : nullptr;
     text *app_table = source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr;
-    // The role the session acts as (SET ROLE, PostgREST's role switch), which no SECURITY
-    // DEFINER function in between changes: current_user would always be the extension's owner.
-    text *actor = role_name(GetOuterUserId());
+    text *actor = role_name(acting_role());
     text *jwt = jwt_role();
     // In the order of kInsertSql's parameters.
     const Datum context[8] = {PointerGetDatum(kinde_id),
@@ -414,7 +493,7 @@ void history_record_query(Oid written_table, SPIPlanPtr *cache, const char *sql,
     const HistorySource *source = current_source;
     text *event_id = source ? source->event_id : nullptr;
     text *app_table = source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr;
-    text *actor = role_name(GetOuterUserId());
+    text *actor = role_name(acting_role());
     text *jwt = jwt_role();
     Oid owner = profiles_owner();
 

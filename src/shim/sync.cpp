@@ -13,6 +13,7 @@
 #include "log_format.hpp"
 #include "metrics.hpp"
 #include "m2m_token_cache.hpp"
+#include "refresh_window.hpp"
 #include "sync_health_server.hpp"
 #include "token_bucket.hpp"
 
@@ -103,6 +104,9 @@ struct Shared {
             if (scope_problem)
                 return NotReady{"configuration", *scope_problem};
         }
+        // Every recent call refused (401, 403, 404): the wrong Kinde business or environment.
+        if (RefreshWindow::Summary summary = recent.summary(); summary.misconfigured())
+            return NotReady{"configuration", summary.misconfigured_reason()};
         if (tokens.valid())
             return std::nullopt;
         {
@@ -159,6 +163,7 @@ struct Shared {
     std::mutex backoff_mutex;
     Backoff kinde_backoff;
     std::atomic<long> last_kinde_status{-1};
+    RefreshWindow recent;
 };
 
 class Worker {
@@ -265,6 +270,7 @@ private:
             Clock::time_point started = Clock::now();
             RefreshAnswer answer = kinde_.refresh_claims(user.user_id, *token);
             shared_.metrics.refresh_claims(refresh_outcome_name(answer.outcome), elapsed_seconds(started));
+            shared_.recent.add(answer.outcome, answer.status);
             std::string line = "refresh" + log_field("user_id", user.user_id) +
                                " outcome=" + refresh_outcome_name(answer.outcome) +
                                " status=" + std::to_string(answer.status) + " ms=" + std::to_string(elapsed_ms(started)) +
@@ -482,7 +488,7 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
     if (sync.listen_host) {
         health = std::make_unique<SyncHealthServer>(
             *sync.listen_host, sync.listen_port, client, metrics, [&shared] { return shared.last_kinde_status.load(); },
-            [&shared] { return shared.kinde_not_ready(); });
+            [&shared] { return shared.kinde_not_ready(); }, &shared.recent);
         if (std::string error; !health->start(error)) {
             shared.log("kinde-claims-shim: " + error);
             return kExitUnavailable;
@@ -503,8 +509,22 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
         workers.push_back(std::make_unique<Worker>(shared, i));
         threads.emplace_back([worker = workers.back().get()] { worker->run(); });
     }
+    // Once a minute, what Kinde answered in it, when anything was called: rejections, throttling
+    // and failures show in the log even when each call's own line scrolls by.
+    std::thread summary;
+    if (!sync.once)
+        summary = std::thread([&shared, &stop] {
+            while (!stop.wait_for(RefreshWindow::kSummaryInterval)) {
+                RefreshWindow::Summary recent = shared.recent.take_report();
+                if (recent.total() > 0)
+                    shared.log("refresh summary" + recent.log_fields() +
+                               (recent.misconfigured() ? " cause=configuration" : ""));
+            }
+        });
     for (std::thread &thread : threads)
         thread.join();
+    if (summary.joinable())
+        summary.join();
     if (health)
         health->stop();
     if (!sync.once) {

@@ -42,10 +42,11 @@ MHD_Result on_request(void *context, MHD_Connection *connection, const char *url
 
 SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, Metrics &metrics,
                                    std::function<long()> last_kinde_status,
-                                   std::function<std::optional<NotReady>()> kinde_not_ready)
+                                   std::function<std::optional<NotReady>()> kinde_not_ready,
+                                   const RefreshWindow *recent)
     : host_(std::move(host)), port_(port), client_(std::move(client), metrics.postgrest_observer()),
       metrics_(metrics), last_kinde_status_(std::move(last_kinde_status)),
-      kinde_not_ready_(std::move(kinde_not_ready)) {}
+      kinde_not_ready_(std::move(kinde_not_ready)), recent_(recent) {}
 
 SyncHealthServer::~SyncHealthServer() {
     stop();
@@ -121,9 +122,15 @@ SyncHealthServer::Answer SyncHealthServer::health() {
                                                    : result.message.c_str()));
         return {MHD_HTTP_SERVICE_UNAVAILABLE, json_text(body.get())};
     }
-    json_object_set_new(lag.get(), "status", json_string("ok"));
+    // The lag alone says nothing of calls Kinde refused: a rejected change is no longer unpushed.
+    RefreshWindow::Summary recent = recent_ ? recent_->summary() : RefreshWindow::Summary{};
+    const char *status = recent.health();
+    json_object_set_new(lag.get(), "status", json_string(status));
     json_object_set_new(lag.get(), "kinde_status", json_integer(last_kinde_status_()));
-    return {MHD_HTTP_OK, json_text(lag.get())};
+    if (recent_)
+        json_object_update(lag.get(), recent.json().get());
+    unsigned code = std::strcmp(status, "failing") == 0 ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK;
+    return {code, json_text(lag.get())};
 }
 
 bool SyncHealthServer::start(std::string &error) {

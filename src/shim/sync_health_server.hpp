@@ -11,6 +11,7 @@
 #include "json.hpp"
 #include "metrics.hpp"
 #include "postgrest_client.hpp"
+#include "refresh_window.hpp"
 
 struct MHD_Daemon;
 
@@ -26,10 +27,12 @@ class SyncHealthServer {
 public:
     // last_kinde_status: the HTTP status of Kinde's last answer (0: no answer, -1: none yet).
     // kinde_not_ready: why Kinde's side is not ready (no valid M2M token, a refused secret, a
-    // missing scope), nothing when it is.
+    // missing scope, every recent call refused), nothing when it is. recent: what Kinde answered
+    // lately (nullptr: nothing is known, /healthz says ok).
     SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, Metrics &metrics,
                      std::function<long()> last_kinde_status,
-                     std::function<std::optional<NotReady>()> kinde_not_ready);
+                     std::function<std::optional<NotReady>()> kinde_not_ready,
+                     const RefreshWindow *recent = nullptr);
     ~SyncHealthServer();
     SyncHealthServer(const SyncHealthServer &) = delete;
     SyncHealthServer &operator=(const SyncHealthServer &) = delete;
@@ -44,8 +47,11 @@ public:
         std::string body;
         const char *content_type = "application/json";
     };
-    // 200 {"status":"ok", "unpushed":N, "oldest_unpushed_at":..., "lag_seconds":S, "kinde_status":N},
-    // or 503 {"status":"feed unavailable", "reason":...} when the feed cannot be read.
+    // {"status":..., "unpushed":N, "oldest_unpushed_at":..., "lag_seconds":S, "kinde_status":N,
+    // "window_seconds":300, "calls":{outcome: n, ...}, "last_problem":{...}|null}: 200 with status
+    // "ok" (every recent call refreshed its user) or "degraded" (some were rejected, throttled or
+    // failed), 503 with "failing" (calls were made and not one refreshed a user); or 503
+    // {"status":"feed unavailable", "reason":...} when the feed cannot be read.
     Answer health();
     // 200 {"status":"ready", "unpushed":N, "lag_seconds":S} with a valid M2M token and the feed
     // answering; else 503 {"status":"not ready", "cause":..., "reason":...}.
@@ -66,6 +72,7 @@ private:
     Metrics &metrics_;
     std::function<long()> last_kinde_status_;
     std::function<std::optional<NotReady>()> kinde_not_ready_;
+    const RefreshWindow *recent_;
     MHD_Daemon *daemon_ = nullptr;
 };
 

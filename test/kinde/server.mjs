@@ -20,7 +20,9 @@
 //   POST /_standin/script  JSON: {"refresh": [answer...]} queues answers the next refresh_claims
 //        calls get instead of 200, one each, in order: {"status": 503}, {"status": 429, "reset": 2}
 //        (RateLimit-Reset: 2), {"status": 401}, {"hang": true} (never answers). Also
-//        "unknownUsers": {"kp_x": 404, ...} (that user always gets that status), "delayMs": N,
+//        "unknownUsers": {"kp_x": 404, ...} (that user always gets that status), "everyUser": 404
+//        (every user gets that status, as a Kinde business that has none of them answers: the
+//        wrong environment; null turns it off), "delayMs": N,
 //        "revokeTokens": true (every token issued so far is refused from now on), "tokenFails": N
 //        (the next N token requests get 503), "limit": {"calls": N, "windowMs": W} (a rate
 //        limiter like Kinde's, FACTS.md §5: at most N refresh_claims calls are answered in each
@@ -30,7 +32,8 @@
 //   GET  /_standin/calls   every call so far: {"at" (ms since the epoch), "kind" ("token",
 //        "refresh" or "other"), "method", "path", "user_id", "status", "problem" (what was wrong
 //        with the request, or null), and for the limiter's 429 "reset" (the RateLimit-Reset sent)}.
-//   POST /_standin/reset   forgets the calls, the script, the unknown users, the delay and the limit.
+//   POST /_standin/reset   forgets the calls, the script, the unknown users (every user's status
+//        too), the delay and the limit.
 // SIGTERM stops it.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -50,6 +53,7 @@ function resetState() {
     calls: [],
     script: [],
     unknownUsers: {},
+    everyUser: null,
     delayMs: Number(process.env.KINDE_STANDIN_DELAY_MS ?? 0),
     tokens: new Map(), // token -> expiry (ms since the epoch)
     tokenFails: 0,
@@ -132,6 +136,7 @@ async function handle(req, res) {
       const script = JSON.parse(text || '{}');
       state.script.push(...(script.refresh ?? []));
       Object.assign(state.unknownUsers, script.unknownUsers ?? {});
+      if (script.everyUser !== undefined) state.everyUser = script.everyUser === null ? null : Number(script.everyUser);
       if (script.delayMs !== undefined) state.delayMs = Number(script.delayMs);
       if (script.tokenFails !== undefined) state.tokenFails = Number(script.tokenFails);
       if (script.revokeTokens) state.tokens.clear();
@@ -202,7 +207,7 @@ async function handle(req, res) {
     }
     return send(res, scripted.status, kindeError('SCRIPTED', `scripted ${scripted.status}`));
   }
-  const unknown = state.unknownUsers[record.user_id];
+  const unknown = state.unknownUsers[record.user_id] ?? state.everyUser;
   if (unknown) {
     record.status = unknown;
     return send(res, unknown, kindeError('USER_INVALID', 'Invalid user ID'));

@@ -15,6 +15,7 @@
 #include "json.hpp"
 #include "log_format.hpp"
 #include "metrics.hpp"
+#include "refresh_window.hpp"
 #include "sync_health_server.hpp"
 #include "test_keys.hpp"
 #include "usage.hpp"
@@ -307,6 +308,121 @@ TEST(SyncOps, ReadyNeedsTheFeedAndKindesSide) {
     EXPECT_EQ(server.answer("GET", "/metrics").status, 200u);
     EXPECT_EQ(server.answer("DELETE", "/ready").status, 405u);
     EXPECT_EQ(server.answer("GET", "/nope").status, 404u);
+}
+
+// ---- sync: what Kinde answered lately (/healthz, /ready, the summary line) -------------------
+
+TEST(RefreshWindow, CountsEachOutcomeOverTheWindowAndForgetsOlderCalls) {
+    auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
+    RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
+    EXPECT_STREQ(window.summary().health(), "ok");  // nothing called: nothing to judge
+    window.add(RefreshOutcome::refreshed, 200);
+    window.add(RefreshOutcome::refreshed, 200);
+    EXPECT_STREQ(window.summary().health(), "ok");
+    at += std::chrono::seconds(10);
+    window.add(RefreshOutcome::rejected, 404);
+    window.add(RefreshOutcome::throttled, 429);
+    window.add(RefreshOutcome::unavailable, 0);
+    RefreshWindow::Summary summary = window.summary();
+    EXPECT_EQ(summary.total(), 5);
+    EXPECT_EQ(summary.of(RefreshOutcome::rejected), 1);
+    EXPECT_EQ(summary.of(RefreshOutcome::throttled), 1);
+    EXPECT_EQ(summary.of(RefreshOutcome::unavailable), 1);
+    EXPECT_STREQ(summary.health(), "degraded");
+    EXPECT_FALSE(summary.misconfigured());
+    ASSERT_TRUE(summary.last_problem);
+    EXPECT_EQ(*summary.last_problem, RefreshOutcome::unavailable);
+    EXPECT_EQ(summary.last_problem_status, 0);
+    EXPECT_EQ(json_text(summary.json().get()),
+              R"({"window_seconds":300,"calls":{"refreshed":2,"rejected":1,"unauthorized":0,"forbidden":0,)"
+              R"("throttled":1,"unavailable":1},"last_problem":{"outcome":"unavailable","status":0,"seconds_ago":0.0}})");
+    EXPECT_EQ(summary.log_fields(), " seconds=300 calls=5 refreshed=2 rejected=1 unauthorized=0 forbidden=0 throttled=1 "
+                                    "unavailable=1 last_problem=unavailable last_status=0 health=degraded");
+    // The last minute holds only the three problems: not one refresh.
+    EXPECT_EQ(window.summary(std::chrono::seconds(5)).total(), 3);
+    EXPECT_STREQ(window.summary(std::chrono::seconds(5)).health(), "failing");
+    // Five minutes on, the first two are out of the window, and six minutes on all are.
+    at += std::chrono::seconds(295);
+    EXPECT_EQ(window.summary().total(), 3);
+    at += std::chrono::seconds(60);
+    EXPECT_EQ(window.summary().total(), 0);
+    EXPECT_FALSE(window.summary().last_problem);
+    EXPECT_STREQ(window.summary().health(), "ok");
+}
+
+TEST(RefreshWindow, EveryCallRefusedIsConfigurationOnlyFromThreeCalls) {
+    auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
+    RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
+    window.add(RefreshOutcome::rejected, 404);
+    window.add(RefreshOutcome::rejected, 404);
+    EXPECT_FALSE(window.summary().misconfigured());  // two users Kinde does not know: not an outage
+    EXPECT_STREQ(window.summary().health(), "degraded");
+    window.add(RefreshOutcome::rejected, 404);
+    EXPECT_TRUE(window.summary().misconfigured());
+    EXPECT_STREQ(window.summary().health(), "failing");
+    EXPECT_NE(window.summary().misconfigured_reason().find("KINDE_DOMAIN"), std::string::npos);
+    window.add(RefreshOutcome::rejected, 400);  // a 400 is about the request, not the environment
+    EXPECT_FALSE(window.summary().misconfigured());
+    window.add(RefreshOutcome::refreshed, 200);
+    EXPECT_STREQ(window.summary().health(), "degraded");
+    RefreshWindow forbidden(std::chrono::seconds(300), [&at] { return at; });
+    for (int i = 0; i < 3; ++i)
+        forbidden.add(i == 0 ? RefreshOutcome::unauthorized : RefreshOutcome::forbidden, i == 0 ? 401 : 403);
+    EXPECT_TRUE(forbidden.summary().misconfigured());
+    RefreshWindow throttled(std::chrono::seconds(300), [&at] { return at; });
+    for (int i = 0; i < 3; ++i)
+        throttled.add(RefreshOutcome::throttled, 429);
+    EXPECT_FALSE(throttled.summary().misconfigured());  // slowed down, not refused
+    EXPECT_STREQ(throttled.summary().health(), "failing");
+}
+
+TEST(RefreshWindow, ReportsHoldEachCallOnce) {
+    auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
+    RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
+    window.add(RefreshOutcome::rejected, 404);
+    at += std::chrono::milliseconds(59900);
+    window.add(RefreshOutcome::refreshed, 200);
+    at += std::chrono::milliseconds(100);
+    RefreshWindow::Summary first = window.take_report();
+    EXPECT_EQ(first.span.count(), 60);
+    EXPECT_EQ(first.total(), 2);
+    EXPECT_EQ(first.log_fields(), " seconds=60 calls=2 refreshed=1 rejected=1 unauthorized=0 forbidden=0 throttled=0 "
+                                  "unavailable=0 last_problem=rejected last_status=404 health=degraded");
+    at += std::chrono::seconds(60);
+    EXPECT_EQ(window.take_report().total(), 0);  // nothing since: the summary line is not logged
+    for (int i = 0; i < 3; ++i)
+        window.add(RefreshOutcome::rejected, 404);
+    RefreshWindow::Summary third = window.take_report();
+    EXPECT_TRUE(third.misconfigured());
+    EXPECT_STREQ(third.health(), "failing");
+}
+
+TEST(SyncOps, HealthzSaysWhatKindeAnsweredLately) {
+    RpcStandIn postgrest;
+    Metrics metrics("sync");
+    auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
+    RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
+    SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}}, metrics,
+                            [] { return 404L; }, [] { return std::optional<NotReady>(); }, &window);
+    postgrest.answer(200, R"({"unpushed": 0, "lag_seconds": 0, "oldest_unpushed_at": null})");
+    auto status_of = [](const SyncHealthServer::Answer &answer) {
+        Json body = json_parse(answer.body);
+        return std::to_string(answer.status) + " " + std::string(json_string_member(body.get(), "status").value_or(""));
+    };
+    EXPECT_EQ(status_of(server.answer("GET", "/healthz")), "200 ok");
+    window.add(RefreshOutcome::refreshed, 200);
+    window.add(RefreshOutcome::rejected, 404);
+    EXPECT_EQ(status_of(server.answer("GET", "/healthz")), "200 degraded");
+    at += std::chrono::seconds(301);  // those leave the window
+    EXPECT_EQ(status_of(server.answer("GET", "/healthz")), "200 ok");
+    for (int i = 0; i < 3; ++i)
+        window.add(RefreshOutcome::rejected, 404);  // the wrong Kinde environment: every user 404
+    SyncHealthServer::Answer failing = server.answer("GET", "/healthz");
+    EXPECT_EQ(status_of(failing), "503 failing") << failing.body;
+    EXPECT_NE(failing.body.find(R"("lag_seconds":0)"), std::string::npos) << failing.body;
+    EXPECT_NE(failing.body.find(R"("rejected":3)"), std::string::npos) << failing.body;
+    EXPECT_NE(failing.body.find(R"("last_problem":{"outcome":"rejected","status":404)"), std::string::npos)
+        << failing.body;
 }
 
 // ---- log lines ------------------------------------------------------------------------------

@@ -1,8 +1,25 @@
 -- A second routine named like an API function in the extension's schema is refused, however it
 -- would get there and whoever tries: PostgREST answers 300 PGRST203 when two functions could take
--- a call (FACTS.md §3), so one overload would cost every token its claims.
-CREATE EXTENSION kinde_claims;
+-- a call (FACTS.md §3), so one overload would cost every token its claims. Since 0.8.0 in every
+-- schema too: PostgREST looks a call up in the profile header's schema, else the first one it
+-- exposes, so a kinde_claims_for there would answer the product's calls.
 \set SHOW_CONTEXT never
+-- Routines named like API functions that exist before the install are reported, not dropped.
+CREATE SCHEMA elsewhere;
+CREATE FUNCTION elsewhere.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+CREATE FUNCTION elsewhere.kinde_profile_upsert(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION elsewhere.unrelated(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION public.unrelated(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE AGGREGATE elsewhere.kinde_webhook_prune(int) (SFUNC = int4pl, STYPE = int);
+CREATE ROLE regress_kc_overload_plain;
+GRANT CREATE ON SCHEMA public TO regress_kc_overload_plain;
+GRANT CREATE, USAGE ON SCHEMA elsewhere TO regress_kc_overload_plain;
+ALTER FUNCTION elsewhere.kinde_claims_for(varchar) OWNER TO regress_kc_overload_plain;
+ALTER FUNCTION elsewhere.kinde_profile_upsert(int) OWNER TO regress_kc_overload_plain;
+ALTER FUNCTION elsewhere.unrelated(int) OWNER TO regress_kc_overload_plain;
+ALTER FUNCTION public.unrelated(int) OWNER TO regress_kc_overload_plain;
+ALTER AGGREGATE elsewhere.kinde_webhook_prune(int) OWNER TO regress_kc_overload_plain;
+CREATE EXTENSION kinde_claims;
 
 CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -25,23 +42,10 @@ WHERE p.pronamespace = e.extnamespace ORDER BY 1::text;
 
 -- The issue's attack, with the full report.
 CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
-
-CREATE SCHEMA elsewhere;
-CREATE FUNCTION elsewhere.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
-CREATE FUNCTION elsewhere.kinde_profile_upsert(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
-CREATE FUNCTION elsewhere.unrelated(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
-CREATE FUNCTION public.unrelated(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
-CREATE AGGREGATE elsewhere.kinde_webhook_prune(int) (SFUNC = int4pl, STYPE = int);
+-- And the same name in another schema, with the report for it.
+CREATE FUNCTION elsewhere.kinde_claims_history(kinde_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
 
 -- Every way, as a superuser and as a plain role with CREATE on the schema.
-CREATE ROLE regress_kc_overload_plain;
-GRANT CREATE ON SCHEMA public TO regress_kc_overload_plain;
-GRANT CREATE, USAGE ON SCHEMA elsewhere TO regress_kc_overload_plain;
-ALTER FUNCTION elsewhere.kinde_claims_for(varchar) OWNER TO regress_kc_overload_plain;
-ALTER FUNCTION elsewhere.kinde_profile_upsert(int) OWNER TO regress_kc_overload_plain;
-ALTER FUNCTION elsewhere.unrelated(int) OWNER TO regress_kc_overload_plain;
-ALTER FUNCTION public.unrelated(int) OWNER TO regress_kc_overload_plain;
-ALTER AGGREGATE elsewhere.kinde_webhook_prune(int) OWNER TO regress_kc_overload_plain;
 CREATE TABLE attempts (statement text, i serial);
 INSERT INTO attempts (statement) VALUES
     ('CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$'),
@@ -60,7 +64,12 @@ INSERT INTO attempts (statement) VALUES
     ('ALTER FUNCTION public.unrelated(int) RENAME TO kinde_profile_delete'),
     ('ALTER ROUTINE public.unrelated(int) RENAME TO kinde_profile_delete'),
     ('ALTER AGGREGATE elsewhere.kinde_webhook_prune(int) SET SCHEMA public'),
-    ('CREATE FUNCTION public.helper(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; ALTER FUNCTION public.helper(int) RENAME TO kinde_claims_for');
+    ('CREATE FUNCTION public.helper(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; ALTER FUNCTION public.helper(int) RENAME TO kinde_claims_for'),
+    ('CREATE FUNCTION elsewhere.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{"lifetime_subscriber": true}''::jsonb $$'),
+    ('CREATE FUNCTION elsewhere.kinde_profile_delete(x int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$'),
+    ('CREATE PROCEDURE elsewhere.kinde_webhook_apply(x int) LANGUAGE sql AS $$ SELECT 1 $$'),
+    ('ALTER FUNCTION elsewhere.unrelated(int) RENAME TO kinde_webhook_apply'),
+    ('CREATE FUNCTION pg_temp.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT ''{}''::jsonb $$');
 SELECT a.i, r.who, pg_temp.try(CASE r.who WHEN 'plain' THEN 'SET LOCAL ROLE regress_kc_overload_plain; ' ELSE '' END || a.statement) AS result
 FROM attempts a, unnest(ARRAY['superuser', 'plain']) r(who)
 ORDER BY a.i, r.who DESC;
@@ -80,11 +89,17 @@ RESET session_replication_role;
 SELECT p.oid::regprocedure AS routine FROM pg_proc p
 WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'kinde%' ORDER BY 1::text;
 
--- Allowed: other names in the schema, those names in other schemas, moving or renaming them
--- anywhere but into the API's schema, and the extension's own functions being changed.
+SELECT p.oid::regprocedure AS routine FROM pg_proc p
+WHERE p.pronamespace = 'elsewhere'::regnamespace ORDER BY p.oid::regprocedure::text;
+
+-- Allowed: other names in any schema, giving a routine that was there before another name, and
+-- the extension's own functions being changed.
 SELECT pg_temp.try($q$SET LOCAL ROLE regress_kc_overload_plain; CREATE FUNCTION public.kinde_claims_for_v2(user_id text) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{}'::jsonb $f$$q$) AS other_name;
-SELECT pg_temp.try($q$SET LOCAL ROLE regress_kc_overload_plain; CREATE FUNCTION elsewhere.kinde_profile_delete(x int) RETURNS int LANGUAGE sql AS $f$ SELECT 1 $f$$q$) AS other_schema;
-SELECT pg_temp.try($$SET LOCAL ROLE regress_kc_overload_plain; ALTER FUNCTION elsewhere.unrelated(int) RENAME TO kinde_webhook_apply$$) AS rename_in_other_schema;
+SELECT pg_temp.try($q$SET LOCAL ROLE regress_kc_overload_plain; CREATE FUNCTION elsewhere.kinde_profile_deleted(x int) RETURNS int LANGUAGE sql AS $f$ SELECT 1 $f$$q$) AS other_name_other_schema;
+-- A routine that was there before the install can be dropped or given another name, not changed.
+SELECT pg_temp.try($$ALTER FUNCTION elsewhere.kinde_profile_upsert(int) OWNER TO CURRENT_USER$$) AS alter_one_from_before;
+SELECT pg_temp.try($$SET LOCAL ROLE regress_kc_overload_plain; ALTER FUNCTION elsewhere.kinde_claims_for(varchar) RENAME TO old_claims_for$$) AS rename_away;
+SELECT pg_temp.try($$SET LOCAL ROLE regress_kc_overload_plain; DROP FUNCTION elsewhere.kinde_profile_upsert(int)$$) AS drop_one_from_before;
 SELECT pg_temp.try($$ALTER FUNCTION public.kinde_claims_for(text, text) SET statement_timeout = '3s'$$) AS alter_the_api_function;
 SELECT pg_temp.try($$ALTER FUNCTION public.kinde_claims_for(text, text) RESET statement_timeout$$) AS and_back;
 SELECT pg_temp.try($$SET LOCAL ROLE regress_kc_overload_plain; ALTER FUNCTION public.kinde_claims_for_v2(text) RENAME TO kinde_claims_for_v3$$) AS rename_other;
@@ -100,12 +115,21 @@ CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE 
 CREATE EXTENSION kinde_claims;
 DROP EXTENSION kinde_claims;
 DROP FUNCTION public.kinde_claims_for(varchar);
--- An extension installed elsewhere guards its own schema, not public.
+-- The issue's decoy: the extension in api, PostgREST exposing public first. public is guarded
+-- as well as api; one made before the install is reported.
 CREATE SCHEMA api;
+CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"lifetime_subscriber": true}'::jsonb $$;
 CREATE EXTENSION kinde_claims SCHEMA api;
-SELECT pg_temp.try($q$CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{}'::jsonb $f$$q$) AS public_is_free;
+DROP FUNCTION public.kinde_claims_for(text);
+SELECT pg_temp.try($q$CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{"lifetime_subscriber": true}'::jsonb $f$$q$) AS public_decoy;
 SELECT pg_temp.try($q$CREATE FUNCTION api.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{}'::jsonb $f$$q$) AS api_is_guarded;
-DROP FUNCTION public.kinde_claims_for(varchar);
+DROP EXTENSION kinde_claims;
+-- Upgrading to 0.8.0 reports one that 0.7.0 allowed, and refuses new ones from then on.
+CREATE EXTENSION kinde_claims SCHEMA api VERSION '0.7.0';
+CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"lifetime_subscriber": true}'::jsonb $$;
+ALTER EXTENSION kinde_claims UPDATE TO '0.8.0';
+SELECT pg_temp.try($q$CREATE FUNCTION public.kinde_profile_upsert(kinde_id text) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{}'::jsonb $f$$q$) AS after_the_upgrade;
+DROP FUNCTION public.kinde_claims_for(text);
 DROP EXTENSION kinde_claims;
 DROP SCHEMA api;
 REVOKE CREATE ON SCHEMA public FROM regress_kc_overload_plain;

@@ -24,20 +24,20 @@ struct CommandSpec {
 
 const std::vector<CommandSpec> &command_specs() {
     static const std::vector<CommandSpec> specs = {
-        {Command::claims, "claims", true, {"url", "api-key-file", "timeout"}},
+        {Command::claims, "claims", true, {"url", "api-key-file", "timeout", "schema"}},
         {Command::upsert,
          "upsert",
          true,
-         {"url", "api-key-file", "timeout", "lifetime-subscriber", "claims"}},
+         {"url", "api-key-file", "timeout", "schema", "lifetime-subscriber", "claims"}},
         {Command::serve,
          "serve",
          false,
-         {"url", "api-key-file", "timeout", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads",
+         {"url", "api-key-file", "timeout", "schema", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads",
           "request-timeout", "max-connections", "max-connections-per-client", "log-format"}},
         {Command::sync,
          "sync",
          false,
-         {"url", "api-key-file", "timeout", "listen", "kinde-domain", "kinde-url", "m2m-client-id",
+         {"url", "api-key-file", "timeout", "schema", "listen", "kinde-domain", "kinde-url", "m2m-client-id",
           "m2m-client-secret-file", "concurrency", "rate", "burst", "batch", "lease-seconds", "poll-ms", "worker",
           "log-format"},
          {"once"}},
@@ -257,6 +257,16 @@ bool read_client(const CommandLine &line, const Environment &env, ClientConfig &
         }
     } else if (auto key = env("KINDE_CLAIMS_API_KEY")) {
         client.api_key = trim_trailing_space(*key);
+    }
+    std::optional<std::string> schema = line.flag("schema");
+    if (!schema)
+        schema = env("KINDE_CLAIMS_SCHEMA");
+    if (schema) {
+        if (!check_schema_name(*schema, error)) {
+            error = "--schema / KINDE_CLAIMS_SCHEMA: " + error;
+            return false;
+        }
+        client.schema = *schema;
     }
     if (auto gateway_key = env("KINDE_CLAIMS_GATEWAY_KEY"))
         client.gateway_key = trim_trailing_space(*gateway_key);

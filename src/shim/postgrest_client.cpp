@@ -1,5 +1,7 @@
 #include "postgrest_client.hpp"
 
+#include <algorithm>
+
 #include "exit_codes.hpp"
 #include "json.hpp"
 #include "kinde_rules.hpp"
@@ -70,10 +72,26 @@ RpcResult PostgrestClient::observed(std::string_view function, RpcResult result,
     return result;
 }
 
+bool check_schema_name(const std::string &name, std::string &error) {
+    bool ok = !name.empty() && name.size() <= 63 && name.front() != ' ' && name.back() != ' ' &&
+              name.find(',') == std::string::npos &&
+              std::none_of(name.begin(), name.end(), [](char c) {
+                  auto byte = static_cast<unsigned char>(c);
+                  return byte < 0x20 || byte == 0x7f;
+              });
+    if (!ok)
+        error = "a schema name is 1 to 63 bytes, without control characters, commas or spaces at either end";
+    return ok;
+}
+
 std::vector<std::string> PostgrestClient::headers(bool with_body) const {
     std::vector<std::string> list = {"Accept: application/json"};
     if (with_body)
         list.push_back("Content-Type: application/json");
+    // PostgREST looks a function up in the schema the profile header names, else in the first
+    // schema of its db-schemas: Accept-Profile for GET and HEAD, Content-Profile for POST.
+    if (!config_.schema.empty())
+        list.push_back((with_body ? "Content-Profile: " : "Accept-Profile: ") + config_.schema);
     if (!config_.api_key.empty())
         list.push_back("Authorization: Bearer " + config_.api_key);
     // Supabase's API gateway wants a project key in "apikey" before it lets a request through;

@@ -18,6 +18,7 @@ struct ClientConfig {
     std::string api_key;      // a JWT for PostgREST's role switch; empty: call as the anon role
     std::string gateway_key;  // Supabase's gateway "apikey" header; empty: the api_key again
     HttpTimeouts timeouts;
+    std::string schema;  // the exposed schema holding the API (profile header); empty: PostgREST's first
 };
 
 enum class RpcOutcome {
@@ -55,6 +56,11 @@ private:
     Observer observer_;
     HttpClient http_;
 };
+
+// A schema name PostgREST can expose: 1 to 63 bytes (Postgres's NAMEDATALEN - 1), no control
+// characters (a header value), no comma and no space at either end (its db-schemas list is split
+// on commas and each name trimmed). False, with `error` set, for any other name.
+bool check_schema_name(const std::string &name, std::string &error);
 
 // How a script should read a result: kExitOk, kExitRejected, kExitUnavailable or kExitInternal.
 int exit_code_for(RpcOutcome outcome);

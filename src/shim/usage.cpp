@@ -67,7 +67,10 @@ constexpr const char *kClientText =
     "  --api-key-file PATH   file holding the JWT to call PostgREST with (env KINDE_CLAIMS_API_KEY\n"
     "                        holds the JWT itself); without one, calls run as the anon role\n"
     "                        (env KINDE_CLAIMS_GATEWAY_KEY: Supabase's project key for the apikey header)\n"
-    "  --timeout MS          whole-request timeout in milliseconds (default 5000)\n";
+    "  --timeout MS          whole-request timeout in milliseconds (default 5000)\n"
+    "  --schema NAME         the schema PostgREST exposes the API in (env KINDE_CLAIMS_SCHEMA),\n"
+    "                        sent as Accept-Profile (GET) and Content-Profile (POST); without\n"
+    "                        it, PostgREST uses the first schema of its db-schemas\n";
 
 const char *serve_text();
 
@@ -76,6 +79,7 @@ const char *command_text(Command command) {
     switch (command) {
     case Command::claims:
         return "Usage: kinde-claims-shim claims USER_ID [--url URL] [--api-key-file PATH] [--timeout MS]\n"
+               "                              [--schema NAME]\n"
                "\n"
                "Prints the custom claims of a Kinde user as JSON: exactly what the Kinde token\n"
                "workflow gets from its one call, GET /rpc/kinde_claims_for?user_id=USER_ID.\n"

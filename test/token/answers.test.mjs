@@ -5,7 +5,7 @@
 // them), so the workflow's own checks are what is tested.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, mintJwt, root, runWorkflow, startStandIn } from './helpers.mjs';
+import { mintJwt, root, runWorkflow, scratchDatabase, startStandIn } from './helpers.mjs';
 
 const { default: workflow } = await import(`${root}/build/kindeSrc/environment/workflows/kindeClaimsWorkflow.js`);
 const { KINDE_ISSUED_CLAIMS, KINDE_ISSUED_CLAIM_PREFIXES, PROHIBITED_CLAIMS, survivesDouble } =
@@ -13,27 +13,29 @@ const { KINDE_ISSUED_CLAIMS, KINDE_ISSUED_CLAIM_PREFIXES, PROHIBITED_CLAIMS, sur
 
 const readerKey = await mintJwt({ role: 'kinde_workflow' });
 let crafted;
+let scratch;
 let serial = 0;
 
 before(async () => {
-  await admin(`CREATE SCHEMA crafted;
+  scratch = await scratchDatabase('kc_token_crafted');
+  await scratch.query(`CREATE SCHEMA crafted;
     CREATE TABLE crafted.answers (user_id text PRIMARY KEY, answer jsonb NOT NULL);
     GRANT USAGE ON SCHEMA crafted TO kinde_workflow;
     GRANT SELECT ON crafted.answers TO kinde_workflow;
     CREATE FUNCTION crafted.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql STABLE AS
       'SELECT answer FROM crafted.answers a WHERE a.user_id = kinde_claims_for.user_id';`);
-  crafted = await startStandIn({ PGRST_DB_SCHEMAS: 'crafted' });
+  crafted = await startStandIn({ PGRST_DB_URI: scratch.uri, PGRST_DB_SCHEMAS: 'crafted' });
 });
 after(async () => {
   await crafted?.stop();
-  await admin('DROP SCHEMA crafted CASCADE');
+  await scratch?.drop();
 });
 
 // Serves `answer` (jsonb text, kept exactly as Postgres prints it) to one run of the workflow.
 async function runWith(answer, env = {}) {
   serial += 1;
   const userId = `kp_crafted${String(serial).padStart(4, '0')}`;
-  await admin('INSERT INTO crafted.answers VALUES ($1, $2::jsonb)', [userId, answer]);
+  await scratch.query('INSERT INTO crafted.answers VALUES ($1, $2::jsonb)', [userId, answer]);
   const result = await runWorkflow(workflow, {
     userId, env: { KINDE_CLAIMS_URL: crafted.url, KINDE_CLAIMS_API_KEY: readerKey, ...env },
   });

@@ -34,6 +34,28 @@ export async function admin(sql, params = []) {
   }
 }
 
+// A database of its own, without the extension, in the suite's cluster: where a test serves
+// crafted kinde_claims_for answers (the extension refuses such a function in any schema of its
+// own database). Resolves { uri, query(sql, params), drop() }; `uri` is for a stand-in.
+export async function scratchDatabase(name) {
+  await admin(`DROP DATABASE IF EXISTS ${name}`);
+  await admin(`CREATE DATABASE ${name}`);
+  const query = async (sql, params = []) => {
+    const client = new pg.Client({ database: name });
+    await client.connect();
+    try {
+      return await client.query(sql, params);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    uri: databaseUri.replace(/\/[^/]*$/, `/${name}`),
+    query,
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
 export function mintJwt(claims, { secret = jwtSecret, expiresIn = '1h' } = {}) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

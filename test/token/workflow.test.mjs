@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  admin, adminClient, closedPort, mintJwt, postgrestUrl, root, runWorkflow as runWithBindings, startStandIn,
+  admin, adminClient, closedPort, mintJwt, postgrestUrl, root, runWorkflow as runWithBindings, scratchDatabase,
+  startStandIn,
 } from './helpers.mjs';
 
 const { default: workflow, workflowSettings } =
@@ -191,9 +192,11 @@ describe('PostgREST error bodies never reach the token', () => {
 
 describe('data that is not a claims object never reaches the token', () => {
   let impostor;
+  let scratch;
   before(async () => {
     // A PostgREST schema whose kinde_claims_for answers other shapes, picked by the user id.
-    await admin(`CREATE SCHEMA impostor;
+    scratch = await scratchDatabase('kc_token_impostor');
+    await scratch.query(`CREATE SCHEMA impostor;
       GRANT USAGE ON SCHEMA impostor TO kinde_workflow;
       CREATE FUNCTION impostor.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql STABLE AS $$
         SELECT CASE user_id
@@ -205,11 +208,11 @@ describe('data that is not a claims object never reaches the token', () => {
           WHEN 'kp_stringflag' THEN '{"lifetime_subscriber": "true", "plan": "pro"}'::jsonb
         END
       $$;`);
-    impostor = await startStandIn({ PGRST_DB_SCHEMAS: 'impostor' });
+    impostor = await startStandIn({ PGRST_DB_URI: scratch.uri, PGRST_DB_SCHEMAS: 'impostor' });
   });
   after(async () => {
     await impostor?.stop();
-    await admin('DROP SCHEMA impostor CASCADE');
+    await scratch?.drop();
   });
 
   const cases = [

@@ -63,6 +63,31 @@ TEST(ShimConfig, FlagsWinOverTheEnvironment) {
     EXPECT_EQ(invocation.client.timeouts.connect_ms, 800);
 }
 
+TEST(ShimConfig, EveryCommandTakesTheSchemaFromTheFlagOrTheEnvironment) {
+    std::map<std::string, std::string> env = kBaseEnv;
+    env["KINDE_CLAIMS_SCHEMA"] = "api";
+    env["KINDE_DOMAIN"] = "myapp.kinde.com";
+    env["KINDE_M2M_CLIENT_ID"] = "m2m";
+    env["KINDE_M2M_CLIENT_SECRET"] = "secret";
+    EXPECT_EQ(parse_ok({"claims", "kp_1"}).client.schema, "");
+    EXPECT_EQ(parse_ok({"claims", "kp_1"}, env).client.schema, "api");
+    EXPECT_EQ(parse_ok({"claims", "kp_1", "--schema", "my-api"}, env).client.schema, "my-api");
+    EXPECT_EQ(parse_ok({"upsert", "kp_1", "--schema=api"}).client.schema, "api");
+    EXPECT_EQ(parse_ok({"serve"}, env).client.schema, "api");
+    EXPECT_EQ(parse_ok({"serve", "--schema", "other"}, env).client.schema, "other");
+    EXPECT_EQ(parse_ok({"sync"}, env).client.schema, "api");
+    EXPECT_EQ(parse_ok({"sync", "--schema", "other"}, env).client.schema, "other");
+    const std::string refused =
+        "--schema / KINDE_CLAIMS_SCHEMA: a schema name is 1 to 63 bytes, without control characters, commas or "
+        "spaces at either end";
+    for (std::string bad : {std::string(), std::string(64, 'a'), std::string("api\r\nX-Evil: 1"),
+                            std::string("public,api"), std::string(" api"), std::string("api ")})
+        EXPECT_EQ(parse_error({"claims", "kp_1", "--schema", bad}), refused) << bad;
+    env["KINDE_CLAIMS_SCHEMA"] = "a,b";
+    EXPECT_EQ(parse_error({"claims", "kp_1"}, env), refused);
+    EXPECT_EQ(parse_ok({"claims", "kp_1", "--schema", std::string(63, 'a')}).client.schema, std::string(63, 'a'));
+}
+
 TEST(ShimConfig, ApiKeyFileWinsOverTheEnvironment) {
     std::string path = ::testing::TempDir() + "shim_config_test_api_key";
     std::ofstream(path) << "jwt-from-file\n";

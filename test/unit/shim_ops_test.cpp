@@ -170,7 +170,7 @@ TEST(Metrics, PostgrestClientReportsEveryCallToItsObserver) {
     RpcStandIn postgrest;
     postgrest.answer(404, R"({"code":"PGRST202","message":"Could not find the function"})");
     Metrics metrics("sync");
-    PostgrestClient client(ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}},
+    PostgrestClient client(ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""},
                            metrics.postgrest_observer());
     client.post("kinde_claims_changes_lease", "{}");
     client.post("kinde_claims_changes_lease", "{}");
@@ -189,7 +189,7 @@ protected:
     ServeOpsTest()
         : keys_([](std::string &) -> std::optional<std::string> { return test::jwks_of({key_->get()}); }) {}
     WebhookServer server() {
-        return WebhookServer(ServeConfig{}, ClientConfig{postgrest_.url(), "", "", HttpTimeouts{1000, 3000}}, keys_,
+        return WebhookServer(ServeConfig{}, ClientConfig{postgrest_.url(), "", "", HttpTimeouts{1000, 3000}, ""}, keys_,
                              [this](const std::string &line) { log_.push_back(line); }, metrics_);
     }
     std::string token() {
@@ -283,7 +283,7 @@ TEST(SyncOps, ReadyNeedsTheFeedAndKindesSide) {
     RpcStandIn postgrest;
     Metrics metrics("sync");
     std::optional<NotReady> kinde;
-    SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}}, metrics,
+    SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
                             [] { return 200L; }, [&kinde] { return kinde; });
     postgrest.answer(200, R"({"unpushed": 4, "lag_seconds": 2.5, "oldest_unpushed_at": "2024-05-01T00:00:00Z"})");
     SyncHealthServer::Answer ready = server.answer("GET", "/ready");
@@ -402,7 +402,7 @@ TEST(SyncOps, HealthzSaysWhatKindeAnsweredLately) {
     Metrics metrics("sync");
     auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
     RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
-    SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}}, metrics,
+    SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
                             [] { return 404L; }, [] { return std::optional<NotReady>(); }, &window);
     postgrest.answer(200, R"({"unpushed": 0, "lag_seconds": 0, "oldest_unpushed_at": null})");
     auto status_of = [](const SyncHealthServer::Answer &answer) {

@@ -70,7 +70,7 @@ int closed_port() {
 
 TEST(PostgrestClientTest, NothingListeningIsUnavailable) {
     std::string url = "http://127.0.0.1:" + std::to_string(closed_port());
-    PostgrestClient client(ClientConfig{url, "", "", HttpTimeouts{500, 1000}});
+    PostgrestClient client(ClientConfig{url, "", "", HttpTimeouts{500, 1000}, ""});
     RpcResult result = client.get("kinde_claims_for", {{"user_id", "kp_1"}});
     EXPECT_EQ(result.outcome, RpcOutcome::unavailable);
     EXPECT_EQ(result.status, 0);

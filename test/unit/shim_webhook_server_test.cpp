@@ -94,7 +94,7 @@ protected:
         return test::sign(key_->get(), test::payload("user.updated", event_id, "kp_1", timestamp), "k1");
     }
     WebhookServer::Answer deliver(const std::string &body) {
-        WebhookServer server(ServeConfig{}, ClientConfig{postgrest_.url(), "", "", HttpTimeouts{1000, 3000}},
+        WebhookServer server(ServeConfig{}, ClientConfig{postgrest_.url(), "", "", HttpTimeouts{1000, 3000}, ""},
                              keys_, [this](const std::string &line) { log_.push_back(line); }, metrics_);
         return server.webhook(body, "application/jwt", false);
     }

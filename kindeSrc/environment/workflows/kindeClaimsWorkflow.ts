@@ -12,6 +12,9 @@
 //                             sent as Authorization: Bearer. Never the anon key.
 //   KINDE_CLAIMS_GATEWAY_KEY  optional: what the apikey header carries (Supabase's gateway wants the
 //                             project's anon/publishable key there); defaults to KINDE_CLAIMS_API_KEY
+//   KINDE_CLAIMS_SCHEMA       optional: the schema PostgREST exposes the extension in, sent as
+//                             Accept-Profile; needed when it is not the first of PostgREST's
+//                             db-schemas (the extension in "api", db-schemas "public,api")
 //   KINDE_CLAIMS_FAIL_CLOSED  "true" (or 1/yes/on) to deny sign-in when the claims cannot be read;
 //                             unset, "false" (or 0/no/off): the token is issued without them. Any
 //                             other value is logged on every run and read as "true".
@@ -64,6 +67,7 @@ type Settings = {
   url: string;
   apiKey: string;
   gatewayKey: string;
+  schema: string;
   failClosed: boolean;
   allowedKindeClaims: string[];
   warnings: string[];
@@ -98,6 +102,7 @@ function readSettings(): Settings {
     url: envValue("KINDE_CLAIMS_URL", envFailures).replace(/\/+$/, ""),
     apiKey,
     gatewayKey: envValue("KINDE_CLAIMS_GATEWAY_KEY") || apiKey,
+    schema: envValue("KINDE_CLAIMS_SCHEMA"),
     failClosed,
     allowedKindeClaims: envValue("KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS")
       .split(",").map((name) => name.trim()).filter((name) => name !== ""),
@@ -147,17 +152,24 @@ async function lookUpClaims(settings: Settings, userId: string, orgCode: string)
     return { failure: `KINDE_CLAIMS_URL and KINDE_CLAIMS_API_KEY must both be set${why}` };
   }
   if (!userId) return { failure: "the event carries no user id" };
+  // A name PostgREST can expose (its db-schemas is split on commas) that is also a header value.
+  if (settings.schema && !/^[^\u0000-\u001f\u007f,]{1,63}$/.test(settings.schema)) {
+    return { failure: `KINDE_CLAIMS_SCHEMA="${clip(settings.schema, 80)}" is not a schema name PostgREST can expose` };
+  }
+  // PostgREST looks the function up in the Accept-Profile schema, else the first of its db-schemas.
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    apikey: settings.gatewayKey,
+    authorization: `Bearer ${settings.apiKey}`,
+  };
+  if (settings.schema) headers["accept-profile"] = settings.schema;
   // Without an organization the URL stays exactly the one-argument call, which every version answers.
   const org = orgCode ? `&org_code=${encodeURIComponent(orgCode)}` : "";
   try {
     const response = await fetch(`${settings.url}/rpc/kinde_claims_for?user_id=${encodeURIComponent(userId)}${org}`, {
       method: "GET",
       responseFormat: "text",
-      headers: {
-        accept: "application/json",
-        apikey: settings.gatewayKey,
-        authorization: `Bearer ${settings.apiKey}`,
-      },
+      headers,
     });
     const lookup = claimsFromResponse(response?.data);
     // 22023 is the database refusing an argument (docs/FACTS.md §3); with an org code sent, that is

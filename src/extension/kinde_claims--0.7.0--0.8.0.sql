@@ -176,6 +176,8 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_claims_changes_lease(text, integer, integer) IS
+    'sync: leases the unpushed history entries of up to max_users users for lease_seconds: {"lease_id", "users": [{"user_id", "changes", "oldest_changed_at"}], "wait_lsn"}; call Kinde once every standby has replayed past wait_lsn';
 
 CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_changes_lag() RETURNS jsonb
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp

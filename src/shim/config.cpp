@@ -39,7 +39,7 @@ const std::vector<CommandSpec> &command_specs() {
          false,
          {"url", "api-key-file", "timeout", "schema", "listen", "kinde-domain", "kinde-url", "m2m-client-id",
           "m2m-client-secret-file", "concurrency", "rate", "burst", "batch", "lease-seconds", "poll-ms", "worker",
-          "log-format"},
+          "log-format", "replica-wait-ms", "replica-delay-ms"},
          {"once"}},
     };
     return specs;
@@ -406,6 +406,8 @@ bool read_sync(const CommandLine &line, const Environment &env, SyncConfig &sync
     flags.batch = line.flag("batch");
     flags.lease_seconds = line.flag("lease-seconds");
     flags.poll_ms = line.flag("poll-ms");
+    flags.replica_wait_ms = line.flag("replica-wait-ms");
+    flags.replica_delay_ms = line.flag("replica-delay-ms");
     sync.once = line.flag("once").has_value();
     return resolve_sync_config(flags, env, sync, error);
 }

@@ -47,6 +47,12 @@ const Histogram::BucketBoundaries &call_buckets() {
     return buckets;
 }
 
+// A lease's wait for the standbys: from a moment to the longest --replica-wait-ms worth having.
+const Histogram::BucketBoundaries &replica_wait_buckets() {
+    static const Histogram::BucketBoundaries buckets = {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    return buckets;
+}
+
 }  // namespace
 
 bool is_configuration_failure(const RpcResult &result) {
@@ -155,6 +161,19 @@ Metrics::Metrics(const char *command) : registry_(std::make_shared<prometheus::R
                     .Help("Age of the oldest change not yet pushed to Kinde, at the last look")
                     .Register(registry)
                     .Add({});
+        replica_waits_ = &prometheus::BuildCounter()
+                              .Name("kinde_claims_replica_waits_total")
+                              .Help("Leases that waited for every standby to replay their changes before calling "
+                                    "Kinde, by outcome (timeout: a standby was still behind at --replica-wait-ms "
+                                    "and Kinde was called anyway)")
+                              .Register(registry);
+        replica_wait_seconds_ = &prometheus::BuildHistogram()
+                                     .Name("kinde_claims_replica_wait_seconds")
+                                     .Help("How long leases waited for the standbys to replay their changes")
+                                     .Register(registry);
+        for (const char *outcome : {"replayed", "timeout"})
+            replica_waits_->Add({{"outcome", outcome}});
+        replica_wait_seconds_->Add({}, replica_wait_buckets());
         for (const char *outcome : kRefreshOutcomes)
             refreshes_->Add({{"outcome", outcome}});
         refresh_seconds_->Add({}, call_buckets());
@@ -236,6 +255,13 @@ void Metrics::m2m_token(const char *outcome) {
 void Metrics::m2m_token_expires(std::chrono::system_clock::time_point when) {
     if (token_expiry_)
         token_expiry_->Set(std::chrono::duration<double>(when.time_since_epoch()).count());
+}
+
+void Metrics::replica_wait(const char *outcome, double seconds) {
+    if (!replica_waits_)
+        return;
+    replica_waits_->Add({{"outcome", outcome}}).Increment();
+    replica_wait_seconds_->Add({}, replica_wait_buckets()).Observe(seconds);
 }
 
 void Metrics::feed(double unpushed, double lag_seconds) {

@@ -63,6 +63,8 @@ public:
     void m2m_token(const char *outcome);
     void m2m_token_expires(std::chrono::system_clock::time_point when);
     void feed(double unpushed, double lag_seconds);
+    // A lease's wait for the standbys to replay its changes. outcome: replayed, timeout.
+    void replica_wait(const char *outcome, double seconds);
 
 private:
     std::shared_ptr<prometheus::Registry> registry_;
@@ -70,8 +72,9 @@ private:
     prometheus::Family<prometheus::Counter> *webhooks_ = nullptr, *key_refreshes_ = nullptr,
                                             *postgrest_calls_ = nullptr, *refreshes_ = nullptr,
                                             *throttled_ = nullptr, *connections_refused_ = nullptr,
-                                            *tokens_ = nullptr;
-    prometheus::Family<prometheus::Histogram> *postgrest_seconds_ = nullptr, *refresh_seconds_ = nullptr;
+                                            *tokens_ = nullptr, *replica_waits_ = nullptr;
+    prometheus::Family<prometheus::Histogram> *postgrest_seconds_ = nullptr, *refresh_seconds_ = nullptr,
+                                              *replica_wait_seconds_ = nullptr;
     prometheus::Gauge *keys_ = nullptr, *unpushed_ = nullptr, *lag_ = nullptr, *token_expiry_ = nullptr,
                       *ready_ = nullptr;
     prometheus::Counter *connections_cut_ = nullptr;

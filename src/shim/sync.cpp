@@ -1,6 +1,8 @@
 #include "sync.hpp"
 
 #include <atomic>
+#include <charconv>
+#include <cstdio>
 #include <memory>
 #include <ostream>
 #include <random>
@@ -39,6 +41,17 @@ double elapsed_seconds(Clock::time_point since) {
 
 // What ended a `sync --once` early: the worst failure any worker met.
 enum class OnceFailure { none = 0, unavailable = 1, configuration = 2 };
+
+// How often a lease waiting for the standbys asks how far they have replayed, and from how long a
+// wait on it is logged even when the standbys caught up.
+constexpr milliseconds kReplicaPoll{100};
+constexpr milliseconds kReplicaLogAfter{1000};
+
+std::string lsn_text(std::uint64_t lsn) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn & 0xFFFFFFFFu));
+    return text;
+}
 
 // /ready calls for a token no more often than this, so a wrong secret is not tried on every probe.
 constexpr std::chrono::seconds kReadyTokenInterval{10};
@@ -202,7 +215,10 @@ public:
                 stop.wake_idle();
             Clock::time_point deadline = leased_at + usable;
             std::size_t next = 0;
-            for (; next < lease->users.size(); ++next) {
+            // Kinde rebuilds the token at once, perhaps from a standby: call only once the
+            // standbys have the changes (or the wait's bound passed). Stopping: hand them back.
+            bool call = wait_for_replicas(*lease, leased_at, deadline);
+            for (; call && next < lease->users.size(); ++next) {
                 const LeasedUser &user = lease->users[next];
                 Pushed pushed = push(user, deadline);
                 if (pushed.result == Pushed::abandoned)
@@ -222,6 +238,59 @@ private:
         enum Result { refreshed, rejected, abandoned } result;
         long status;
     };
+
+    // Waits until every standby streaming from the primary has replayed the lease's changes
+    // (kinde_claims_changes_lag's "standbys" against the lease's wait_lsn), for at most
+    // --replica-wait-ms and never more than half the lease's usable time; past that, calls
+    // anyway with a log line and the timeout counted. Then --replica-delay-ms after the lease.
+    // False when stopping.
+    bool wait_for_replicas(const Lease &lease, Clock::time_point leased_at, Clock::time_point deadline) {
+        const SyncConfig &sync = shared_.sync;
+        if (lease.wait_lsn && sync.replica_wait > milliseconds::zero()) {
+            Clock::time_point started = Clock::now();
+            Clock::time_point bound = std::min(leased_at + std::chrono::duration_cast<Clock::duration>(sync.replica_wait),
+                                               leased_at + (deadline - leased_at) / 2);
+            std::vector<std::string> behind;
+            std::string failure;
+            for (;;) {
+                RpcResult result = feed_.post("kinde_claims_changes_lag", "{}");
+                if (result.outcome == RpcOutcome::ok) {
+                    behind = standbys_behind(result.body, *lease.wait_lsn);
+                    failure.clear();
+                    if (behind.empty())
+                        break;
+                } else {
+                    failure = "the feed (kinde_claims_changes_lag): " + result.message;
+                }
+                if (Clock::now() >= bound)
+                    break;
+                if (shared_.stop.wait_for(std::min<Clock::duration>(kReplicaPoll, bound - Clock::now())))
+                    return false;
+            }
+            bool replayed = behind.empty() && failure.empty();
+            long waited = elapsed_ms(started);
+            shared_.metrics.replica_wait(replayed ? "replayed" : "timeout", elapsed_seconds(started));
+            if (!replayed || waited >= kReplicaLogAfter.count()) {
+                std::string line = "replica wait outcome=" + std::string(replayed ? "replayed" : "timeout") +
+                                   " ms=" + std::to_string(waited) + " lease_id=" + std::to_string(lease.lease_id) +
+                                   " users=" + std::to_string(lease.users.size()) +
+                                   " wait_lsn=" + lsn_text(*lease.wait_lsn);
+                if (!replayed) {
+                    std::string standbys;
+                    for (const std::string &standby : behind)
+                        standbys += (standbys.empty() ? "" : ", ") + standby;
+                    line += log_field("behind", failure.empty() ? standbys : failure) + " cause=replica_behind";
+                }
+                shared_.log(line);
+            }
+        }
+        if (sync.replica_delay > milliseconds::zero()) {
+            Clock::duration left = leased_at + sync.replica_delay - Clock::now();
+            if (shared_.stop.wait_for(left))
+                return false;
+        }
+        return !shared_.stop.stopped();
+    }
 
     // Sleeps `duration`; false when stopping or when that would pass the lease's deadline.
     bool sleep(Clock::duration duration, Clock::time_point deadline) {
@@ -466,6 +535,13 @@ std::optional<Lease> lease_from(const std::string &body, std::string &error) {
     }
     Lease lease;
     lease.lease_id = json_is_integer(lease_id) ? json_integer_value(lease_id) : 0;
+    if (json_t *wait_lsn = json_object_get(answer.get(), "wait_lsn"); wait_lsn && !json_is_null(wait_lsn)) {
+        lease.wait_lsn = json_is_string(wait_lsn) ? parse_lsn(json_string_value(wait_lsn)) : std::nullopt;
+        if (!lease.wait_lsn) {
+            error = "kinde_claims_changes_lease answered a wait_lsn that is not an LSN";
+            return std::nullopt;
+        }
+    }
     std::size_t index;
     json_t *user;
     json_array_foreach(users, index, user) {
@@ -478,6 +554,41 @@ std::optional<Lease> lease_from(const std::string &body, std::string &error) {
         lease.users.push_back({std::string(*user_id), json_is_integer(changes) ? static_cast<long>(json_integer_value(changes)) : 0});
     }
     return lease;
+}
+
+std::optional<std::uint64_t> parse_lsn(std::string_view text) {
+    std::size_t slash = text.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size() || slash > 8 ||
+        text.size() - slash - 1 > 8)
+        return std::nullopt;
+    std::uint32_t high = 0, low = 0;
+    const char *end = text.data() + text.size();
+    auto [high_end, high_error] = std::from_chars(text.data(), text.data() + slash, high, 16);
+    auto [low_end, low_error] = std::from_chars(text.data() + slash + 1, end, low, 16);
+    if (high_error != std::errc() || high_end != text.data() + slash || low_error != std::errc() || low_end != end)
+        return std::nullopt;
+    return (static_cast<std::uint64_t>(high) << 32) | low;
+}
+
+std::vector<std::string> standbys_behind(const std::string &lag_body, std::uint64_t lsn) {
+    std::vector<std::string> behind;
+    Json answer = json_parse(lag_body);
+    json_t *standbys = json_object_get(answer.get(), "standbys");
+    std::size_t index;
+    json_t *standby;
+    json_array_foreach(standbys, index, standby) {
+        json_t *replay = json_object_get(standby, "replay_lsn");
+        std::optional<std::uint64_t> replayed =
+            json_is_string(replay) ? parse_lsn(json_string_value(replay)) : std::nullopt;
+        if (replayed && *replayed >= lsn)
+            continue;
+        auto name = json_string_member(standby, "name");
+        auto state = json_string_member(standby, "state");
+        behind.push_back((name && !name->empty() ? std::string(*name) : std::string("(unnamed)")) +
+                         " state=" + (state ? std::string(*state) : std::string("unknown")) +
+                         " replay_lsn=" + (replayed ? lsn_text(*replayed) : std::string("none")));
+    }
+    return behind;
 }
 
 int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal &stop, LogLine log,
@@ -497,6 +608,8 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
     }
     shared.log("sync started" + log_field("worker", sync.worker) + " concurrency=" + std::to_string(sync.concurrency) +
                " batch=" + std::to_string(sync.batch) + " lease_seconds=" + std::to_string(sync.lease_seconds) +
+               " replica_wait_ms=" + std::to_string(sync.replica_wait.count()) +
+               (sync.replica_delay.count() ? " replica_delay_ms=" + std::to_string(sync.replica_delay.count()) : "") +
                log_field("kinde", sync.kinde_url) + (sync.once ? " once=true" : ""));
     if (!sync.once) {
         // The token at once: a refused secret shows in the log and in /ready from the start.

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
 #include <condition_variable>
 #include <functional>
 #include <iosfwd>
@@ -45,7 +48,15 @@ struct LeasedUser {
 struct Lease {
     long long lease_id = 0;
     std::vector<LeasedUser> users;  // empty: nothing to push
+    // An LSN past the commit of every leased change (0.8.0): a standby that has replayed up to
+    // it serves them. Nothing from an older extension.
+    std::optional<std::uint64_t> wait_lsn;
 };
+// A pg_lsn's text ("16/B374D848") as a number; nothing for anything else.
+std::optional<std::uint64_t> parse_lsn(std::string_view text);
+// The standbys of kinde_claims_changes_lag's answer (0.8.0: "standbys") that have not replayed
+// up to `lsn`, one "NAME state=STATE replay_lsn=LSN" each; an answer without the list has none.
+std::vector<std::string> standbys_behind(const std::string &lag_body, std::uint64_t lsn);
 // The lease from kinde_claims_changes_lease's answer; nothing (with `error`) for a malformed one.
 std::optional<Lease> lease_from(const std::string &body, std::string &error);
 

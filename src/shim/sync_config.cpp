@@ -67,18 +67,25 @@ bool resolve_sync_config(const SyncFlags &flags,
         return true;
     };
     double concurrency = config.concurrency, burst = config.burst, batch = config.batch,
-           lease = config.lease_seconds, poll = static_cast<double>(config.poll.count());
+           lease = config.lease_seconds, poll = static_cast<double>(config.poll.count()),
+           replica_wait = static_cast<double>(config.replica_wait.count()),
+           replica_delay = static_cast<double>(config.replica_delay.count());
     for (auto [count, out] : {std::pair{Count{flags.concurrency, "--concurrency", 1, 64, "a whole number"}, &concurrency},
                               {Count{flags.rate, "--rate", 0.1, 10000, "calls per second"}, &config.rate},
                               {Count{flags.burst, "--burst", 1, 10000, "a whole number"}, &burst},
                               {Count{flags.batch, "--batch", 1, 1000, "a whole number of users"}, &batch},
                               {Count{flags.lease_seconds, "--lease-seconds", 5, 3600, "seconds"}, &lease},
-                              {Count{flags.poll_ms, "--poll-ms", 10, 60000, "milliseconds"}, &poll}}) {
+                              {Count{flags.poll_ms, "--poll-ms", 10, 60000, "milliseconds"}, &poll},
+                              {Count{flags.replica_wait_ms, "--replica-wait-ms", 0, 600000, "milliseconds"},
+                               &replica_wait},
+                              {Count{flags.replica_delay_ms, "--replica-delay-ms", 0, 600000, "milliseconds"},
+                               &replica_delay}}) {
         if (!number(count, *out))
             return false;
     }
     for (auto [value, flag] : {std::pair{concurrency, "--concurrency"}, {burst, "--burst"}, {batch, "--batch"},
-                               {lease, "--lease-seconds"}, {poll, "--poll-ms"}}) {
+                               {lease, "--lease-seconds"}, {poll, "--poll-ms"}, {replica_wait, "--replica-wait-ms"},
+                               {replica_delay, "--replica-delay-ms"}}) {
         if (value != static_cast<double>(static_cast<long>(value)))
             return fail(std::string(flag) + " takes a whole number");
     }
@@ -87,6 +94,11 @@ bool resolve_sync_config(const SyncFlags &flags,
     config.batch = static_cast<unsigned>(batch);
     config.lease_seconds = static_cast<unsigned>(lease);
     config.poll = std::chrono::milliseconds(static_cast<long>(poll));
+    config.replica_wait = std::chrono::milliseconds(static_cast<long>(replica_wait));
+    config.replica_delay = std::chrono::milliseconds(static_cast<long>(replica_delay));
+    // A lease's calls must fit in what is left of it after the delay.
+    if (config.replica_delay > std::chrono::seconds(config.lease_seconds) / 2)
+        return fail("--replica-delay-ms must be at most half of --lease-seconds");
 
     // Where Kinde is: a flag first, then the environment; a URL before a domain.
     std::optional<std::string> url = flags.kinde_url, domain = flags.kinde_domain;

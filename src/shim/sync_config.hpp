@@ -21,6 +21,13 @@ struct SyncConfig {
     unsigned batch = 20;        // users per lease
     unsigned lease_seconds = 30;
     std::chrono::milliseconds poll{250};  // wait after an empty lease
+    // --replica-wait-ms: how long a lease waits at most for every standby streaming from the
+    // primary to replay its changes before Kinde is called (0: no wait). Past it, sync calls
+    // anyway, logs it and counts it.
+    std::chrono::milliseconds replica_wait{10000};
+    // --replica-delay-ms: how long after its lease a change is called at the earliest, for
+    // replicas the primary cannot see (cascading standbys, another replication system).
+    std::chrono::milliseconds replica_delay{0};
     // --once: push what is unpushed and exit, with a code saying whether all of it was pushed
     bool once = false;
     // --listen: serve GET /healthz, /live, /ready and /metrics there
@@ -31,7 +38,8 @@ struct SyncConfig {
 // The sync flags as given, before they are checked; filled by parse_invocation.
 struct SyncFlags {
     std::optional<std::string> kinde_domain, kinde_url, client_id, client_secret_file, worker;
-    std::optional<std::string> concurrency, rate, burst, batch, lease_seconds, poll_ms;
+    std::optional<std::string> concurrency, rate, burst, batch, lease_seconds, poll_ms, replica_wait_ms,
+        replica_delay_ms;
 };
 
 // Checks the flags, takes what is missing from the environment (via `env`) and reads the secret

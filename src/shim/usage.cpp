@@ -130,7 +130,12 @@ const char *command_text(Command command) {
            "                        call them all within a lease at its share of --rate)\n"
            "  --lease-seconds N     how long a lease holds its users (default 30)\n"
            "  --poll-ms N           how often an idle process asks the feed (default 250)\n"
-           "  --worker NAME         this process's name in the leases (default HOST:PID)\n";
+           "  --worker NAME         this process's name in the leases (default HOST:PID)\n"
+           "  --replica-wait-ms N   wait at most N ms for every standby streaming from the primary to\n"
+           "                        replay a lease's changes before calling Kinde (default 10000;\n"
+           "                        0: no wait)\n"
+           "  --replica-delay-ms N  call a change no sooner than N ms after it was leased, for\n"
+           "                        replicas the primary cannot see (default 0)\n";
 }
 
 const char *serve_text() {

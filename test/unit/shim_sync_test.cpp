@@ -302,6 +302,45 @@ TEST(SyncLease, ParsesUsersAndTheEmptyLease) {
     }
 }
 
+TEST(SyncLease, ReadsTheLsnItsChangesCommittedBefore) {
+    std::string error;
+    auto lease = lease_from(R"({"lease_id": 7, "users": [{"user_id": "kp_a1", "changes": 1}], "wait_lsn": "16/B374D848"})",
+                            error);
+    ASSERT_TRUE(lease) << error;
+    ASSERT_TRUE(lease->wait_lsn);
+    EXPECT_EQ(*lease->wait_lsn, (std::uint64_t{0x16} << 32) | 0xB374D848u);
+    auto older = lease_from(R"({"lease_id": 7, "users": [{"user_id": "kp_a1"}]})", error);
+    ASSERT_TRUE(older) << "an extension before 0.8.0 answers no wait_lsn";
+    EXPECT_FALSE(older->wait_lsn);
+    error.clear();
+    EXPECT_FALSE(lease_from(R"({"lease_id": 7, "users": [], "wait_lsn": "16-B3"})", error));
+    EXPECT_EQ(error, "kinde_claims_changes_lease answered a wait_lsn that is not an LSN");
+    EXPECT_FALSE(lease_from(R"({"lease_id": 7, "users": [], "wait_lsn": 5})", error));
+}
+
+TEST(SyncReplicas, ParsesLsns) {
+    EXPECT_EQ(parse_lsn("0/0"), std::uint64_t{0});
+    EXPECT_EQ(parse_lsn("0/3000060"), std::uint64_t{0x3000060});
+    EXPECT_EQ(parse_lsn("FFFFFFFF/FFFFFFFF"), ~std::uint64_t{0});
+    EXPECT_EQ(parse_lsn("a/1"), (std::uint64_t{10} << 32) | 1);
+    for (const char *bad : {"", "/", "0/", "/0", "0/0/0", "g/0", "0 /1", "100000000/0", "0/100000000", "-1/0", "0x1/0"})
+        EXPECT_FALSE(parse_lsn(bad)) << bad;
+}
+
+TEST(SyncReplicas, EveryStandbyNotPastTheLsnIsBehind) {
+    std::uint64_t lsn = 0x3000060;
+    EXPECT_TRUE(standbys_behind(R"({"unpushed": 0, "standbys": []})", lsn).empty());
+    EXPECT_TRUE(standbys_behind(R"({"unpushed": 0})", lsn).empty()) << "an extension before 0.8.0: nothing known";
+    EXPECT_TRUE(standbys_behind(R"({"standbys": [{"name": "a", "state": "streaming", "replay_lsn": "0/3000060"},
+        {"name": "b", "state": "streaming", "replay_lsn": "1/0"}]})", lsn).empty())
+        << "replayed up to the LSN, or past it";
+    auto behind = standbys_behind(R"({"standbys": [{"name": "a", "state": "streaming", "replay_lsn": "0/300005F"},
+        {"name": "b", "state": "catchup", "replay_lsn": null}, {"name": "", "state": "streaming", "replay_lsn": "1/0"},
+        {"name": "", "replay_lsn": "0/10"}]})", lsn);
+    EXPECT_EQ(behind, (std::vector<std::string>{"a state=streaming replay_lsn=0/300005F", "b state=catchup replay_lsn=none",
+                                                 "(unnamed) state=unknown replay_lsn=0/10"}));
+}
+
 Environment env_of(std::map<std::string, std::string> values) {
     return [values](const std::string &name) -> std::optional<std::string> {
         auto found = values.find(name);
@@ -341,6 +380,8 @@ TEST(SyncConfig, TheEnvironmentAlone) {
     EXPECT_EQ(sync.batch, 20u);
     EXPECT_EQ(sync.lease_seconds, 30u);
     EXPECT_EQ(sync.poll, 250ms);
+    EXPECT_EQ(sync.replica_wait, 10000ms);
+    EXPECT_EQ(sync.replica_delay, 0ms);
     EXPECT_FALSE(sync.listen_host);
     EXPECT_NE(sync.worker.find(':'), std::string::npos) << "HOST:PID by default";
     EXPECT_EQ(parsed.invocation->client.api_key, "sync-jwt");
@@ -407,6 +448,9 @@ TEST(SyncConfig, UsageErrorsNameTheProblemAndNeverTheSecret) {
     EXPECT_EQ(error_of({"sync", "--concurrency", "2.5"}), "--concurrency takes a whole number");
     EXPECT_EQ(error_of({"sync", "--rate", "-1"}), "--rate takes calls per second, 0.1 to 10000");
     EXPECT_EQ(error_of({"sync", "--lease-seconds", "1"}), "--lease-seconds takes seconds, 5 to 3600");
+    EXPECT_EQ(error_of({"sync", "--replica-wait-ms", "600001"}), "--replica-wait-ms takes milliseconds, 0 to 600000");
+    EXPECT_EQ(error_of({"sync", "--replica-delay-ms", "20000"}), "--replica-delay-ms must be at most half of --lease-seconds");
+    EXPECT_EQ(parse({"sync", "--replica-wait-ms", "0", "--replica-delay-ms", "1500"}).invocation->sync.replica_delay, 1500ms);
     EXPECT_EQ(error_of({"sync", "--batch", "1001"}), "--batch takes a whole number of users, 1 to 1000");
     EXPECT_EQ(error_of({"sync", "--m2m-client-secret-file", "/nonexistent/secret"}),
               "cannot read the M2M client secret file /nonexistent/secret");

@@ -167,7 +167,7 @@ async function lookUpClaims(settings: Settings, userId: string, orgCode: string)
     // 22023 is the database refusing an argument (docs/FACTS.md §3); with an org code sent, that is
     // most likely the code, though the user id is refused with the same SQLSTATE.
     if (orgCode && "failure" in lookup && lookup.code === "22023") {
-      return { failure: `the organization code ${clip(orgCode, 80)} (or the user id) was refused: ${lookup.failure}` };
+      return { failure: `the organization code ${clip(orgCode, 80)} (or the user id) was refused: ${lookup.failure}`, code: lookup.code };
     }
     return lookup;
   } catch (error) {

@@ -13,4 +13,4 @@ GRANT USAGE ON SCHEMA public TO anon, kinde_workflow, kinde_writer;
 CREATE EXTENSION kinde_claims;
 GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text) TO kinde_workflow;
 GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb), kinde_profile_delete(text),
-                          kinde_webhook_apply(jsonb), kinde_claims_failopen_record(jsonb) TO kinde_writer;
+                          kinde_webhook_apply(jsonb) TO kinde_writer;

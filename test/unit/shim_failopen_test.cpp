@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -19,12 +20,13 @@ using namespace kinde_claims::shim;
 using namespace std::chrono_literals;
 using Clock = FailopenOutbox::Clock;
 
+// A path in the system's temporary directory that nothing holds.
 std::string temporary_path() {
-    char name[] = "/tmp/kc-failopen-XXXXXX";
-    int fd = mkstemp(name);
+    std::string name = (std::filesystem::temp_directory_path() / "kc-failopen-XXXXXX").string();
+    int fd = mkstemp(name.data());
     if (fd >= 0)
         close(fd);
-    std::remove(name);
+    std::remove(name.c_str());
     return name;
 }
 
@@ -104,7 +106,7 @@ TEST(FailopenOutbox, TheFileOutlivesARestartAndShrinksWhenRecorded) {
 }
 
 TEST(FailopenOutbox, AFileThatCannotBeWrittenIsAnError) {
-    FailopenOutbox outbox("/nonexistent-directory/failopen.jsonl", 10, 0ms);
+    FailopenOutbox outbox((std::filesystem::temp_directory_path() / "kc-no-such-directory" / "failopen.jsonl").string(), 10, 0ms);
     EXPECT_NE(outbox.file_error(), "");
 }
 

@@ -33,7 +33,8 @@ const std::vector<CommandSpec> &command_specs() {
          "serve",
          false,
          {"url", "api-key-file", "timeout", "schema", "listen", "kinde-domain", "jwks-url", "jwks-file", "threads",
-          "request-timeout", "max-connections", "max-connections-per-client", "log-format"}},
+          "request-timeout", "max-connections", "max-connections-per-client", "log-format",
+          "failopen-secret-file", "state-dir", "failopen-max-users", "failopen-hold-ms"}},
         {Command::sync,
          "sync",
          false,
@@ -352,6 +353,52 @@ bool read_serve(const CommandLine &line, ServeConfig &serve, std::string &error)
     return true;
 }
 
+// Step 4b, serve: the workflow's fail-open reports. The secret from a file or the environment,
+// never a flag; the state directory from the flag or systemd's STATE_DIRECTORY.
+bool read_failopen(const CommandLine &line, const Environment &env, ServeConfig &serve, std::string &error) {
+    if (auto secret_file = line.flag("failopen-secret-file")) {
+        std::ifstream file(*secret_file, std::ios::binary);
+        if (!file) {
+            error = "cannot read the fail-open secret file " + *secret_file;
+            return false;
+        }
+        std::ostringstream text;
+        text << file.rdbuf();
+        serve.failopen_secret = trim_trailing_space(text.str());
+        if (serve.failopen_secret.empty()) {
+            error = "the fail-open secret file " + *secret_file + " is empty";
+            return false;
+        }
+    } else if (auto secret = env("KINDE_CLAIMS_FAILOPEN_SECRET")) {
+        serve.failopen_secret = trim_trailing_space(*secret);
+    }
+    if (!serve.failopen_secret.empty() && serve.failopen_secret.size() < 32) {
+        error = "the fail-open secret must be at least 32 characters";
+        return false;
+    }
+    if (auto dir = line.flag("state-dir"))
+        serve.state_dir = *dir;
+    else if (auto systemd_dir = env("STATE_DIRECTORY"))
+        serve.state_dir = systemd_dir->substr(0, systemd_dir->find(':'));
+    if (auto max = line.flag("failopen-max-users")) {
+        auto users = parse_positive(*max, 10000000);
+        if (!users) {
+            error = "--failopen-max-users takes a number from 1 to 10000000";
+            return false;
+        }
+        serve.failopen_max_users = static_cast<std::size_t>(*users);
+    }
+    if (auto hold = line.flag("failopen-hold-ms")) {
+        auto ms = parse_positive(*hold, 600000);
+        if (!ms) {
+            error = "--failopen-hold-ms takes milliseconds, 1 to 600000";
+            return false;
+        }
+        serve.failopen_hold_ms = static_cast<unsigned>(*ms);
+    }
+    return true;
+}
+
 // Step 5, serve: where the keys that sign Kinde's webhooks come from. Flags first, then the
 // environment; within each, a file before a URL before a domain.
 bool read_jwks_source(const CommandLine &line, const Environment &env, JwksSource &jwks, std::string &error) {
@@ -504,7 +551,7 @@ std::optional<Invocation> parse_invocation(const std::vector<std::string> &args,
         break;
     case Command::serve:
         if (!read_log_format(*line, invocation.log_format, error) || !read_serve(*line, invocation.serve, error) ||
-            !read_jwks_source(*line, env, invocation.serve.jwks, error))
+            !read_failopen(*line, env, invocation.serve, error) || !read_jwks_source(*line, env, invocation.serve.jwks, error))
             return std::nullopt;
         break;
     case Command::sync:

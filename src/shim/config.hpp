@@ -7,6 +7,7 @@
 // person. Where the caller needs more than a line (an HTTP status), the out-parameter is a struct.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -34,6 +35,12 @@ struct ServeConfig {
     unsigned threads = 4;
     ConnectionLimits limits;
     JwksSource jwks;
+    // The workflow's fail-open reports (POST /kinde/failopen, docs/workflow.md): off while no
+    // secret is set. The queue's file lives in `state_dir` (memory only when empty).
+    std::string failopen_secret;
+    std::string state_dir;
+    std::size_t failopen_max_users = 100000;
+    unsigned failopen_hold_ms = 3000;
 };
 
 struct Invocation {

@@ -166,7 +166,21 @@ const char *serve_text() {
            "  --max-connections N   open connections, all clients together (default 256)\n"
            "  --max-connections-per-client N\n"
            "                        open connections from one client address (default 32); more\n"
-           "                        are closed at once. Behind a proxy, the proxy is one client.\n";
+           "                        are closed at once. Behind a proxy, the proxy is one client.\n"
+           "With a fail-open secret, POST /kinde/failopen?user_id=USER_ID[&org_code=ORG] with\n"
+           "Authorization: Bearer SECRET queues a user the token workflow issued a token without\n"
+           "claims for (202; 401 without the secret; 503 when the queue is full), and once the\n"
+           "database answers records them (POST /rpc/kinde_claims_failopen_record) so that sync\n"
+           "has Kinde rebuild their tokens.\n"
+           "  --failopen-secret-file PATH\n"
+           "                        file holding that secret, at least 32 characters (env\n"
+           "                        KINDE_CLAIMS_FAILOPEN_SECRET holds it itself); none: no endpoint\n"
+           "  --state-dir DIR       where the queue is kept across restarts, DIR/failopen.jsonl (env\n"
+           "                        STATE_DIRECTORY, as systemd sets it); none: in memory only\n"
+           "  --failopen-max-users N\n"
+           "                        users the queue holds; more are dropped and counted (default 100000)\n"
+           "  --failopen-hold-ms MS how long a report waits before it is recorded, so that Kinde has\n"
+           "                        cached the token it is about (default 3000)\n";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -17,7 +18,9 @@
 #include <optional>
 #include <set>
 
+#include "backoff.hpp"
 #include "json.hpp"
+#include "kinde_rules.hpp"
 #include "webhook_handler.hpp"
 
 namespace kinde_claims::shim {
@@ -92,7 +95,11 @@ bool may_have_body(MHD_Connection *connection) {
 
 MHD_Result route(WebhookServer &server, MHD_Connection *connection, const char *method,
                  const char *upload_data, size_t *upload_data_size, Request &request) {
-    bool is_webhook = request.target == WebhookServer::kWebhookPath;
+    // The fail-open report carries its values in the query (Kinde's fetch binding sends no JSON
+    // body), which libmicrohttpd parses: only the path before it must match.
+    bool is_failopen = request.target.substr(0, request.target.find('?')) == WebhookServer::kFailopenPath &&
+                       server.failopen_enabled();
+    bool is_webhook = request.target == WebhookServer::kWebhookPath || is_failopen;
     bool is_post = std::strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
     if (!request.headers_seen) {
@@ -107,7 +114,7 @@ MHD_Result route(WebhookServer &server, MHD_Connection *connection, const char *
         const char *length =
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && std::strtoull(length, nullptr, 10) > kMaxWebhookBytes)
-            return send(connection, server.webhook({}, {}, true), true);
+            return send(connection, is_failopen ? server.failopen(nullptr, nullptr, "", true) : server.webhook({}, {}, true), true);
         return MHD_YES;
     }
     if (!is_webhook || !is_post) {
@@ -124,6 +131,14 @@ MHD_Result route(WebhookServer &server, MHD_Connection *connection, const char *
     }
     // The whole request is in: the deadline stops while it is answered (the RPC has its own).
     server.guard().request_received(socket_of(connection));
+    if (is_failopen) {
+        const char *authorization =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        return send(connection,
+                    server.failopen(MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "user_id"),
+                                    MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "org_code"),
+                                    authorization ? authorization : "", request.too_large));
+    }
     const char *content_type =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     return send(connection,
@@ -247,7 +262,12 @@ WebhookServer::WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &
     : serve_(std::move(serve)), client_config_(std::move(client)), keys_(keys), log_(std::move(log)),
       metrics_(metrics),
       guard_(std::make_unique<ConnectionGuard>(serve_.limits, serve_.threads,
-                                               [](int socket) { ::shutdown(socket, SHUT_RDWR); })) {}
+                                               [](int socket) { ::shutdown(socket, SHUT_RDWR); })) {
+    if (!serve_.failopen_secret.empty())
+        outbox_ = std::make_unique<FailopenOutbox>(
+            serve_.state_dir.empty() ? std::string() : serve_.state_dir + "/failopen.jsonl",
+            serve_.failopen_max_users, std::chrono::milliseconds(serve_.failopen_hold_ms));
+}
 
 WebhookServer::~WebhookServer() {
     stop();
@@ -307,6 +327,111 @@ WebhookServer::Answer WebhookServer::ready() {
                                                 : result.message);
     metrics_.ready(true);
     return {MHD_HTTP_OK, "{\"status\":\"ready\",\"keys\":" + std::to_string(keys->size()) + "}"};
+}
+
+WebhookServer::Answer WebhookServer::failopen(const char *user_id, const char *org_code,
+                                              const std::string &authorization, bool too_large) {
+    auto finish = [&](unsigned status, const std::string &details, std::string answer_body) {
+        log_("failopen status=" + std::to_string(status) + details + " queued=" + std::to_string(outbox_->size()));
+        return Answer{status, std::move(answer_body)};
+    };
+    const std::string expected = "Bearer " + serve_.failopen_secret;
+    if (authorization.size() != expected.size() ||
+        CRYPTO_memcmp(authorization.data(), expected.data(), expected.size()) != 0)
+        return finish(MHD_HTTP_UNAUTHORIZED, log_field("reason", "no or wrong secret"), error_body("unauthorized"));
+    if (too_large)
+        return finish(MHD_HTTP_CONTENT_TOO_LARGE, log_field("reason", "body is larger than 64 KiB"),
+                      error_body("body is larger than 64 KiB"));
+    if (!user_id || rules::check_kinde_id(user_id))
+        return finish(MHD_HTTP_BAD_REQUEST, log_field("reason", "no valid user_id"),
+                      error_body("the query must carry user_id=kp_..."));
+    // An org code the database would refuse is dropped there; kept short here.
+    std::string org = org_code ? std::string(org_code).substr(0, 80) : std::string();
+    std::string who = log_field("user_id", user_id) + (org.empty() ? std::string() : log_field("org_code", org));
+    switch (outbox_->add(user_id, org, FailopenOutbox::Clock::now())) {
+    case FailopenOutbox::Added::queued:
+        return finish(MHD_HTTP_ACCEPTED, " result=queued" + who, "{\"result\":\"queued\"}");
+    case FailopenOutbox::Added::already_queued:
+        return finish(MHD_HTTP_ACCEPTED, " result=already_queued" + who, "{\"result\":\"already_queued\"}");
+    case FailopenOutbox::Added::not_saved:
+        return finish(MHD_HTTP_SERVICE_UNAVAILABLE, " result=not_saved" + who + log_field("reason", outbox_->file_error()),
+                      error_body("the report could not be saved"));
+    case FailopenOutbox::Added::full:
+        break;
+    }
+    // Full: dropped and counted; logged at most once a minute with how many since the last line.
+    std::uint64_t dropped = outbox_->dropped();
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard<std::mutex> lock(clients_mutex_);
+        if (now - last_dropped_log_ >= std::chrono::minutes(1)) {
+            last_dropped_log_ = now;
+            log_("failopen dropped=" + std::to_string(dropped - dropped_logged_) + " dropped_total=" +
+                 std::to_string(dropped) + " reason=\"the queue holds " + std::to_string(serve_.failopen_max_users) +
+                 " users (--failopen-max-users)\"" + who);
+            dropped_logged_ = dropped;
+        }
+    }
+    return {MHD_HTTP_SERVICE_UNAVAILABLE, error_body("the fail-open queue is full")};
+}
+
+// Records the queue in the database, oldest first, once each entry is --failopen-hold-ms old (so
+// Kinde has finished issuing the token before sync has it rebuilt), retrying with back-off while
+// PostgREST or the database does not answer.
+void WebhookServer::failopen_loop() {
+    PostgrestClient writer(client_config_, metrics_.postgrest_observer());
+    Backoff backoff(std::chrono::milliseconds(250), std::chrono::seconds(30));
+    std::chrono::steady_clock::time_point last_failure_log{};
+    unsigned failures_unlogged = 0;
+    if (outbox_->loaded() != 0 || outbox_->skipped_lines() != 0)
+        log_("failopen loaded=" + std::to_string(outbox_->loaded()) +
+             " skipped_lines=" + std::to_string(outbox_->skipped_lines()));
+    std::unique_lock<std::mutex> lock(watchdog_mutex_);
+    auto wait = std::chrono::milliseconds(100);
+    while (!stopping_) {
+        watchdog_wake_.wait_for(lock, wait);
+        if (stopping_)
+            break;
+        std::vector<FailopenOutbox::Entry> batch = outbox_->ready(FailopenOutbox::Clock::now(), kFailopenBatch);
+        if (batch.empty()) {
+            wait = std::chrono::milliseconds(100);
+            continue;
+        }
+        lock.unlock();
+        Json entries(json_array());
+        for (const FailopenOutbox::Entry &entry : batch) {
+            Json item(json_pack("{s:s}", "user_id", entry.user_id.c_str()));
+            if (!entry.org_code.empty())
+                json_object_set_new(item.get(), "org_code", json_string(entry.org_code.c_str()));
+            json_array_append(entries.get(), item.get());
+        }
+        Json arguments(json_pack("{s:O}", "entries", entries.get()));
+        RpcResult result = writer.post("kinde_claims_failopen_record", json_text(arguments.get()));
+        if (result.outcome == RpcOutcome::ok) {
+            outbox_->remove_first(batch.size());
+            backoff.reset();
+            Json answer = json_parse(result.body);
+            json_t *recorded = answer ? json_object_get(answer.get(), "recorded") : nullptr;
+            json_t *skipped = answer ? json_object_get(answer.get(), "skipped") : nullptr;
+            log_("failopen recorded=" + std::to_string(json_integer_value(recorded)) +
+                 " skipped=" + std::to_string(json_integer_value(skipped)) +
+                 " queued=" + std::to_string(outbox_->size()));
+            wait = std::chrono::milliseconds(0);
+        } else {
+            wait = backoff.next_delay();
+            ++failures_unlogged;
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_failure_log >= std::chrono::minutes(1) || backoff.failures() == 1) {
+                last_failure_log = now;
+                log_("failopen record failed status=" + std::to_string(result.status) +
+                     log_field("reason", result.message) + " queued=" + std::to_string(outbox_->size()) +
+                     " repeated=" + std::to_string(failures_unlogged - 1) +
+                     (is_configuration_failure(result) ? " cause=configuration" : " cause=unavailable"));
+                failures_unlogged = 0;
+            }
+        }
+        lock.lock();
+    }
 }
 
 WebhookServer::Answer WebhookServer::health() {
@@ -501,6 +626,14 @@ bool WebhookServer::start(std::string &error) {
     }
     acceptor_ = std::thread(&WebhookServer::accept_loop, this);
     watchdog_ = std::thread(&WebhookServer::watchdog_loop, this);
+    if (outbox_) {
+        if (std::string file_error = outbox_->file_error(); !file_error.empty()) {
+            error = "the fail-open queue: " + file_error;
+            stop();
+            return false;
+        }
+        failopen_writer_ = std::thread(&WebhookServer::failopen_loop, this);
+    }
     return true;
 }
 
@@ -589,6 +722,8 @@ void WebhookServer::stop() {
         acceptor_.join();
     if (watchdog_.joinable())
         watchdog_.join();
+    if (failopen_writer_.joinable())
+        failopen_writer_.join();
     for (MHD_Daemon *daemon : daemons_)
         MHD_stop_daemon(daemon);
     daemons_.clear();

@@ -18,6 +18,7 @@
 
 #include "config.hpp"
 #include "connection_guard.hpp"
+#include "failopen_outbox.hpp"
 #include "jwks_cache.hpp"
 #include "metrics.hpp"
 #include "postgrest_client.hpp"
@@ -36,6 +37,10 @@ std::string log_field(const char *name, std::string_view value);
 class WebhookServer {
 public:
     static constexpr const char *kWebhookPath = "/kinde/webhook";
+    // The token workflow's report of a token issued without claims (docs/workflow.md).
+    static constexpr const char *kFailopenPath = "/kinde/failopen";
+    // Users per kinde_claims_failopen_record call.
+    static constexpr std::size_t kFailopenBatch = 500;
     static constexpr const char *kHealthPath = "/healthz";
     static constexpr const char *kLivePath = "/live";
     static constexpr const char *kReadyPath = "/ready";
@@ -63,6 +68,12 @@ public:
         const char *content_type = "application/json";
     };
     Answer webhook(const std::string &body, const std::string &content_type, bool too_large);
+    // POST /kinde/failopen?user_id=kp_...[&org_code=org_...] with "Authorization: Bearer <the
+    // fail-open secret>" (query arguments, as libmicrohttpd decoded them; null when absent): 202
+    // queued (or already queued), 401 without the secret, 400 without a valid user id, 503 when the
+    // queue is full or cannot be saved; 404 while no secret is configured.
+    Answer failopen(const char *user_id, const char *org_code, const std::string &authorization, bool too_large);
+    bool failopen_enabled() const { return outbox_ != nullptr; }
     Answer health();
     // 200 {"status":"ready","keys":N}, or 503 {"status":"not ready","cause":...,"reason":...} with
     // cause "no signing keys", "configuration" (PostgREST answered 401, 403 or 404: the key, the
@@ -83,6 +94,7 @@ private:
     void watchdog_loop();
     void log_refusal(ConnectionGuard::Admission admission, const std::string &client);
     void log_refresh(const JwksCache::RefreshResult &refresh);
+    void failopen_loop();
 
     ServeConfig serve_;
     ClientConfig client_config_;
@@ -106,6 +118,11 @@ private:
     std::mutex watchdog_mutex_;
     std::condition_variable watchdog_wake_;
     std::uint16_t port_ = 0;
+    // The fail-open queue and the thread that records it in the database.
+    std::unique_ptr<FailopenOutbox> outbox_;
+    std::thread failopen_writer_;
+    std::chrono::steady_clock::time_point last_dropped_log_{};
+    std::uint64_t dropped_logged_ = 0;
     std::mutex clients_mutex_;
     std::map<std::thread::id, std::unique_ptr<PostgrestClient>> clients_;
     // Refused connections are logged at most once a second, with how many went unlogged.

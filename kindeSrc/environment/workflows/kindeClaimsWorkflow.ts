@@ -21,6 +21,10 @@
 //   KINDE_CLAIMS_ALLOWED_KINDE_CLAIMS  optional, comma-separated: names Kinde issues itself
 //                             (KINDE_ISSUED_CLAIMS) that the database may set anyway; give the same
 //                             list as the extension's kinde_claims.allowed_kinde_claims
+//   KINDE_CLAIMS_FAILOPEN_URL     optional: kinde-claims-shim serve's base URL; with the secret below,
+//   KINDE_CLAIMS_FAILOPEN_SECRET  a token issued without claims (failing open) is reported there, so
+//                             that once the database answers sync has Kinde rebuild the user's token.
+//                             Read only when a lookup failed: a run that reads its claims pays nothing.
 //
 // It never throws: whatever a binding does (an env read that throws, no console, a claim Kinde
 // refuses, a fetch that rejects or resolves to junk) ends in the fail-open/closed path below,
@@ -175,7 +179,7 @@ async function lookUpClaims(settings: Settings, userId: string, orgCode: string)
     // 22023 is the database refusing an argument (docs/FACTS.md §3); with an org code sent, that is
     // most likely the code, though the user id is refused with the same SQLSTATE.
     if (orgCode && "failure" in lookup && lookup.code === "22023") {
-      return { failure: `the organization code ${clip(orgCode, 80)} (or the user id) was refused: ${lookup.failure}` };
+      return { failure: `the organization code ${clip(orgCode, 80)} (or the user id) was refused: ${lookup.failure}`, code: lookup.code };
     }
     return lookup;
   } catch (error) {
@@ -205,6 +209,37 @@ function setClaims(claims: Claims, names: string[]): { refused: string[]; reason
   return { refused, reason };
 }
 
+// Failing open, Kinde caches the token without the claims and nothing in Kinde changes to rebuild
+// it (docs/FACTS.md §5). The database cannot be told (it is what failed), so kinde-claims-shim
+// serve is: it keeps the user until the database answers and records a history entry there, and
+// sync then calls refresh_claims for the user (docs/workflow.md). The values travel in the query:
+// Kinde's fetch binding takes no JSON body. Best effort: its outcome is added to the run's one line.
+async function reportFailOpen(settings: Settings, userId: string, orgCode: string): Promise<string> {
+  const url = envValue("KINDE_CLAIMS_FAILOPEN_URL").replace(/\/+$/, "");
+  const secret = envValue("KINDE_CLAIMS_FAILOPEN_SECRET");
+  if (!url || !secret) return "";
+  setSecrets([settings.apiKey, settings.gatewayKey, secret]);
+  const org = orgCode ? `&org_code=${encodeURIComponent(orgCode)}` : "";
+  try {
+    const response = await fetch(`${url}/kinde/failopen?user_id=${encodeURIComponent(userId)}${org}`, {
+      method: "POST",
+      responseFormat: "text",
+      headers: { accept: "application/json", authorization: `Bearer ${secret}` },
+    });
+    const text: unknown = response?.data;
+    let result: unknown;
+    try {
+      result = typeof text === "string" ? JSON.parse(text)?.result : undefined;
+    } catch {
+      result = undefined;
+    }
+    if (result === "queued" || result === "already_queued") return "; reported for a rebuilt token";
+    return `; not reported for a rebuild: ${typeof text === "string" ? clip(text) : `fetch gave ${typeof text}`}`;
+  } catch (error) {
+    return `; not reported for a rebuild: ${clip(describe(error))}`;
+  }
+}
+
 async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promise<void> {
   const rawId: unknown = event?.context?.user?.id;
   const userId = typeof rawId === "string" ? rawId : "";
@@ -215,8 +250,8 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
   // Made only when a line is logged: a run that logs nothing (the common one) does not escape it.
   const who = () => (userId ? clip(userId, 80) : "(no user id)") + (orgCode ? ` in ${clip(orgCode, 80)}` : "");
   const say = (text: string) => log(`kinde_claims: ${who()}: ${text}`);
-  const fail = (why: string) => {
-    say(`${why}; ${settings.failClosed ? "access denied" : "token issued without them"}`);
+  const fail = (why: string, note = "") => {
+    say(`${why}; ${settings.failClosed ? "access denied" : "token issued without them"}${note}`);
     if (!settings.failClosed) return;
     try {
       denyAccess("Your account details could not be loaded. Please try again.");
@@ -234,7 +269,9 @@ async function run(event: onUserTokenGeneratedEvent, settings: Settings): Promis
 
   const lookup = await lookUpClaims(settings, userId, orgCode);
   if ("failure" in lookup) {
-    fail(`no claims: ${lookup.failure}`);
+    // A refused argument (22023) would be refused again: no rebuild can give that token claims.
+    const rebuild = !settings.failClosed && userId !== "" && lookup.code !== "22023";
+    fail(`no claims: ${lookup.failure}`, rebuild ? await reportFailOpen(settings, userId, orgCode) : "");
     return;
   }
 

@@ -6,12 +6,13 @@ EXTENSION_SOURCES := $(shell cat src/extension/sources.list)
 OBJS = $(EXTENSION_SOURCES:.cpp=.o)
 DATA = $(sort $(wildcard src/extension/kinde_claims--*.sql))
 
-# Every file in sql/ is a test; each one sets up what it needs.
-REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --outputdir=build/regress
-# Every specs/*.spec is an isolation test (concurrent sessions), expected output in expected/.
-ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
-ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
+# The tests live under test/ (one --inputdir): every test/sql/*.sql is a pg_regress test that sets
+# up what it needs, every test/specs/*.spec an isolation test (concurrent sessions); the expected
+# output of both is in test/expected/. Helpers they share are in test/lib/ (pg_temp.try, \i from PG_ABS_SRCDIR).
+REGRESS = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --outputdir=build/regress
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test --outputdir=build/isolation
 
 PG_CONFIG ?= pg_config
 PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)

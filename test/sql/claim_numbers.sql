@@ -4,18 +4,9 @@
 CREATE EXTENSION kinde_claims;
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    message text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    RETURN state || ': ' || message;
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set try_sql :abs_srcdir '/lib/try.sql'
+\i :try_sql
 
 -- The full error report once.
 SELECT kinde_profile_upsert('kp_n', claims => '{"org_id": 750727362669608961}');

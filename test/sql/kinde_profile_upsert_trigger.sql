@@ -120,7 +120,7 @@ FROM kinde_claims.profiles WHERE kinde_id = 'kp_typed';
 RESET TimeZone;
 RESET DateStyle;
 -- Values JSON or ISO 8601 cannot carry are refused, and nothing is written: numbers a token
--- would change on the way (FACTS.md §7, see sql/claim_numbers.sql), NaN, infinities, times
+-- would change on the way (FACTS.md §7, see test/sql/claim_numbers.sql), NaN, infinities, times
 -- outside 0001 to 9999.
 UPDATE app.typed SET big = 9223372036854775807;
 \echo SQLSTATE :SQLSTATE

@@ -2,19 +2,9 @@
 -- writes kinde_claims.profiles directly. Nothing is written when a rule refuses.
 CREATE EXTENSION kinde_claims;
 
--- Runs a statement and shows "SQLSTATE: message" instead of failing the script.
-CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    message text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    RETURN state || ': ' || message;
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set try_sql :abs_srcdir '/lib/try.sql'
+\i :try_sql
 
 -- The full error report, once for each kind of rule.
 SELECT kinde_profile_upsert('user_123');

@@ -21,18 +21,9 @@ ALTER FUNCTION public.unrelated(int) OWNER TO regress_kc_overload_plain;
 ALTER AGGREGATE elsewhere.kinde_webhook_prune(int) OWNER TO regress_kc_overload_plain;
 CREATE EXTENSION kinde_claims;
 
-CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    message text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    RETURN state || ': ' || message;
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set try_sql :abs_srcdir '/lib/try.sql'
+\i :try_sql
 
 -- The API: every function of the extension in its schema.
 SELECT p.oid::regprocedure AS api_function

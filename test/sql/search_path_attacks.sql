@@ -90,7 +90,7 @@ CREATE FUNCTION public.profile_rows() RETURNS TABLE (id bigint, kinde_id text, l
 BEGIN PERFORM public.attack_record('profiles view'); RETURN QUERY SELECT 1::bigint, 'kp_victim', true, '{}'::jsonb; END $$;
 CREATE VIEW public.profiles AS SELECT * FROM public.profile_rows();
 -- An overload next to the API function, for callers that do not say the argument's type: refused
--- for every role since 0.4.0 (PostgREST would answer 300 PGRST203; sql/api_overloads.sql).
+-- for every role since 0.4.0 (PostgREST would answer 300 PGRST203; test/sql/api_overloads.sql).
 \set SHOW_CONTEXT never
 CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN PERFORM public.attack_record('kinde_claims_for(varchar)'); RETURN '{"lifetime_subscriber": true}'; END $$;

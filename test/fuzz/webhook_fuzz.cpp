@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "json.hpp"
+#include "common/json.hpp"
 #include "test_keys.hpp"
-#include "webhook_handler.hpp"
+#include "serve/webhook_handler.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <map>
 
-#include "config.hpp"
-#include "usage.hpp"
+#include "common/config.hpp"
+#include "cli/usage.hpp"
 
 namespace {
 

@@ -11,16 +11,16 @@
 #include <mutex>
 #include <regex>
 
-#include "config.hpp"
-#include "json.hpp"
-#include "log_format.hpp"
-#include "metrics.hpp"
-#include "refresh_window.hpp"
-#include "sync_health_server.hpp"
+#include "common/config.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "sync/refresh_window.hpp"
+#include "sync/sync_health_server.hpp"
 #include "test_keys.hpp"
-#include "usage.hpp"
-#include "version.hpp"
-#include "webhook_server.hpp"
+#include "cli/usage.hpp"
+#include "common/version.hpp"
+#include "serve/webhook_server.hpp"
 
 namespace {
 

@@ -7,12 +7,12 @@
 #include <map>
 #include <optional>
 
-#include "backoff.hpp"
-#include "config.hpp"
-#include "kinde_mgmt_client.hpp"
-#include "m2m_token_cache.hpp"
-#include "sync.hpp"
-#include "token_bucket.hpp"
+#include "common/backoff.hpp"
+#include "common/config.hpp"
+#include "sync/kinde_mgmt_client.hpp"
+#include "sync/m2m_token_cache.hpp"
+#include "sync/sync.hpp"
+#include "sync/token_bucket.hpp"
 
 namespace {
 

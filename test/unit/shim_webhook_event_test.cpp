@@ -1,9 +1,9 @@
 // A verified payload becomes one event, and one RPC body with only what the database needs.
 #include <gtest/gtest.h>
 
-#include "json.hpp"
+#include "common/json.hpp"
 #include "test_keys.hpp"
-#include "webhook_event.hpp"
+#include "serve/webhook_event.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "test_keys.hpp"
-#include "webhook_server.hpp"
+#include "serve/webhook_server.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "test_keys.hpp"
-#include "webhook_handler.hpp"
+#include "serve/webhook_handler.hpp"
 
 namespace {
 

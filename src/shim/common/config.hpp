@@ -1,0 +1,76 @@
+// The command line and the environment, turned into what one command needs. Flags win over
+// environment variables. The API key comes from the environment or a file, never a flag, so it
+// does not show in `ps`; nothing here is ever printed.
+//
+// Errors, here and in the whole shim: a function that can fail returns std::optional<T> (or bool
+// when there is no value) and sets its last parameter, `std::string &error`, to one line for a
+// person. Where the caller needs more than a line (an HTTP status), the out-parameter is a struct.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/connection_guard.hpp"
+#include "common/log.hpp"
+#include "net/postgrest_client.hpp"
+#include "sync/sync_config.hpp"
+
+namespace kinde_claims::shim {
+
+enum class Command { claims, upsert, serve, sync };
+
+struct JwksSource {
+    enum class Kind { none, file, url };
+    Kind kind = Kind::none;
+    std::string location;  // a path or an https URL
+};
+
+struct ServeConfig {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;  // 0: any free port (printed when listening)
+    unsigned threads = 4;
+    ConnectionLimits limits;
+    JwksSource jwks;
+    // The workflow's fail-open reports (POST /kinde/failopen, docs/workflow.md): off while no
+    // secret is set. The queue's file lives in `state_dir` (memory only when empty).
+    std::string failopen_secret;
+    std::string state_dir;
+    std::size_t failopen_max_users = 100000;
+    unsigned failopen_hold_ms = 3000;
+};
+
+struct Invocation {
+    std::optional<Command> command;  // nothing only for `--help` without a command
+    bool help = false;
+    bool version = false;                     // --version: print it and exit 0
+    LogFormat log_format = LogFormat::text;   // serve, sync: --log-format text|json
+    std::string user_id;                      // claims, upsert
+    std::optional<bool> lifetime_subscriber;  // upsert
+    std::optional<std::string> claims_json;   // upsert
+    ClientConfig client;
+    ServeConfig serve;
+    SyncConfig sync;
+};
+
+// Looks up an environment variable; std::getenv in the program, a map in tests.
+using Environment = std::function<std::optional<std::string>(const std::string &name)>;
+Environment process_environment();
+
+// args excludes the program name: {"claims", "kp_1", "--url", "..."}. On a usage error (exit 64)
+// returns nothing and sets `error`.
+std::optional<Invocation> parse_invocation(const std::vector<std::string> &args, const Environment &env,
+                                           std::string &error);
+
+// https://<domain>/.well-known/jwks.json from "myapp.kinde.com" or "https://myapp.kinde.com/";
+// nothing for a value that is not a bare host name.
+std::optional<std::string> jwks_url_for_domain(const std::string &domain);
+
+// A JWKS URL must be https, except on the loopback interface (tests): keys fetched in the clear
+// could be swapped by anyone on the path. False, with `error` set, for any other URL.
+bool check_jwks_url(const std::string &url, std::string &error);
+
+}  // namespace kinde_claims::shim

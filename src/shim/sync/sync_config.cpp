@@ -1,0 +1,161 @@
+#include "sync/sync_config.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/config.hpp"
+
+namespace kinde_claims::shim {
+namespace {
+
+std::optional<double> parse_number(const std::string &text, double min, double max) {
+    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789.") != std::string::npos)
+        return std::nullopt;
+    std::istringstream in(text);
+    double value = 0;
+    if (!(in >> value) || !in.eof() || value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+std::string without_trailing_slashes(std::string text) {
+    while (!text.empty() && text.back() == '/')
+        text.pop_back();
+    return text;
+}
+
+std::string trim_line_end(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
+        text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+std::optional<std::string> kinde_url_for_domain(const std::string &domain) {
+    auto jwks = jwks_url_for_domain(domain);
+    if (!jwks)
+        return std::nullopt;
+    return jwks->substr(0, jwks->size() - std::string("/.well-known/jwks.json").size());
+}
+
+bool resolve_sync_config(const SyncFlags &flags,
+                         const std::function<std::optional<std::string>(const std::string &)> &env,
+                         SyncConfig &config, std::string &error) {
+    auto fail = [&error](std::string message) {
+        error = std::move(message);
+        return false;
+    };
+    struct Count {
+        const std::optional<std::string> &text;
+        const char *flag;
+        double min, max;
+        const char *unit;
+    };
+    auto number = [&fail](const Count &count, double &out) {
+        if (!count.text)
+            return true;
+        auto value = parse_number(*count.text, count.min, count.max);
+        if (!value) {
+            std::ostringstream message;
+            message << count.flag << " takes " << count.unit << ", " << count.min << " to " << count.max;
+            return fail(message.str());
+        }
+        out = *value;
+        return true;
+    };
+    double concurrency = config.concurrency, burst = config.burst, batch = config.batch,
+           lease = config.lease_seconds, poll = static_cast<double>(config.poll.count()),
+           replica_wait = static_cast<double>(config.replica_wait.count()),
+           replica_delay = static_cast<double>(config.replica_delay.count());
+    for (auto [count, out] : {std::pair{Count{flags.concurrency, "--concurrency", 1, 64, "a whole number"}, &concurrency},
+                              {Count{flags.rate, "--rate", 0.1, 10000, "calls per second"}, &config.rate},
+                              {Count{flags.burst, "--burst", 1, 10000, "a whole number"}, &burst},
+                              {Count{flags.batch, "--batch", 1, 1000, "a whole number of users"}, &batch},
+                              {Count{flags.lease_seconds, "--lease-seconds", 5, 3600, "seconds"}, &lease},
+                              {Count{flags.poll_ms, "--poll-ms", 10, 60000, "milliseconds"}, &poll},
+                              {Count{flags.replica_wait_ms, "--replica-wait-ms", 0, 600000, "milliseconds"},
+                               &replica_wait},
+                              {Count{flags.replica_delay_ms, "--replica-delay-ms", 0, 600000, "milliseconds"},
+                               &replica_delay}}) {
+        if (!number(count, *out))
+            return false;
+    }
+    for (auto [value, flag] : {std::pair{concurrency, "--concurrency"}, {burst, "--burst"}, {batch, "--batch"},
+                               {lease, "--lease-seconds"}, {poll, "--poll-ms"}, {replica_wait, "--replica-wait-ms"},
+                               {replica_delay, "--replica-delay-ms"}}) {
+        if (value != static_cast<double>(static_cast<long>(value)))
+            return fail(std::string(flag) + " takes a whole number");
+    }
+    config.concurrency = static_cast<unsigned>(concurrency);
+    config.burst = static_cast<unsigned>(burst);
+    config.batch = static_cast<unsigned>(batch);
+    config.lease_seconds = static_cast<unsigned>(lease);
+    config.poll = std::chrono::milliseconds(static_cast<long>(poll));
+    config.replica_wait = std::chrono::milliseconds(static_cast<long>(replica_wait));
+    config.replica_delay = std::chrono::milliseconds(static_cast<long>(replica_delay));
+    // A lease's calls must fit in what is left of it after the delay.
+    if (config.replica_delay > std::chrono::seconds(config.lease_seconds) / 2)
+        return fail("--replica-delay-ms must be at most half of --lease-seconds");
+
+    // Where Kinde is: a flag first, then the environment; a URL before a domain.
+    std::optional<std::string> url = flags.kinde_url, domain = flags.kinde_domain;
+    if (!url && !domain) {
+        url = env("KINDE_URL");
+        domain = env("KINDE_DOMAIN");
+    }
+    if (url) {
+        std::string trimmed = without_trailing_slashes(*url);
+        // check_jwks_url's rule, the same for any Kinde URL: https, or http on loopback only.
+        std::string url_error;
+        if (!check_jwks_url(trimmed + "/", url_error) || trimmed.find_first_of("?#@ ") != std::string::npos)
+            return fail("KINDE_URL / --kinde-url takes an https URL (http only on the loopback interface), "
+                        "without a query or credentials");
+        config.kinde_url = trimmed;
+    } else if (domain) {
+        auto from_domain = kinde_url_for_domain(*domain);
+        if (!from_domain)
+            return fail("KINDE_DOMAIN / --kinde-domain takes a host name such as myapp.kinde.com");
+        config.kinde_url = *from_domain;
+    } else {
+        return fail("no Kinde domain: set KINDE_DOMAIN (or KINDE_URL) or pass --kinde-domain");
+    }
+
+    std::optional<std::string> client_id = flags.client_id ? flags.client_id : env("KINDE_M2M_CLIENT_ID");
+    if (!client_id || client_id->empty())
+        return fail("no M2M client id: set KINDE_M2M_CLIENT_ID or pass --m2m-client-id");
+    config.client_id = *client_id;
+
+    if (flags.client_secret_file) {
+        std::ifstream file(*flags.client_secret_file, std::ios::binary);
+        if (!file)
+            return fail("cannot read the M2M client secret file " + *flags.client_secret_file);
+        std::ostringstream text;
+        text << file.rdbuf();
+        config.client_secret = trim_line_end(text.str());
+        if (config.client_secret.empty())
+            return fail("the M2M client secret file " + *flags.client_secret_file + " is empty");
+    } else if (auto secret = env("KINDE_M2M_CLIENT_SECRET")) {
+        config.client_secret = trim_line_end(*secret);
+    }
+    if (config.client_secret.empty())
+        return fail("no M2M client secret: set KINDE_M2M_CLIENT_SECRET or pass --m2m-client-secret-file");
+    if (config.client_secret.find_first_of("\r\n") != std::string::npos ||
+        config.client_id.find_first_of("\r\n") != std::string::npos)
+        return fail("the M2M client id and secret must be one line each");
+
+    if (flags.worker) {
+        if (flags.worker->empty() || flags.worker->size() > 100)
+            return fail("--worker takes a name of 1 to 100 characters");
+        config.worker = *flags.worker;
+    } else {
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        config.worker = std::string(host).substr(0, 80) + ":" + std::to_string(getpid());
+    }
+    return true;
+}
+
+}  // namespace kinde_claims::shim

@@ -1,10 +1,6 @@
 // The command line and the environment, turned into what one command needs. Flags win over
 // environment variables. The API key comes from the environment or a file, never a flag, so it
 // does not show in `ps`; nothing here is ever printed.
-//
-// Errors, here and in the whole shim: a function that can fail returns std::optional<T> (or bool
-// when there is no value) and sets its last parameter, `std::string &error`, to one line for a
-// person. Where the caller needs more than a line (an HTTP status), the out-parameter is a struct.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/errors.hpp"  // the error convention parse_invocation follows
 #include "net/connection_guard.hpp"
 #include "common/log.hpp"
 #include "net/postgrest_client.hpp"

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/errors.hpp"
 #include "common/raii.hpp"
 
 namespace kinde_claims::shim {

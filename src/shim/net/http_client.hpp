@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/errors.hpp"
+
 typedef void CURL;
 
 namespace kinde_claims::shim {

@@ -59,7 +59,7 @@ RefreshAnswer refresh_answer_from(long status, const std::optional<std::string> 
         // again on every retry, so it is recorded the same way instead of blocking the feed.
         answer.outcome = RefreshOutcome::rejected;
     else
-        answer.error = "unexpected status " + std::to_string(status);  // 1xx, 3xx: retried
+        answer.message = "unexpected status " + std::to_string(status);  // 1xx, 3xx: retried
     return answer;
 }
 
@@ -75,7 +75,7 @@ std::optional<M2mToken> m2m_token_from(long status, const std::string &body, con
                    status == 408 || status == 429 || status >= 500};
         // OAuth's error code ("invalid_client", ...) names the problem and holds no secret.
         if (auto code = json_string_member(answer.get(), "error"); code && code->size() <= 64)
-            failure.error += " (" + std::string(*code) + ")";
+            failure.message += " (" + std::string(*code) + ")";
         return std::nullopt;
     }
     auto token = json_string_member(answer.get(), "access_token");

@@ -34,7 +34,7 @@ struct RefreshAnswer {
     RefreshOutcome outcome;
     long status;                               // 0: no HTTP answer
     std::optional<std::chrono::seconds> reset;  // 429's RateLimit-Reset, when it is a number
-    std::string error;                          // for the log: what went wrong on the way
+    std::string message;                        // for the log: what went wrong on the way
 };
 
 // The meaning of an answer; exposed for unit tests. rate_limit_reset: the header's text, if any.

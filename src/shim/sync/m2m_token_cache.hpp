@@ -18,7 +18,7 @@ struct M2mToken {
 };
 // Why a client-credentials request gave no token.
 struct M2mTokenFailure {
-    std::string error;         // one line; never holds the client secret
+    std::string message;       // one line; never holds the client secret
     bool unavailable = false;  // no answer or 5xx: try again later (else: refused, 4xx)
 };
 

@@ -73,11 +73,11 @@ struct Shared {
             line += " expires_in=" + std::to_string(fetched->expires_in.count());
         line += " ms=" + std::to_string(elapsed_ms(started));
         if (!fetched) {
-            line += log_field("reason", failure.error);
+            line += log_field("reason", failure.message);
             metrics.m2m_token(failure.unavailable ? "unavailable" : "refused");
             if (!failure.unavailable) {
                 // Kinde refused the client id or secret: no retry will change that.
-                set_problem(credentials_problem, "Kinde refused the M2M credentials: " + failure.error);
+                set_problem(credentials_problem, "Kinde refused the M2M credentials: " + failure.message);
                 problem("token", line + " cause=configuration");
                 return fetched;
             }
@@ -133,8 +133,8 @@ struct Shared {
         if (tokens.token(failure))
             return std::nullopt;
         std::lock_guard<std::mutex> lock(ready_token_mutex);
-        ready_token_error = failure.error;
-        return NotReady{failure.unavailable ? "unavailable" : "configuration", "no valid M2M token: " + failure.error};
+        ready_token_error = failure.message;
+        return NotReady{failure.unavailable ? "unavailable" : "configuration", "no valid M2M token: " + failure.message};
     }
 
     // Kinde failed: every worker waits, for longer after each failure. Workers that fail
@@ -344,8 +344,8 @@ private:
                                " outcome=" + refresh_outcome_name(answer.outcome) +
                                " status=" + std::to_string(answer.status) + " ms=" + std::to_string(elapsed_ms(started)) +
                                " changes=" + std::to_string(user.changes);
-            if (!answer.error.empty())
-                line += log_field("reason", answer.error);
+            if (!answer.message.empty())
+                line += log_field("reason", answer.message);
             bool unfixable = answer.outcome == RefreshOutcome::forbidden ||
                              (answer.outcome == RefreshOutcome::unauthorized && renewed_token);
             if (unfixable)

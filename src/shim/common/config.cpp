@@ -1,13 +1,10 @@
 #include "common/config.hpp"
 
-#include <arpa/inet.h>
 #include <getopt.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace kinde_claims::shim {
 namespace {
@@ -61,27 +58,6 @@ struct CommandLine {
     }
 };
 
-std::optional<long> parse_positive(const std::string &text, long max) {
-    if (text.empty() || text.size() > 9)
-        return std::nullopt;
-    long value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        value = value * 10 + (c - '0');
-    }
-    if (value < 1 || value > max)
-        return std::nullopt;
-    return value;
-}
-
-std::string trim_trailing_space(std::string text) {
-    while (!text.empty() &&
-           (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
-        text.pop_back();
-    return text;
-}
-
 // "HOST:PORT" or "[V6ADDR]:PORT"; PORT may be 0 (any free port).
 bool parse_listen(const std::string &text, ServeConfig &serve) {
     std::string host, port;
@@ -110,19 +86,6 @@ bool parse_listen(const std::string &text, ServeConfig &serve) {
     serve.listen_host = host;
     serve.listen_port = static_cast<std::uint16_t>(port_number);
     return true;
-}
-
-bool is_loopback_host(const std::string &host) {
-    in_addr ipv4;
-    if (inet_pton(AF_INET, host.c_str(), &ipv4) == 1)
-        return (ntohl(ipv4.s_addr) >> 24) == 127;
-    return host == "localhost" || host == "[::1]";
-}
-
-std::string strip_trailing_slashes(std::string url) {
-    while (!url.empty() && url.back() == '/')
-        url.pop_back();
-    return url;
 }
 
 // Step 1: the options and operands after the command name, each option one of the command's.
@@ -241,23 +204,15 @@ bool read_client(const CommandLine &line, const Environment &env, ClientConfig &
         error = "the PostgREST URL must start with http:// or https://";
         return false;
     }
-    client.url = strip_trailing_slashes(*url);
+    client.url = without_trailing_slashes(*url);
 
     if (auto api_key_file = line.flag("api-key-file")) {
-        std::ifstream file(*api_key_file, std::ios::binary);
-        if (!file) {
-            error = "cannot read the API key file " + *api_key_file;
+        auto key = read_secret_file(*api_key_file, "API key", error);
+        if (!key)
             return false;
-        }
-        std::ostringstream text;
-        text << file.rdbuf();
-        client.api_key = trim_trailing_space(text.str());
-        if (client.api_key.empty()) {
-            error = "the API key file " + *api_key_file + " is empty";
-            return false;
-        }
+        client.api_key = *key;
     } else if (auto key = env("KINDE_CLAIMS_API_KEY")) {
-        client.api_key = trim_trailing_space(*key);
+        client.api_key = trim_line_end(*key);
     }
     std::optional<std::string> schema = line.flag("schema");
     if (!schema)
@@ -270,7 +225,7 @@ bool read_client(const CommandLine &line, const Environment &env, ClientConfig &
         client.schema = *schema;
     }
     if (auto gateway_key = env("KINDE_CLAIMS_GATEWAY_KEY"))
-        client.gateway_key = trim_trailing_space(*gateway_key);
+        client.gateway_key = trim_line_end(*gateway_key);
     if (client.api_key.find_first_of("\r\n") != std::string::npos ||
         client.gateway_key.find_first_of("\r\n") != std::string::npos) {
         error = "an API key must be one line";
@@ -357,20 +312,12 @@ bool read_serve(const CommandLine &line, ServeConfig &serve, std::string &error)
 // never a flag; the state directory from the flag or systemd's STATE_DIRECTORY.
 bool read_failopen(const CommandLine &line, const Environment &env, ServeConfig &serve, std::string &error) {
     if (auto secret_file = line.flag("failopen-secret-file")) {
-        std::ifstream file(*secret_file, std::ios::binary);
-        if (!file) {
-            error = "cannot read the fail-open secret file " + *secret_file;
+        auto secret = read_secret_file(*secret_file, "fail-open secret", error);
+        if (!secret)
             return false;
-        }
-        std::ostringstream text;
-        text << file.rdbuf();
-        serve.failopen_secret = trim_trailing_space(text.str());
-        if (serve.failopen_secret.empty()) {
-            error = "the fail-open secret file " + *secret_file + " is empty";
-            return false;
-        }
+        serve.failopen_secret = *secret;
     } else if (auto secret = env("KINDE_CLAIMS_FAILOPEN_SECRET")) {
-        serve.failopen_secret = trim_trailing_space(*secret);
+        serve.failopen_secret = trim_line_end(*secret);
     }
     if (!serve.failopen_secret.empty() && serve.failopen_secret.size() < 32) {
         error = "the fail-open secret must be at least 32 characters";
@@ -468,41 +415,6 @@ Environment process_environment() {
             return std::nullopt;
         return std::string(value);
     };
-}
-
-std::optional<std::string> jwks_url_for_domain(const std::string &domain) {
-    std::string host = domain;
-    if (host.rfind("https://", 0) == 0)
-        host = host.substr(8);
-    host = strip_trailing_slashes(host);
-    if (host.empty())
-        return std::nullopt;
-    for (char c : host) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '.' || c == ':';
-        if (!ok)
-            return std::nullopt;
-    }
-    return "https://" + host + "/.well-known/jwks.json";
-}
-
-bool check_jwks_url(const std::string &url, std::string &error) {
-    if (url.rfind("https://", 0) == 0 && url.size() > 8)
-        return true;
-    if (url.rfind("http://", 0) == 0) {
-        std::string rest = url.substr(7);
-        std::string host = rest.substr(0, rest.find('/'));
-        if (host.rfind('[', 0) == 0)
-            host = host.substr(0, host.find(']') + 1);
-        else
-            host = host.substr(0, host.find(':'));
-        if (is_loopback_host(host))
-            return true;
-        error = "JWKS URL " + url + " must use https (plain http is allowed only on the loopback interface)";
-        return false;
-    }
-    error = "JWKS URL " + url + " is not an https URL";
-    return false;
 }
 
 std::optional<Invocation> parse_invocation(const std::vector<std::string> &args, const Environment &env,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config_values.hpp"
 #include "common/errors.hpp"  // the error convention parse_invocation follows
 #include "net/connection_guard.hpp"
 #include "common/log.hpp"
@@ -61,13 +62,5 @@ Environment process_environment();
 // returns nothing and sets `error`.
 std::optional<Invocation> parse_invocation(const std::vector<std::string> &args, const Environment &env,
                                            std::string &error);
-
-// https://<domain>/.well-known/jwks.json from "myapp.kinde.com" or "https://myapp.kinde.com/";
-// nothing for a value that is not a bare host name.
-std::optional<std::string> jwks_url_for_domain(const std::string &domain);
-
-// A JWKS URL must be https, except on the loopback interface (tests): keys fetched in the clear
-// could be swapped by anyone on the path. False, with `error` set, for any other URL.
-bool check_jwks_url(const std::string &url, std::string &error);
 
 }  // namespace kinde_claims::shim

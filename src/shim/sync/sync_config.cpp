@@ -2,44 +2,11 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 
-#include "common/config.hpp"
+#include "common/config_values.hpp"
 
 namespace kinde_claims::shim {
-namespace {
-
-std::optional<double> parse_number(const std::string &text, double min, double max) {
-    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789.") != std::string::npos)
-        return std::nullopt;
-    std::istringstream in(text);
-    double value = 0;
-    if (!(in >> value) || !in.eof() || value < min || value > max)
-        return std::nullopt;
-    return value;
-}
-
-std::string without_trailing_slashes(std::string text) {
-    while (!text.empty() && text.back() == '/')
-        text.pop_back();
-    return text;
-}
-
-std::string trim_line_end(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
-        text.pop_back();
-    return text;
-}
-
-}  // namespace
-
-std::optional<std::string> kinde_url_for_domain(const std::string &domain) {
-    auto jwks = jwks_url_for_domain(domain);
-    if (!jwks)
-        return std::nullopt;
-    return jwks->substr(0, jwks->size() - std::string("/.well-known/jwks.json").size());
-}
 
 bool resolve_sync_config(const SyncFlags &flags,
                          const std::function<std::optional<std::string>(const std::string &)> &env,
@@ -129,14 +96,10 @@ bool resolve_sync_config(const SyncFlags &flags,
     config.client_id = *client_id;
 
     if (flags.client_secret_file) {
-        std::ifstream file(*flags.client_secret_file, std::ios::binary);
-        if (!file)
-            return fail("cannot read the M2M client secret file " + *flags.client_secret_file);
-        std::ostringstream text;
-        text << file.rdbuf();
-        config.client_secret = trim_line_end(text.str());
-        if (config.client_secret.empty())
-            return fail("the M2M client secret file " + *flags.client_secret_file + " is empty");
+        auto secret = read_secret_file(*flags.client_secret_file, "M2M client secret", error);
+        if (!secret)
+            return false;
+        config.client_secret = *secret;
     } else if (auto secret = env("KINDE_M2M_CLIENT_SECRET")) {
         config.client_secret = trim_line_end(*secret);
     }

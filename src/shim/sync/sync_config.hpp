@@ -49,8 +49,4 @@ bool resolve_sync_config(const SyncFlags &flags,
                          const std::function<std::optional<std::string>(const std::string &)> &env,
                          SyncConfig &config, std::string &error);
 
-// A Kinde base URL from KINDE_DOMAIN ("myapp.kinde.com", "https://myapp.kinde.com/"); nothing for
-// a value that is not a bare host name.
-std::optional<std::string> kinde_url_for_domain(const std::string &domain);
-
 }  // namespace kinde_claims::shim

@@ -5,23 +5,28 @@
 namespace kinde_claims::shim {
 namespace {
 
-// The member as a string, or an error naming the field.
-std::optional<std::string_view> required_string(const json_t *object, const char *field, const char *expected,
-                                                std::string &error) {
-    auto value = json_string_member(object, field);
-    if (!value)
-        error = rules::webhook_field_missing(field, expected).message;
+// A string member of the event by its description in rules, or nothing with the refusal in
+// `error` when it is missing, not a string, or refused by `check`.
+std::optional<std::string_view> string_field(const json_t *object, const rules::WebhookField &field,
+                                             std::optional<rules::Violation> (*check)(std::string_view),
+                                             std::string &error) {
+    auto value = json_string_member(object, field.key);
+    if (!value) {
+        error = rules::webhook_field_missing(field).message;
+        return std::nullopt;
+    }
+    if (auto violation = check(*value)) {
+        error = violation->message;
+        return std::nullopt;
+    }
     return value;
 }
 
 // data.user.organizations ([{"code": "org_...", "permissions": [...], "roles": [...]}], FACTS.md
-// §8) as its codes, each by the org code rule; the same refusals, in the same words, as
-// kinde_webhook_apply's.
+// §8) as its codes, each by the org code rule.
 std::optional<std::vector<std::string>> organization_codes(const json_t *list, std::string &error) {
     if (!json_is_array(list)) {
-        error = rules::webhook_field_missing("data.user.organizations",
-                                             "an array of {\"code\": \"org_...\"} objects")
-                    .message;
+        error = rules::webhook_field_missing(rules::kWebhookUserOrganizations).message;
         return std::nullopt;
     }
     if (auto violation = rules::check_webhook_organization_count(json_array_size(list))) {
@@ -33,17 +38,9 @@ std::optional<std::vector<std::string>> organization_codes(const json_t *list, s
     std::size_t index;
     const json_t *organization;
     json_array_foreach(list, index, organization) {
-        auto code = json_string_member(organization, "code");
-        if (!code) {
-            error = rules::webhook_field_missing("data.user.organizations[].code",
-                                                 "each organization's code as a string")
-                        .message;
+        auto code = string_field(organization, rules::kWebhookMemberCode, &rules::check_org_code, error);
+        if (!code)
             return std::nullopt;
-        }
-        if (auto violation = rules::check_org_code(*code)) {
-            error = violation->message;
-            return std::nullopt;
-        }
         codes.emplace_back(*code);
     }
     return codes;
@@ -59,81 +56,53 @@ std::optional<ForwardedEvent> forwarded_event_from_payload(std::string_view payl
         return std::nullopt;
     }
     if (!json_is_object(root.get())) {
-        error = "payload is not a JSON object";
+        error = rules::webhook_event_not_object().message;
         return std::nullopt;
     }
 
+    std::string_view header[rules::kWebhookHeaderCount];
+    for (std::size_t i = 0; i < rules::kWebhookHeaderCount; ++i) {
+        const rules::WebhookHeaderField &field = rules::kWebhookHeaderFields[i];
+        auto value = string_field(root.get(), field.field, field.check, error);
+        if (!value)
+            return std::nullopt;
+        header[i] = *value;
+    }
     ForwardedEvent event;
-    auto type = required_string(root.get(), "type", "its event type as a string", error);
-    if (!type)
-        return std::nullopt;
-    if (auto violation = rules::check_webhook_event_type(*type)) {
-        error = violation->message;
-        return std::nullopt;
-    }
-    event.type = std::string(*type);
-    event.action = rules::webhook_action(*type);
-
-    auto event_id = required_string(root.get(), "event_id", "its event id as a string", error);
-    if (!event_id)
-        return std::nullopt;
-    if (auto violation = rules::check_webhook_event_id(*event_id)) {
-        error = violation->message;
-        return std::nullopt;
-    }
-    event.event_id = std::string(*event_id);
-
-    auto timestamp = required_string(root.get(), "timestamp", "the time of the event as a string", error);
-    if (!timestamp)
-        return std::nullopt;
-    std::int64_t unix_micros;
-    if (auto violation = rules::parse_webhook_timestamp(*timestamp, unix_micros)) {
-        error = violation->message;
-        return std::nullopt;
-    }
-    event.timestamp = std::string(*timestamp);
-    event.unix_micros = unix_micros;
+    event.type = std::string(header[rules::kWebhookType]);
+    event.action = rules::webhook_action(event.type);
+    event.event_id = std::string(header[rules::kWebhookEventId]);
+    event.timestamp = std::string(header[rules::kWebhookTimestamp]);
+    rules::parse_webhook_timestamp(event.timestamp, event.unix_micros);  // checked above
 
     const json_t *data = json_object_get(root.get(), "data");
-    event.organization_action = rules::webhook_organization_action(*type);
+    event.organization_action = rules::webhook_organization_action(event.type);
     if (event.organization_action != rules::WebhookOrganizationAction::none) {
-        auto org_code = json_string_member(json_object_get(data, "organization"), "code");
-        if (!org_code) {
-            error =
-                rules::webhook_field_missing("data.organization.code", "the organization's code as a string")
-                    .message;
+        auto org_code = string_field(json_object_get(data, "organization"), rules::kWebhookOrganizationCode,
+                                     &rules::check_org_code, error);
+        if (!org_code)
             return std::nullopt;
-        }
-        if (auto violation = rules::check_org_code(*org_code)) {
-            error = violation->message;
-            return std::nullopt;
-        }
         event.org_code = std::string(*org_code);
     }
 
     // A user event must name its user; another event keeps a user id only if it is valid.
     const json_t *user = json_object_get(data, "user");
-    auto kinde_id = json_string_member(user, "id");
-    if (kinde_id) {
-        auto violation = rules::check_kinde_id(*kinde_id);
-        if (violation && event.action != rules::WebhookAction::ignore) {
-            error = violation->message;
+    if (event.action != rules::WebhookAction::ignore) {
+        auto kinde_id = string_field(user, rules::kWebhookUserId, &rules::check_kinde_id, error);
+        if (!kinde_id)
             return std::nullopt;
-        }
-        if (!violation)
-            event.kinde_id = std::string(*kinde_id);
-    } else if (event.action != rules::WebhookAction::ignore) {
-        error = rules::webhook_field_missing("data.user.id", "the user's Kinde id as a string").message;
-        return std::nullopt;
+        event.kinde_id = std::string(*kinde_id);
+    } else if (auto kinde_id = json_string_member(user, rules::kWebhookUserId.key);
+               kinde_id && !rules::check_kinde_id(*kinde_id)) {
+        event.kinde_id = std::string(*kinde_id);
     }
 
     // Only user.created and user.updated carry a user's organizations (FACTS.md §8).
-    if (event.action == rules::WebhookAction::create_profile ||
-        event.action == rules::WebhookAction::update_profile) {
+    if (event.action == rules::WebhookAction::ensure_profile) {
         // null is read as no list (memberships left alone), not refused: Kinde sends null for
         // other empty members (an organization's "permissions"), and a refusal would be retried
         // for 72 hours.
-        const json_t *list = json_object_get(user, "organizations");
+        const json_t *list = json_object_get(user, rules::kWebhookUserOrganizations.key);
         if (list && !json_is_null(list)) {
             event.organizations = organization_codes(list, error);
             if (!event.organizations)

@@ -284,7 +284,7 @@ TEST(SyncOps, ReadyNeedsTheFeedAndKindesSide) {
     Metrics metrics("sync");
     std::optional<NotReady> kinde;
     SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
-                            [] { return 200L; }, [&kinde] { return kinde; });
+                            [](const std::string &) {}, [] { return 200L; }, [&kinde] { return kinde; });
     postgrest.answer(200, R"({"unpushed": 4, "lag_seconds": 2.5, "oldest_unpushed_at": "2024-05-01T00:00:00Z"})");
     SyncHealthServer::Answer ready = server.answer("GET", "/ready");
     EXPECT_EQ(ready.status, 200u) << ready.body;
@@ -403,7 +403,7 @@ TEST(SyncOps, HealthzSaysWhatKindeAnsweredLately) {
     auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
     RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
     SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
-                            [] { return 404L; }, [] { return std::optional<NotReady>(); }, &window);
+                            [](const std::string &) {}, [] { return 404L; }, [] { return std::optional<NotReady>(); }, &window);
     postgrest.answer(200, R"({"unpushed": 0, "lag_seconds": 0, "oldest_unpushed_at": null})");
     auto status_of = [](const SyncHealthServer::Answer &answer) {
         Json body = json_parse(answer.body);

@@ -1,13 +1,9 @@
-// `serve`: Kinde's webhooks in, each verified event one RPC call out. libmicrohttpd speaks HTTP;
-// one acceptor thread of ours admits each connection (ConnectionGuard: total and per-client
-// limits) and hands it to the least loaded of `threads` libmicrohttpd daemons, one thread each,
-// and a watchdog cuts a connection whose request has not arrived by its deadline.
+// `serve`: Kinde's webhooks in, each verified event one RPC call out; the workflow's fail-open
+// reports; /healthz, /live, /ready and /metrics. The connections are net/http_listener's.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,13 +14,11 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
-#include "net/connection_guard.hpp"
+#include "net/http_listener.hpp"
 #include "serve/failopen_outbox.hpp"
 #include "serve/jwks_cache.hpp"
 #include "common/metrics.hpp"
 #include "net/postgrest_client.hpp"
-
-struct MHD_Daemon;
 
 namespace kinde_claims::shim {
 
@@ -50,17 +44,12 @@ public:
     // Starts listening; true once requests are being served, else false with `error` set.
     bool start(std::string &error);
     // The port it listens on (the one picked, when the configuration said 0).
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return listener_.port(); }
     void stop();
 
-    // What one request gets: status, JSON body, and for a 503 that Kinde should retry later,
-    // the seconds for Retry-After (0: no header). Each logs its one line.
-    struct Answer {
-        unsigned status;
-        std::string body;
-        unsigned retry_after = 0;
-        const char *content_type = "application/json";
-    };
+    // What one request gets (a 503 that Kinde should retry later carries Retry-After). Each of the
+    // functions below logs its one line.
+    using Answer = HttpAnswer;
     Answer webhook(const std::string &body, const std::string &content_type, bool too_large);
     // POST /kinde/failopen?user_id=kp_...[&org_code=org_...] with "Authorization: Bearer <the
     // fail-open secret>" (query arguments, as libmicrohttpd decoded them; null when absent): 202
@@ -79,14 +68,11 @@ public:
     Answer refuse_request(std::string_view method, std::string_view path, unsigned status,
                           const std::string &reason);
 
-    ConnectionGuard &guard() { return *guard_; }
-    void log(const std::string &line) { log_(line); }
-
 private:
     PostgrestClient &client();
-    void accept_loop();
-    void watchdog_loop();
-    void log_refusal(ConnectionGuard::Admission admission, const std::string &client);
+    // The listener's routes: which requests have a body to read, and the answer to each.
+    bool takes_body(std::string_view method, std::string_view target) const;
+    Answer answer(const HttpRequest &request);
     void log_refresh(const JwksCache::RefreshResult &refresh);
     void failopen_loop();
 
@@ -102,26 +88,17 @@ private:
     std::chrono::steady_clock::time_point probed_at_{};
     bool probed_ = false;
     RpcResult probe_result_{};
-    std::unique_ptr<ConnectionGuard> guard_;
-    std::vector<MHD_Daemon *> daemons_;
-    int listen_socket_ = -1;
-    int wake_fd_ = -1;  // an eventfd that wakes the acceptor to stop
-    std::atomic<bool> stopping_{false};
-    std::thread acceptor_;
-    std::thread watchdog_;
-    std::mutex watchdog_mutex_;
-    std::condition_variable watchdog_wake_;
-    std::uint16_t port_ = 0;
-    // The fail-open queue and the thread that records it in the database.
+    HttpListener listener_;
+    // The fail-open queue and the thread that records it in the database (woken to stop).
     std::unique_ptr<FailopenOutbox> outbox_;
     std::thread failopen_writer_;
+    bool stopping_ = false;  // under failopen_mutex_
+    std::mutex failopen_mutex_;
+    std::condition_variable failopen_wake_;
     std::chrono::steady_clock::time_point last_dropped_log_{};
     std::uint64_t dropped_logged_ = 0;
     std::mutex clients_mutex_;
     std::map<std::thread::id, std::unique_ptr<PostgrestClient>> clients_;
-    // Refused connections are logged at most once a second, with how many went unlogged.
-    std::chrono::steady_clock::time_point last_refusal_log_{};
-    unsigned refusals_unlogged_ = 0;
 };
 
 }  // namespace kinde_claims::shim

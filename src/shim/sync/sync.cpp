@@ -598,7 +598,7 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
     std::unique_ptr<SyncHealthServer> health;
     if (sync.listen_host) {
         health = std::make_unique<SyncHealthServer>(
-            *sync.listen_host, sync.listen_port, client, metrics, [&shared] { return shared.last_kinde_status.load(); },
+            *sync.listen_host, sync.listen_port, client, metrics, shared.log, [&shared] { return shared.last_kinde_status.load(); },
             [&shared] { return shared.kinde_not_ready(); }, &shared.recent);
         if (std::string error; !health->start(error)) {
             shared.log("kinde-claims-shim: " + error);

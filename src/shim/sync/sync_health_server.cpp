@@ -1,9 +1,6 @@
 #include "sync/sync_health_server.hpp"
 
 #include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <cstring>
 #include <string_view>
@@ -13,52 +10,45 @@
 namespace kinde_claims::shim {
 namespace {
 
-MHD_Result on_request(void *context, MHD_Connection *connection, const char *url, const char *method,
-                      const char * /*version*/, const char * /*upload_data*/, size_t *upload_data_size,
-                      void ** /*request_state*/) {
-    try {
-        if (*upload_data_size != 0) {
-            *upload_data_size = 0;  // a body we will not read
-            return MHD_YES;
-        }
-        auto *server = static_cast<SyncHealthServer *>(context);
-        SyncHealthServer::Answer answer = server->answer(method, url);
-        MHD_Response *response = MHD_create_response_from_buffer(
-            answer.body.size(), const_cast<char *>(answer.body.data()), MHD_RESPMEM_MUST_COPY);
-        if (!response)
-            return MHD_NO;
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, answer.content_type);
-        if (answer.status == MHD_HTTP_METHOD_NOT_ALLOWED)
-            MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET");
-        MHD_Result queued = MHD_queue_response(connection, answer.status, response);
-        MHD_destroy_response(response);
-        return queued;
-    } catch (...) {
-        return MHD_NO;  // no exception may unwind into libmicrohttpd's C frames
-    }
+// A health check is one small call at a time.
+ListenConfig listen_config(std::string host, std::uint16_t port) {
+    ListenConfig config;
+    config.host = std::move(host);
+    config.port = port;
+    config.threads = 1;
+    config.limits = ConnectionLimits{16, 16, std::chrono::seconds(10)};
+    return config;
 }
 
 }  // namespace
 
 SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, Metrics &metrics,
-                                   std::function<long()> last_kinde_status,
+                                   LogLine log, std::function<long()> last_kinde_status,
                                    std::function<std::optional<NotReady>()> kinde_not_ready,
                                    const RefreshWindow *recent)
-    : host_(std::move(host)), port_(port), client_(std::move(client), metrics.postgrest_observer()),
-      metrics_(metrics), last_kinde_status_(std::move(last_kinde_status)),
-      kinde_not_ready_(std::move(kinde_not_ready)), recent_(recent) {}
+    : client_(std::move(client), metrics.postgrest_observer()), metrics_(metrics),
+      last_kinde_status_(std::move(last_kinde_status)), kinde_not_ready_(std::move(kinde_not_ready)),
+      recent_(recent),
+      listener_(listen_config(std::move(host), port),
+                HttpListener::Routes{
+                    [](std::string_view, std::string_view) { return false; },
+                    [this](const HttpRequest &request) { return answer(request.method, request.path); },
+                    [](std::string_view, std::string_view, unsigned status, const std::string &reason) {
+                        Json body(json_pack("{s:s}", "error", reason.c_str()));
+                        return Answer{status, json_text(body.get())};
+                    }},
+                std::move(log), metrics) {}
 
 SyncHealthServer::~SyncHealthServer() {
     stop();
 }
 
-SyncHealthServer::Answer SyncHealthServer::answer(const char *method, const char *path) {
-    std::string_view target(path);
+SyncHealthServer::Answer SyncHealthServer::answer(std::string_view method, std::string_view target) {
     bool known = target == "/healthz" || target == "/live" || target == "/ready" || target == "/metrics";
     if (!known)
         return {MHD_HTTP_NOT_FOUND, "{\"error\":\"not found\"}"};
-    if (std::strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-        return {MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"use GET\"}"};
+    if (method != MHD_HTTP_METHOD_GET)
+        return {MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"use GET\"}", 0, "application/json", "GET"};
     if (target == "/healthz")
         return health();
     if (target == "/live")
@@ -86,7 +76,7 @@ Json SyncHealthServer::read_lag(RpcResult &result) {
 SyncHealthServer::Answer SyncHealthServer::metrics() {
     RpcResult ignored;
     read_lag(ignored);  // when the feed cannot be read, the gauges keep their last values
-    return {MHD_HTTP_OK, metrics_.render(), Metrics::kContentType};
+    return {MHD_HTTP_OK, metrics_.render(), 0, Metrics::kContentType};
 }
 
 SyncHealthServer::Answer SyncHealthServer::ready() {
@@ -134,43 +124,11 @@ SyncHealthServer::Answer SyncHealthServer::health() {
 }
 
 bool SyncHealthServer::start(std::string &error) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    addrinfo *found = nullptr;
-    if (int status = getaddrinfo(host_.c_str(), nullptr, &hints, &found); status != 0) {
-        error = "cannot listen on " + host_ + ": " + gai_strerror(status);
-        return false;
-    }
-    sockaddr_storage address{};
-    std::memcpy(&address, found->ai_addr, found->ai_addrlen);
-    bool ipv6 = found->ai_family == AF_INET6;
-    freeaddrinfo(found);
-    if (ipv6)
-        reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port = htons(port_);
-    else
-        reinterpret_cast<sockaddr_in *>(&address)->sin_port = htons(port_);
-    // One thread: a health check is one small call at a time.
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
-    daemon_ = MHD_start_daemon(flags, port_, nullptr, nullptr, &on_request, this, MHD_OPTION_SOCK_ADDR,
-                               reinterpret_cast<sockaddr *>(&address), MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                               MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
-    if (!daemon_) {
-        error = "cannot listen on " + host_ + ":" + std::to_string(port_);
-        return false;
-    }
-    const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-    if (info)
-        port_ = info->port;
-    return true;
+    return listener_.start(error);
 }
 
 void SyncHealthServer::stop() {
-    if (daemon_) {
-        MHD_stop_daemon(daemon_);
-        daemon_ = nullptr;
-    }
+    listener_.stop();
 }
 
 }  // namespace kinde_claims::shim

@@ -147,8 +147,8 @@ ArrayType *organization_codes(const JsonbValue *list) {
     for (int i = 0; i < count; ++i) {
         JsonbValue *element = getIthJsonbValueFromContainer(array, static_cast<uint32>(i));
         JsonbValue code_value;
-        std::string_view code =
-            string_field(object_container(element), rules::kWebhookMemberCode, &rules::check_org_code, &code_value);
+        std::string_view code = string_field(object_container(element), rules::kWebhookMemberCode,
+                                             &rules::check_org_code, &code_value);
         codes[i] = PointerGetDatum(text_of(code));
     }
     return construct_array(codes, count, TEXTOID, -1, false, TYPALIGN_INT);
@@ -184,8 +184,8 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
     if (parsed.organization_action != WebhookOrganizationAction::none) {
         JsonbContainer *organization =
             data ? object_container(object_member(data, "organization", &organization_value)) : nullptr;
-        parsed.org_code =
-            text_of(string_field(organization, rules::kWebhookOrganizationCode, &rules::check_org_code, &code_value));
+        parsed.org_code = text_of(
+            string_field(organization, rules::kWebhookOrganizationCode, &rules::check_org_code, &code_value));
     }
 
     // A user event must name its user; another event may, and is kept with the id when it does.
@@ -193,7 +193,8 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
     JsonbContainer *user = data ? object_container(object_member(data, "user", &user_value)) : nullptr;
     const JsonbValue *id = user ? object_member(user, rules::kWebhookUserId.key, &id_value) : nullptr;
     if (parsed.action != WebhookAction::ignore || (id != nullptr && id->type == jbvString))
-        parsed.kinde_id = text_of(string_field(user, rules::kWebhookUserId, &rules::check_kinde_id, &id_value));
+        parsed.kinde_id =
+            text_of(string_field(user, rules::kWebhookUserId, &rules::check_kinde_id, &id_value));
     JsonbValue list_value;
     const JsonbValue *list = user && parsed.action == WebhookAction::ensure_profile
                                  ? object_member(user, rules::kWebhookUserOrganizations.key, &list_value)

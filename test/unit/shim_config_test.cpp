@@ -5,8 +5,8 @@
 #include <fstream>
 #include <map>
 
-#include "common/config.hpp"
 #include "cli/usage.hpp"
+#include "common/config.hpp"
 
 namespace {
 
@@ -250,7 +250,8 @@ TEST(ShimConfigValues, NumbersAreDecimalDigitsWithinTheirRange) {
 TEST(ShimConfigValues, KindeAndJwksUrlsFromADomain) {
     EXPECT_EQ(kinde_url_for_domain("myapp.kinde.com"), "https://myapp.kinde.com");
     EXPECT_EQ(kinde_url_for_domain("https://myapp.kinde.com//"), "https://myapp.kinde.com");
-    EXPECT_EQ(jwks_url_for_domain("https://myapp.kinde.com/"), "https://myapp.kinde.com/.well-known/jwks.json");
+    EXPECT_EQ(jwks_url_for_domain("https://myapp.kinde.com/"),
+              "https://myapp.kinde.com/.well-known/jwks.json");
     for (const char *bad : {"", "https://", "http://myapp.kinde.com", "myapp.kinde.com/path", "a b"}) {
         EXPECT_FALSE(kinde_url_for_domain(bad)) << bad;
         EXPECT_FALSE(jwks_url_for_domain(bad)) << bad;

@@ -131,7 +131,8 @@ TEST(WebhookRules, FieldsAreDescribedOnceWithTheirRefusals) {
     Violation missing = webhook_field_missing(kWebhookHeaderFields[kWebhookType].field);
     EXPECT_STREQ(missing.sqlstate, "22023");
     EXPECT_EQ(missing.message, "webhook event has no \"type\"");
-    EXPECT_EQ(missing.detail, "A Kinde webhook event carries its event type as a string, such as user.created.");
+    EXPECT_EQ(missing.detail,
+              "A Kinde webhook event carries its event type as a string, such as user.created.");
     EXPECT_EQ(webhook_field_missing(kWebhookMemberCode).message,
               "webhook event has no \"data.user.organizations[].code\"");
     EXPECT_EQ(webhook_event_not_object().message, "webhook event must be a JSON object");

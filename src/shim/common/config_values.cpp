@@ -54,7 +54,8 @@ std::string without_trailing_slashes(std::string url) {
     return url;
 }
 
-std::optional<std::string> read_secret_file(const std::string &path, const std::string &what, std::string &error) {
+std::optional<std::string> read_secret_file(const std::string &path, const std::string &what,
+                                            std::string &error) {
     std::ifstream file(path, std::ios::binary);
     if (!file) {
         error = "cannot read the " + what + " file " + path;

@@ -25,7 +25,8 @@ std::string without_trailing_slashes(std::string url);
 // A secret kept in a file (an API key, a client secret): the file's bytes without their line
 // end. Nothing, with `error` set to "cannot read the <what> file <path>" or "the <what> file
 // <path> is empty", when it cannot be read or holds nothing else; the secret is never quoted.
-std::optional<std::string> read_secret_file(const std::string &path, const std::string &what, std::string &error);
+std::optional<std::string> read_secret_file(const std::string &path, const std::string &what,
+                                            std::string &error);
 
 // https://<domain> from "myapp.kinde.com" or "https://myapp.kinde.com/" (Kinde's base URL);
 // nothing for a value that is not a bare host name (letters, digits, '-', '.', ':').

@@ -96,8 +96,9 @@ MHD_Result route(HttpListener &listener, MHD_Connection *connection, const char 
         if (const char *error = framing_error(connection))
             return send(connection, routes.refuse(method, request.target, MHD_HTTP_BAD_REQUEST, error), true);
         if (!takes_body)
-            return send(connection, routes.answer(HttpRequest(connection, method, request.target, path, request.body,
-                                                              false, false)),
+            return send(connection,
+                        routes.answer(HttpRequest(connection, method, request.target, path, request.body,
+                                                  false, false)),
                         may_have_body(connection));
         // A declared length over the limit is refused before a byte of it is read (and before
         // a client that sent "Expect: 100-continue" is told to go on).
@@ -105,7 +106,8 @@ MHD_Result route(HttpListener &listener, MHD_Connection *connection, const char 
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && std::strtoull(length, nullptr, 10) > max_body)
             return send(connection,
-                        routes.answer(HttpRequest(connection, method, request.target, path, request.body, false, true)),
+                        routes.answer(
+                            HttpRequest(connection, method, request.target, path, request.body, false, true)),
                         true);
         return MHD_YES;
     }
@@ -124,8 +126,8 @@ MHD_Result route(HttpListener &listener, MHD_Connection *connection, const char 
     // The whole request is in: the deadline stops while it is answered (the server's calls have
     // their own).
     listener.guard().request_received(socket_of(connection));
-    return send(connection, routes.answer(HttpRequest(connection, method, request.target, path, request.body, true,
-                                                      request.too_large)));
+    return send(connection, routes.answer(HttpRequest(connection, method, request.target, path, request.body,
+                                                      true, request.too_large)));
 }
 
 // No exception may unwind into libmicrohttpd's C frames: one that escapes (out of memory) drops
@@ -284,7 +286,8 @@ bool HttpListener::start(std::string &error) {
 }
 
 void HttpListener::log_refusal(ConnectionGuard::Admission admission, const std::string &client) {
-    metrics_.connection_refused(admission == ConnectionGuard::Admission::over_client ? "per_client" : "total");
+    metrics_.connection_refused(admission == ConnectionGuard::Admission::over_client ? "per_client"
+                                                                                     : "total");
     ++refusals_unlogged_;
     auto now = Clock::now();
     if (now - last_refusal_log_ < std::chrono::seconds(1))
@@ -292,8 +295,9 @@ void HttpListener::log_refusal(ConnectionGuard::Admission admission, const std::
     last_refusal_log_ = now;
     bool per_client = admission == ConnectionGuard::Admission::over_client;
     std::string reason =
-        per_client ? "client holds " + std::to_string(config_.limits.max_connections_per_client) + " connections"
-                   : "server holds " + std::to_string(config_.limits.max_connections) + " connections";
+        per_client
+            ? "client holds " + std::to_string(config_.limits.max_connections_per_client) + " connections"
+            : "server holds " + std::to_string(config_.limits.max_connections) + " connections";
     if (config_.limits_are_options)
         reason += per_client ? " (--max-connections-per-client)" : " (--max-connections)";
     log_("connection refused" + log_field("client", client) + log_field("reason", reason) +

@@ -1,7 +1,7 @@
 #include "serve/key_set.hpp"
 
-#include "serve/base64url.hpp"
 #include "common/json.hpp"
+#include "serve/base64url.hpp"
 
 namespace kinde_claims::shim {
 namespace {

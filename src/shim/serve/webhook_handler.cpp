@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "serve/base64url.hpp"
 #include "common/json.hpp"
+#include "serve/base64url.hpp"
 
 namespace kinde_claims::shim {
 namespace {

@@ -40,14 +40,15 @@ WebhookServer::WebhookServer(ServeConfig serve, ClientConfig client, JwksCache &
                              Metrics &metrics)
     : serve_(std::move(serve)), client_config_(std::move(client)), keys_(keys), log_(std::move(log)),
       metrics_(metrics),
-      listener_(ListenConfig{serve_.listen_host, serve_.listen_port, serve_.threads, serve_.limits,
-                             kMaxWebhookBytes, true},
-                HttpListener::Routes{
-                    [this](std::string_view method, std::string_view target) { return takes_body(method, target); },
-                    [this](const HttpRequest &request) { return answer(request); },
-                    [this](std::string_view method, std::string_view target, unsigned status,
-                           const std::string &reason) { return refuse_request(method, target, status, reason); }},
-                log_, metrics_) {
+      listener_(
+          ListenConfig{serve_.listen_host, serve_.listen_port, serve_.threads, serve_.limits,
+                       kMaxWebhookBytes, true},
+          HttpListener::Routes{
+              [this](std::string_view method, std::string_view target) { return takes_body(method, target); },
+              [this](const HttpRequest &request) { return answer(request); },
+              [this](std::string_view method, std::string_view target, unsigned status,
+                     const std::string &reason) { return refuse_request(method, target, status, reason); }},
+          log_, metrics_) {
     if (!serve_.failopen_secret.empty())
         outbox_ = std::make_unique<FailopenOutbox>(
             serve_.state_dir.empty() ? std::string() : serve_.state_dir + "/failopen.jsonl",
@@ -234,8 +235,8 @@ WebhookServer::Answer WebhookServer::answer(const HttpRequest &request) {
         return is_failopen ? failopen(nullptr, nullptr, "", true) : webhook({}, {}, true);
     if (is_failopen) {
         const char *authorization = request.header(MHD_HTTP_HEADER_AUTHORIZATION);
-        return failopen(request.query("user_id"), request.query("org_code"), authorization ? authorization : "",
-                        request.too_large);
+        return failopen(request.query("user_id"), request.query("org_code"),
+                        authorization ? authorization : "", request.too_large);
     }
     const char *content_type = request.header(MHD_HTTP_HEADER_CONTENT_TYPE);
     return webhook(request.body, content_type ? content_type : "", request.too_large);

@@ -14,11 +14,11 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "net/http_listener.hpp"
+#include "net/postgrest_client.hpp"
 #include "serve/failopen_outbox.hpp"
 #include "serve/jwks_cache.hpp"
-#include "common/metrics.hpp"
-#include "net/postgrest_client.hpp"
 
 namespace kinde_claims::shim {
 

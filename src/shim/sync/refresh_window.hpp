@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "sync/kinde_mgmt_client.hpp"
 #include "common/raii.hpp"
+#include "sync/kinde_mgmt_client.hpp"
 
 namespace kinde_claims::shim {
 

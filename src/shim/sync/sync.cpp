@@ -11,9 +11,9 @@
 #include "common/backoff.hpp"
 #include "common/exit_codes.hpp"
 #include "common/json.hpp"
-#include "sync/kinde_mgmt_client.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "sync/kinde_mgmt_client.hpp"
 #include "sync/m2m_token_cache.hpp"
 #include "sync/refresh_window.hpp"
 #include "sync/sync_health_server.hpp"
@@ -134,7 +134,8 @@ struct Shared {
             return std::nullopt;
         std::lock_guard<std::mutex> lock(ready_token_mutex);
         ready_token_error = failure.message;
-        return NotReady{failure.unavailable ? "unavailable" : "configuration", "no valid M2M token: " + failure.message};
+        return NotReady{failure.unavailable ? "unavailable" : "configuration",
+                        "no valid M2M token: " + failure.message};
     }
 
     // Kinde failed: every worker waits, for longer after each failure. Workers that fail
@@ -598,7 +599,8 @@ int run_sync_loop(const SyncConfig &sync, const ClientConfig &client, StopSignal
     std::unique_ptr<SyncHealthServer> health;
     if (sync.listen_host) {
         health = std::make_unique<SyncHealthServer>(
-            *sync.listen_host, sync.listen_port, client, metrics, shared.log, [&shared] { return shared.last_kinde_status.load(); },
+            *sync.listen_host, sync.listen_port, client, metrics, shared.log,
+            [&shared] { return shared.last_kinde_status.load(); },
             [&shared] { return shared.kinde_not_ready(); }, &shared.recent);
         if (std::string error; !health->start(error)) {
             shared.log("kinde-claims-shim: " + error);

@@ -22,8 +22,8 @@ ListenConfig listen_config(std::string host, std::uint16_t port) {
 
 }  // namespace
 
-SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client, Metrics &metrics,
-                                   LogLine log, std::function<long()> last_kinde_status,
+SyncHealthServer::SyncHealthServer(std::string host, std::uint16_t port, ClientConfig client,
+                                   Metrics &metrics, LogLine log, std::function<long()> last_kinde_status,
                                    std::function<std::optional<NotReady>()> kinde_not_ready,
                                    const RefreshWindow *recent)
     : client_(std::move(client), metrics.postgrest_observer()), metrics_(metrics),

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "common/json.hpp"
-#include "test_keys.hpp"
 #include "serve/webhook_handler.hpp"
+#include "test_keys.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "common/json.hpp"
-#include "test_keys.hpp"
 #include "serve/webhook_event.hpp"
+#include "test_keys.hpp"
 
 namespace {
 

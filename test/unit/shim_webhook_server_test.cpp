@@ -9,8 +9,8 @@
 #include <ctime>
 #include <mutex>
 
-#include "test_keys.hpp"
 #include "serve/webhook_server.hpp"
+#include "test_keys.hpp"
 
 namespace {
 

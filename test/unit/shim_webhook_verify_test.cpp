@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "test_keys.hpp"
 #include "serve/webhook_handler.hpp"
+#include "test_keys.hpp"
 
 namespace {
 

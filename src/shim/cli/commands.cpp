@@ -11,11 +11,11 @@
 
 #include "common/exit_codes.hpp"
 #include "common/json.hpp"
-#include "kinde_rules.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "sync/sync.hpp"
+#include "kinde_rules.hpp"
 #include "serve/webhook_server.hpp"
+#include "sync/sync.hpp"
 
 namespace kinde_claims::shim {
 namespace {
@@ -93,6 +93,14 @@ int run_upsert(const Invocation &invocation, std::ostream &out, std::ostream &er
     return report(client.post("kinde_profile_upsert", json_text(arguments.get())), out, err);
 }
 
+sigset_t stop_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    return signals;
+}
+
 int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err) {
     LogLine log = log_sink(err, invocation.log_format);
     Metrics metrics("serve");
@@ -116,12 +124,9 @@ int run_serve(const Invocation &invocation, std::ostream &out, std::ostream &err
     }
     out << "listening on " << invocation.serve.listen_host << ":" << server.port() << std::endl;
 
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
+    sigset_t signals = stop_signals();
     int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
+    sigwait(&signals, &signal_number);
     log("stopping on signal " + std::to_string(signal_number));
     server.stop();
     return kExitOk;
@@ -132,12 +137,9 @@ int run_sync(const Invocation &invocation, std::ostream &out, std::ostream &err)
     StopSignal stop;
     std::atomic<bool> loop_ended{false};
     std::thread signals([&stop, &log, &loop_ended] {
-        sigset_t stop_signals;
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGINT);
-        sigaddset(&stop_signals, SIGTERM);
+        sigset_t signals = stop_signals();
         int signal_number = 0;
-        sigwait(&stop_signals, &signal_number);
+        sigwait(&signals, &signal_number);
         if (loop_ended)
             return;  // woken by the loop's end, below
         log("stopping on signal " + std::to_string(signal_number));

@@ -4,20 +4,17 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "common/exit_codes.hpp"
-#include "net/http_client.hpp"
 #include "cli/usage.hpp"
+#include "common/exit_codes.hpp"
 #include "common/version.hpp"
+#include "net/http_client.hpp"
 
 int main(int argc, char **argv) {
     using namespace kinde_claims::shim;
 
     // Stop signals are taken by sigwait in `serve`; blocked here so every thread inherits it.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t signals = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
     http_global_init();
 

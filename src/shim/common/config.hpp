@@ -12,8 +12,8 @@
 
 #include "common/config_values.hpp"
 #include "common/errors.hpp"  // the error convention parse_invocation follows
-#include "net/connection_guard.hpp"
 #include "common/log.hpp"
+#include "net/connection_guard.hpp"
 #include "net/postgrest_client.hpp"
 #include "sync/sync_config.hpp"
 

@@ -95,96 +95,104 @@ Metrics::Metrics(const char *command) : registry_(std::make_shared<prometheus::R
                               .Name("kinde_claims_postgrest_call_duration_seconds")
                               .Help("How long PostgREST RPC calls took, by function")
                               .Register(registry);
-    const bool serve = std::string_view(command) == "serve";
-    if (serve) {
-        webhooks_ = &prometheus::BuildCounter()
-                         .Name("kinde_claims_webhook_requests_total")
-                         .Help("Webhook requests (POST /kinde/webhook) by the HTTP status answered and the result")
-                         .Register(registry);
-        key_refreshes_ = &prometheus::BuildCounter()
-                              .Name("kinde_claims_signing_key_refreshes_total")
-                              .Help("Loads of Kinde's signing keys (JWKS) by outcome")
-                              .Register(registry);
-        keys_ = &prometheus::BuildGauge()
-                     .Name("kinde_claims_signing_keys")
-                     .Help("Signing keys loaded now")
-                     .Register(registry)
-                     .Add({});
-        connections_refused_ = &prometheus::BuildCounter()
-                                    .Name("kinde_claims_connections_refused_total")
-                                    .Help("Connections closed at once because a limit was reached, by limit")
-                                    .Register(registry);
-        connections_cut_ = &prometheus::BuildCounter()
-                                .Name("kinde_claims_connections_cut_total")
-                                .Help("Connections cut because no whole request came within --request-timeout")
-                                .Register(registry)
-                                .Add({});
-        // Series that exist from the start, at 0, so a rate over them has a first point.
-        webhooks_->Add({{"status", "200"}, {"result", "applied"}});
-        for (const char *outcome : {"loaded", "failed"})
-            key_refreshes_->Add({{"outcome", outcome}});
-        for (const char *reason : {"per_client", "total"})
-            connections_refused_->Add({{"reason", reason}});
-        postgrest_calls_->Add({{"function", "kinde_webhook_apply"}, {"outcome", "ok"}});
-        postgrest_seconds_->Add({{"function", "kinde_webhook_apply"}}, call_buckets());
-    } else {
-        refreshes_ = &prometheus::BuildCounter()
-                          .Name("kinde_claims_refresh_claims_calls_total")
-                          .Help("Calls of Kinde's refresh_claims by outcome")
+    if (std::string_view(command) == "serve")
+        register_serve(registry);
+    else
+        register_sync(registry);
+}
+
+// serve's families: the webhooks, Kinde's signing keys, the listener's refused and cut connections.
+void Metrics::register_serve(prometheus::Registry &registry) {
+    webhooks_ = &prometheus::BuildCounter()
+                     .Name("kinde_claims_webhook_requests_total")
+                     .Help("Webhook requests (POST /kinde/webhook) by the HTTP status answered and the result")
+                     .Register(registry);
+    key_refreshes_ = &prometheus::BuildCounter()
+                          .Name("kinde_claims_signing_key_refreshes_total")
+                          .Help("Loads of Kinde's signing keys (JWKS) by outcome")
                           .Register(registry);
-        refresh_seconds_ = &prometheus::BuildHistogram()
-                                .Name("kinde_claims_refresh_claims_duration_seconds")
-                                .Help("How long calls of Kinde's refresh_claims took")
+    keys_ = &prometheus::BuildGauge()
+                 .Name("kinde_claims_signing_keys")
+                 .Help("Signing keys loaded now")
+                 .Register(registry)
+                 .Add({});
+    connections_refused_ = &prometheus::BuildCounter()
+                                .Name("kinde_claims_connections_refused_total")
+                                .Help("Connections closed at once because a limit was reached, by limit")
                                 .Register(registry);
-        throttled_ = &prometheus::BuildCounter()
-                          .Name("kinde_claims_throttled_calls_total")
-                          .Help("Calls to Kinde held back: by Kinde (429) or by our own --rate and --burst")
-                          .Register(registry);
-        tokens_ = &prometheus::BuildCounter()
-                       .Name("kinde_claims_m2m_token_requests_total")
-                       .Help("Requests for an M2M access token by outcome")
-                       .Register(registry);
-        token_expiry_ = &prometheus::BuildGauge()
-                             .Name("kinde_claims_m2m_token_expiry_timestamp_seconds")
-                             .Help("When the M2M access token in use expires, in seconds since the Unix epoch "
-                                   "(0: none fetched yet)")
-                             .Register(registry)
-                             .Add({});
-        unpushed_ = &prometheus::BuildGauge()
-                         .Name("kinde_claims_feed_unpushed_changes")
-                         .Help("Claims history entries not yet pushed to Kinde, at the last look "
-                               "(each GET /metrics, /ready or /healthz)")
+    connections_cut_ = &prometheus::BuildCounter()
+                            .Name("kinde_claims_connections_cut_total")
+                            .Help("Connections cut because no whole request came within --request-timeout")
+                            .Register(registry)
+                            .Add({});
+    // Series that exist from the start, at 0, so a rate over them has a first point.
+    webhooks_->Add({{"status", "200"}, {"result", "applied"}});
+    for (const char *outcome : {"loaded", "failed"})
+        key_refreshes_->Add({{"outcome", outcome}});
+    for (const char *reason : {"per_client", "total"})
+        connections_refused_->Add({{"reason", reason}});
+    postgrest_calls_->Add({{"function", "kinde_webhook_apply"}, {"outcome", "ok"}});
+    postgrest_seconds_->Add({{"function", "kinde_webhook_apply"}}, call_buckets());
+}
+
+// sync's families: Kinde's refresh_claims calls, throttling, the M2M token, the feed, the standbys.
+void Metrics::register_sync(prometheus::Registry &registry) {
+    refreshes_ = &prometheus::BuildCounter()
+                      .Name("kinde_claims_refresh_claims_calls_total")
+                      .Help("Calls of Kinde's refresh_claims by outcome")
+                      .Register(registry);
+    refresh_seconds_ = &prometheus::BuildHistogram()
+                            .Name("kinde_claims_refresh_claims_duration_seconds")
+                            .Help("How long calls of Kinde's refresh_claims took")
+                            .Register(registry);
+    throttled_ = &prometheus::BuildCounter()
+                      .Name("kinde_claims_throttled_calls_total")
+                      .Help("Calls to Kinde held back: by Kinde (429) or by our own --rate and --burst")
+                      .Register(registry);
+    tokens_ = &prometheus::BuildCounter()
+                   .Name("kinde_claims_m2m_token_requests_total")
+                   .Help("Requests for an M2M access token by outcome")
+                   .Register(registry);
+    token_expiry_ = &prometheus::BuildGauge()
+                         .Name("kinde_claims_m2m_token_expiry_timestamp_seconds")
+                         .Help("When the M2M access token in use expires, in seconds since the Unix epoch "
+                               "(0: none fetched yet)")
                          .Register(registry)
                          .Add({});
-        lag_ = &prometheus::BuildGauge()
-                    .Name("kinde_claims_feed_lag_seconds")
-                    .Help("Age of the oldest change not yet pushed to Kinde, at the last look")
-                    .Register(registry)
-                    .Add({});
-        replica_waits_ = &prometheus::BuildCounter()
-                              .Name("kinde_claims_replica_waits_total")
-                              .Help("Leases that waited for every standby to replay their changes before calling "
-                                    "Kinde, by outcome (timeout: a standby was still behind at --replica-wait-ms "
-                                    "and Kinde was called anyway)")
-                              .Register(registry);
-        replica_wait_seconds_ = &prometheus::BuildHistogram()
-                                     .Name("kinde_claims_replica_wait_seconds")
-                                     .Help("How long leases waited for the standbys to replay their changes")
-                                     .Register(registry);
-        for (const char *outcome : {"replayed", "timeout"})
-            replica_waits_->Add({{"outcome", outcome}});
-        replica_wait_seconds_->Add({}, replica_wait_buckets());
-        for (const char *outcome : kRefreshOutcomes)
-            refreshes_->Add({{"outcome", outcome}});
-        refresh_seconds_->Add({}, call_buckets());
-        for (const char *by : {"kinde", "rate"})
-            throttled_->Add({{"by", by}});
-        for (const char *outcome : {"fetched", "refused", "unavailable"})
-            tokens_->Add({{"outcome", outcome}});
-        for (const char *function : {"kinde_claims_changes_lease", "kinde_claims_changes_done"}) {
-            postgrest_calls_->Add({{"function", function}, {"outcome", "ok"}});
-            postgrest_seconds_->Add({{"function", function}}, call_buckets());
-        }
+    unpushed_ = &prometheus::BuildGauge()
+                     .Name("kinde_claims_feed_unpushed_changes")
+                     .Help("Claims history entries not yet pushed to Kinde, at the last look "
+                           "(each GET /metrics, /ready or /healthz)")
+                     .Register(registry)
+                     .Add({});
+    lag_ = &prometheus::BuildGauge()
+                .Name("kinde_claims_feed_lag_seconds")
+                .Help("Age of the oldest change not yet pushed to Kinde, at the last look")
+                .Register(registry)
+                .Add({});
+    replica_waits_ = &prometheus::BuildCounter()
+                          .Name("kinde_claims_replica_waits_total")
+                          .Help("Leases that waited for every standby to replay their changes before calling "
+                                "Kinde, by outcome (timeout: a standby was still behind at --replica-wait-ms "
+                                "and Kinde was called anyway)")
+                          .Register(registry);
+    replica_wait_seconds_ = &prometheus::BuildHistogram()
+                                 .Name("kinde_claims_replica_wait_seconds")
+                                 .Help("How long leases waited for the standbys to replay their changes")
+                                 .Register(registry);
+    for (const char *outcome : {"replayed", "timeout"})
+        replica_waits_->Add({{"outcome", outcome}});
+    replica_wait_seconds_->Add({}, replica_wait_buckets());
+    for (const char *outcome : kRefreshOutcomes)
+        refreshes_->Add({{"outcome", outcome}});
+    refresh_seconds_->Add({}, call_buckets());
+    for (const char *by : {"kinde", "rate"})
+        throttled_->Add({{"by", by}});
+    for (const char *outcome : {"fetched", "refused", "unavailable"})
+        tokens_->Add({{"outcome", outcome}});
+    for (const char *function : {"kinde_claims_changes_lease", "kinde_claims_changes_done"}) {
+        postgrest_calls_->Add({{"function", function}, {"outcome", "ok"}});
+        postgrest_seconds_->Add({{"function", function}}, call_buckets());
     }
 }
 

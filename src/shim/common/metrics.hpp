@@ -67,6 +67,9 @@ public:
     void replica_wait(const char *outcome, double seconds);
 
 private:
+    void register_serve(prometheus::Registry &registry);
+    void register_sync(prometheus::Registry &registry);
+
     std::shared_ptr<prometheus::Registry> registry_;
     // Those of the other command stay null (and the calls that feed them do nothing).
     prometheus::Family<prometheus::Counter> *webhooks_ = nullptr, *key_refreshes_ = nullptr,

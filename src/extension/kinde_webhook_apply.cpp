@@ -21,7 +21,6 @@
 #include "kinde_claims.hpp"
 
 extern "C" {
-#include "catalog/pg_type_d.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -61,12 +60,12 @@ constexpr const char *kDeleteProfileSql =
     "DELETE FROM kinde_claims.profiles WHERE kinde_id OPERATOR(pg_catalog.=) $1";
 
 constexpr const char *kAdvanceOrganizationSql =
-    "INSERT INTO kinde_claims.webhook_organizations AS u (org_code, last_event_time, deleted) "
+    "INSERT INTO kinde_claims.webhook_organizations AS o (org_code, last_event_time, deleted) "
     "VALUES ($1, $2, $3) ON CONFLICT (org_code) DO UPDATE "
     "SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, "
     "applied_at = pg_catalog.now() "
-    "WHERE NOT u.deleted AND (u.last_event_time OPERATOR(pg_catalog.<) EXCLUDED.last_event_time "
-    "OR (u.last_event_time OPERATOR(pg_catalog.=) EXCLUDED.last_event_time AND EXCLUDED.deleted))";
+    "WHERE NOT o.deleted AND (o.last_event_time OPERATOR(pg_catalog.<) EXCLUDED.last_event_time "
+    "OR (o.last_event_time OPERATOR(pg_catalog.=) EXCLUDED.last_event_time AND EXCLUDED.deleted))";
 
 constexpr const char *kCreateOrganizationSql =
     "INSERT INTO kinde_claims.organizations (org_code) VALUES ($1) ON CONFLICT (org_code) DO NOTHING";
@@ -113,11 +112,16 @@ JsonbContainer *object_container(const JsonbValue *value) {
     return value->val.binary.data;
 }
 
-std::string_view required_string(JsonbContainer *object, const char *key, const char *field,
-                                 const char *expected, JsonbValue *out) {
-    const JsonbValue *value = object_member(object, key, out);
+// A string member of the event by its description in rules (`object` may be nullptr: the
+// member is then missing), refused in the same words as the shim's when it is missing, not a
+// string, or refused by `check`.
+std::string_view string_field(JsonbContainer *object, const rules::WebhookField &field,
+                              std::optional<rules::Violation> (*check)(std::string_view), JsonbValue *out) {
+    const JsonbValue *value = object ? object_member(object, field.key, out) : nullptr;
     if (value == nullptr || value->type != jbvString)
-        throw pg::Error(rules::webhook_field_missing(field, expected));
+        throw pg::Error(rules::webhook_field_missing(field));
+    if (auto violation = check(string_view_of(*value)))
+        throw pg::Error(*violation);
     return string_view_of(*value);
 }
 
@@ -134,8 +138,7 @@ text *text_of(std::string_view value) {
 // too: a caller with EXECUTE need not come through the shim.
 ArrayType *organization_codes(const JsonbValue *list) {
     if (list->type != jbvBinary || !JsonContainerIsArray(list->val.binary.data))
-        throw pg::Error(rules::webhook_field_missing("data.user.organizations",
-                                                     "an array of {\"code\": \"org_...\"} objects"));
+        throw pg::Error(rules::webhook_field_missing(rules::kWebhookUserOrganizations));
     JsonbContainer *array = list->val.binary.data;
     if (auto violation = rules::check_webhook_organization_count(JsonContainerSize(array)))
         throw pg::Error(*violation);
@@ -144,47 +147,31 @@ ArrayType *organization_codes(const JsonbValue *list) {
     for (int i = 0; i < count; ++i) {
         JsonbValue *element = getIthJsonbValueFromContainer(array, static_cast<uint32>(i));
         JsonbValue code_value;
-        JsonbContainer *organization = object_container(element);
-        const JsonbValue *code = organization ? object_member(organization, "code", &code_value) : nullptr;
-        if (code == nullptr || code->type != jbvString)
-            throw pg::Error(rules::webhook_field_missing("data.user.organizations[].code",
-                                                         "each organization's code as a string"));
-        if (auto violation = rules::check_org_code(string_view_of(*code)))
-            throw pg::Error(*violation);
-        codes[i] = PointerGetDatum(text_of(string_view_of(*code)));
+        std::string_view code = string_field(object_container(element), rules::kWebhookMemberCode,
+                                             &rules::check_org_code, &code_value);
+        codes[i] = PointerGetDatum(text_of(code));
     }
     return construct_array(codes, count, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
 WebhookEventRow webhook_event_parse(Jsonb *event) {
     if (!JB_ROOT_IS_OBJECT(event))
-        throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "webhook event must be a JSON object",
-                        "kinde_webhook_apply takes the decoded payload of a Kinde webhook, such as "
-                        "{\"type\": \"user.created\", \"event_id\": \"event_...\", \"timestamp\": "
-                        "\"...\", \"data\": {\"user\": {\"id\": \"kp_...\"}}}.");
+        throw pg::Error(rules::webhook_event_not_object());
     JsonbContainer *root = &event->root;
-    JsonbValue member;
 
-    std::string_view type =
-        required_string(root, "type", "type", "its event type as a string, such as user.created", &member);
-    if (auto violation = rules::check_webhook_event_type(type))
-        throw pg::Error(*violation);
+    JsonbValue members[rules::kWebhookHeaderCount];
+    std::string_view header[rules::kWebhookHeaderCount];
+    for (std::size_t i = 0; i < rules::kWebhookHeaderCount; ++i) {
+        const rules::WebhookHeaderField &field = rules::kWebhookHeaderFields[i];
+        header[i] = string_field(root, field.field, field.check, &members[i]);
+    }
+    std::string_view type = header[rules::kWebhookType];
     WebhookEventRow parsed{};
     parsed.type = text_of(type);
     parsed.action = rules::webhook_action(type);
-
-    std::string_view event_id = required_string(root, "event_id", "event_id",
-                                                "its event id as a string, such as event_0123abcd", &member);
-    if (auto violation = rules::check_webhook_event_id(event_id))
-        throw pg::Error(*violation);
-    parsed.event_id = text_of(event_id);
-
-    std::string_view timestamp =
-        required_string(root, "timestamp", "timestamp",
-                        "the time of the event as an ISO 8601 string with a UTC offset", &member);
+    parsed.event_id = text_of(header[rules::kWebhookEventId]);
     std::int64_t unix_micros = 0;
-    if (auto violation = rules::parse_webhook_timestamp(timestamp, unix_micros))
-        throw pg::Error(*violation);
+    rules::parse_webhook_timestamp(header[rules::kWebhookTimestamp], unix_micros);  // checked above
     parsed.event_time = timestamptz_from_unix_micros(unix_micros);
 
     // A database still before 0.6.0 (library updated, ALTER EXTENSION UPDATE not run) ignores
@@ -192,36 +179,25 @@ WebhookEventRow webhook_event_parse(Jsonb *event) {
     bool organizations = organizations_installed();
     parsed.organization_action =
         organizations ? rules::webhook_organization_action(type) : WebhookOrganizationAction::none;
-    JsonbValue data_member, organization_value, code_value;
-    JsonbContainer *data_object = object_container(object_member(root, "data", &data_member));
+    JsonbValue data_value, organization_value, code_value;
+    JsonbContainer *data = object_container(object_member(root, "data", &data_value));
     if (parsed.organization_action != WebhookOrganizationAction::none) {
         JsonbContainer *organization =
-            data_object ? object_container(object_member(data_object, "organization", &organization_value)) : nullptr;
-        const JsonbValue *code = organization ? object_member(organization, "code", &code_value) : nullptr;
-        if (code == nullptr || code->type != jbvString)
-            throw pg::Error(rules::webhook_field_missing("data.organization.code",
-                                                         "the organization's code as a string"));
-        if (auto violation = rules::check_org_code(string_view_of(*code)))
-            throw pg::Error(*violation);
-        parsed.org_code = text_of(string_view_of(*code));
+            data ? object_container(object_member(data, "organization", &organization_value)) : nullptr;
+        parsed.org_code = text_of(
+            string_field(organization, rules::kWebhookOrganizationCode, &rules::check_org_code, &code_value));
     }
 
     // A user event must name its user; another event may, and is kept with the id when it does.
-    JsonbValue data_value, user_value, id_value;
-    JsonbContainer *data = object_container(object_member(root, "data", &data_value));
+    JsonbValue user_value, id_value;
     JsonbContainer *user = data ? object_container(object_member(data, "user", &user_value)) : nullptr;
-    const JsonbValue *id = user ? object_member(user, "id", &id_value) : nullptr;
-    if (id != nullptr && id->type == jbvString) {
-        if (auto violation = rules::check_kinde_id(string_view_of(*id)))
-            throw pg::Error(*violation);
-        parsed.kinde_id = text_of(string_view_of(*id));
-    } else if (parsed.action != WebhookAction::ignore) {
-        throw pg::Error(rules::webhook_field_missing("data.user.id", "the user's Kinde id as a string"));
-    }
+    const JsonbValue *id = user ? object_member(user, rules::kWebhookUserId.key, &id_value) : nullptr;
+    if (parsed.action != WebhookAction::ignore || (id != nullptr && id->type == jbvString))
+        parsed.kinde_id =
+            text_of(string_field(user, rules::kWebhookUserId, &rules::check_kinde_id, &id_value));
     JsonbValue list_value;
-    const JsonbValue *list = user && (parsed.action == WebhookAction::create_profile ||
-                                      parsed.action == WebhookAction::update_profile)
-                                 ? object_member(user, "organizations", &list_value)
+    const JsonbValue *list = user && parsed.action == WebhookAction::ensure_profile
+                                 ? object_member(user, rules::kWebhookUserOrganizations.key, &list_value)
                                  : nullptr;
     // A null list is read as no list, as the shim reads it (memberships left alone).
     if (list != nullptr && list->type != jbvNull && organizations)

@@ -59,10 +59,8 @@ Violation bad_timestamp(std::string_view timestamp, const char *why) {
 }  // namespace
 
 WebhookAction webhook_action(std::string_view type) {
-    if (type == "user.created")
-        return WebhookAction::create_profile;
-    if (type == "user.updated")
-        return WebhookAction::update_profile;
+    if (type == "user.created" || type == "user.updated")
+        return WebhookAction::ensure_profile;
     if (type == "user.deleted")
         return WebhookAction::delete_profile;
     return WebhookAction::ignore;
@@ -162,9 +160,28 @@ std::optional<Violation> check_webhook_organization_count(std::size_t count) {
                        " organizations in data.user.organizations.");
 }
 
-Violation webhook_field_missing(std::string_view field, std::string_view expected) {
-    return invalid("webhook event has no \"" + std::string(field) + "\"",
-                   "A Kinde webhook event carries " + std::string(expected) + ".");
+const WebhookHeaderField kWebhookHeaderFields[kWebhookHeaderCount] = {
+    {{"type", "type", "its event type as a string, such as user.created"}, &check_webhook_event_type},
+    {{"event_id", "event_id", "its event id as a string, such as event_0123abcd"}, &check_webhook_event_id},
+    {{"timestamp", "timestamp", "the time of the event as an ISO 8601 string with a UTC offset"},
+     &check_webhook_timestamp},
+};
+
+Violation webhook_field_missing(const WebhookField &field) {
+    return invalid("webhook event has no \"" + std::string(field.path) + "\"",
+                   "A Kinde webhook event carries " + std::string(field.expected) + ".");
+}
+
+Violation webhook_event_not_object() {
+    return invalid("webhook event must be a JSON object",
+                   "kinde_webhook_apply takes the decoded payload of a Kinde webhook, such as "
+                   "{\"type\": \"user.created\", \"event_id\": \"event_...\", \"timestamp\": "
+                   "\"...\", \"data\": {\"user\": {\"id\": \"kp_...\"}}}.");
+}
+
+std::optional<Violation> check_webhook_timestamp(std::string_view timestamp) {
+    std::int64_t unix_micros;
+    return parse_webhook_timestamp(timestamp, unix_micros);
 }
 
 }  // namespace kinde_claims::rules

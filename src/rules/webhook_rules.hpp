@@ -19,8 +19,10 @@ namespace kinde_claims::rules {
 inline constexpr std::size_t kWebhookEventTypeMaxChars = 64;
 inline constexpr std::size_t kWebhookEventIdMaxChars = 128;
 
-// What an event does to a profile. Every other event type is acknowledged and ignored.
-enum class WebhookAction { create_profile, update_profile, delete_profile, ignore };
+// What an event does to a profile. user.created and user.updated both make sure it exists (a
+// user.updated may be the first event of a user whose user.created was lost) and carry the user's
+// organizations; user.deleted removes it. Every other event type is acknowledged and ignored.
+enum class WebhookAction { ensure_profile, delete_profile, ignore };
 WebhookAction webhook_action(std::string_view type);
 
 // "user.created", "organization.updated", ...: 1 to 64 characters of [A-Za-z0-9_.].
@@ -56,8 +58,42 @@ WebhookOrganizationAction webhook_organization_action(std::string_view type);
 inline constexpr std::size_t kWebhookMaxOrganizations = 1000;
 std::optional<Violation> check_webhook_organization_count(std::size_t count);
 
-// A missing or mistyped field of the event: `field` is its path ("data.user.id"), `expected`
-// says what belongs there ("the user's Kinde id as a string").
-Violation webhook_field_missing(std::string_view field, std::string_view expected);
+// The fields of an event both parsers read (the shim's forwarded_event_from_payload over jansson,
+// kinde_webhook_apply's webhook_event_parse over jsonb), each with what belongs there: one
+// description, so both refuse an event in the same words.
+struct WebhookField {
+    const char *key;       // the member's name in its object: "id"
+    const char *path;      // where it is in the event: "data.user.id"
+    const char *expected;  // what belongs there, for the refusal's detail
+};
+
+// The event's own string members, read in this order, each checked by its rule before the next.
+struct WebhookHeaderField {
+    WebhookField field;
+    std::optional<Violation> (*check)(std::string_view value);
+};
+enum WebhookHeader : std::size_t { kWebhookType, kWebhookEventId, kWebhookTimestamp, kWebhookHeaderCount };
+extern const WebhookHeaderField kWebhookHeaderFields[kWebhookHeaderCount];
+
+// organization.* events: data.organization.code (by check_org_code).
+inline constexpr WebhookField kWebhookOrganizationCode{"code", "data.organization.code",
+                                                       "the organization's code as a string"};
+// User events: data.user.id (by check_kinde_id); for a user event to ensure, its organizations (a
+// list of at most kWebhookMaxOrganizations) and each one's code (by check_org_code).
+inline constexpr WebhookField kWebhookUserId{"id", "data.user.id", "the user's Kinde id as a string"};
+inline constexpr WebhookField kWebhookUserOrganizations{"organizations", "data.user.organizations",
+                                                        "an array of {\"code\": \"org_...\"} objects"};
+inline constexpr WebhookField kWebhookMemberCode{"code", "data.user.organizations[].code",
+                                                 "each organization's code as a string"};
+
+// The refusal of a field that is missing or of the wrong type: 22023, "webhook event has no
+// \"<path>\"", with what belongs there as the detail.
+Violation webhook_field_missing(const WebhookField &field);
+
+// The refusal of an event that is not a JSON object (22023).
+Violation webhook_event_not_object();
+
+// parse_webhook_timestamp's check without its value (kWebhookHeaderFields's timestamp rule).
+std::optional<Violation> check_webhook_timestamp(std::string_view timestamp);
 
 }  // namespace kinde_claims::rules

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "json.hpp"
+#include "common/json.hpp"
+#include "serve/webhook_handler.hpp"
 #include "test_keys.hpp"
-#include "webhook_handler.hpp"
 
 namespace {
 
@@ -41,8 +41,7 @@ void check_event(const shim::ForwardedEvent &event) {
     // Organizations: the code only for organization.*, the list only for user.created/updated.
     check(event.organization_action == rules::webhook_organization_action(event.type));
     check(event.organization_action != rules::WebhookOrganizationAction::none || event.org_code.empty());
-    check(!event.organizations || event.action == rules::WebhookAction::create_profile ||
-          event.action == rules::WebhookAction::update_profile);
+    check(!event.organizations || event.action == rules::WebhookAction::ensure_profile);
     check(!event.organizations || event.organizations->size() <= rules::kWebhookMaxOrganizations);
     shim::Json body = shim::json_parse(event.rpc_body());
     check(body != nullptr);

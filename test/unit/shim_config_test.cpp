@@ -5,8 +5,8 @@
 #include <fstream>
 #include <map>
 
-#include "config.hpp"
-#include "usage.hpp"
+#include "cli/usage.hpp"
+#include "common/config.hpp"
 
 namespace {
 
@@ -230,6 +230,45 @@ TEST(ShimConfig, JwksUrlsMustBeHttpsExceptOnLoopback) {
     EXPECT_FALSE(check_jwks_url("ftp://x/jwks.json", error));
     EXPECT_EQ(error, "JWKS URL ftp://x/jwks.json is not an https URL");
     EXPECT_FALSE(check_jwks_url("file:///etc/jwks.json", error));
+}
+
+// The values both readers (serve's and sync's) take through common/config_values.hpp.
+TEST(ShimConfigValues, NumbersAreDecimalDigitsWithinTheirRange) {
+    EXPECT_EQ(parse_positive("1", 10), 1);
+    EXPECT_EQ(parse_positive("10", 10), 10);
+    EXPECT_FALSE(parse_positive("11", 10));
+    for (const char *bad : {"", "0", "+1", "1.0", " 1", "1 ", "0x1", "1234567890"})
+        EXPECT_FALSE(parse_positive(bad, 2000000000)) << '"' << bad << '"';
+    EXPECT_EQ(parse_number("0.5", 0.1, 100), 0.5);
+    EXPECT_EQ(parse_number("20", 0.1, 100), 20);
+    EXPECT_FALSE(parse_number("0.05", 0.1, 100));
+    EXPECT_FALSE(parse_number("101", 0.1, 100));
+    for (const char *bad : {"", "-1", "1e2", " 1", "1..2", "1234567890123"})
+        EXPECT_FALSE(parse_number(bad, 0.1, 1e13)) << '"' << bad << '"';
+}
+
+TEST(ShimConfigValues, KindeAndJwksUrlsFromADomain) {
+    EXPECT_EQ(kinde_url_for_domain("myapp.kinde.com"), "https://myapp.kinde.com");
+    EXPECT_EQ(kinde_url_for_domain("https://myapp.kinde.com//"), "https://myapp.kinde.com");
+    EXPECT_EQ(jwks_url_for_domain("https://myapp.kinde.com/"),
+              "https://myapp.kinde.com/.well-known/jwks.json");
+    for (const char *bad : {"", "https://", "http://myapp.kinde.com", "myapp.kinde.com/path", "a b"}) {
+        EXPECT_FALSE(kinde_url_for_domain(bad)) << bad;
+        EXPECT_FALSE(jwks_url_for_domain(bad)) << bad;
+    }
+}
+
+TEST(ShimConfigValues, SecretFilesLoseTheirLineEndAndMustHoldSomething) {
+    std::string path = ::testing::TempDir() + "shim_config_values_secret";
+    std::string error;
+    std::ofstream(path, std::ios::binary) << "s3cret \r\n";
+    EXPECT_EQ(read_secret_file(path, "API key", error), "s3cret");
+    std::ofstream(path, std::ios::binary) << " \n";
+    EXPECT_FALSE(read_secret_file(path, "API key", error));
+    EXPECT_EQ(error, "the API key file " + path + " is empty");
+    std::remove(path.c_str());
+    EXPECT_FALSE(read_secret_file(path, "M2M client secret", error));
+    EXPECT_EQ(error, "cannot read the M2M client secret file " + path);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "connection_guard.hpp"
+#include "net/connection_guard.hpp"
 
 namespace {
 

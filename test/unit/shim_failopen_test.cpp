@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "config.hpp"
-#include "failopen_outbox.hpp"
+#include "common/config.hpp"
+#include "serve/failopen_outbox.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "jwks_cache.hpp"
+#include "serve/jwks_cache.hpp"
 #include "test_keys.hpp"
 
 namespace {

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,16 +14,16 @@
 #include <mutex>
 #include <regex>
 
-#include "config.hpp"
-#include "json.hpp"
-#include "log_format.hpp"
-#include "metrics.hpp"
-#include "refresh_window.hpp"
-#include "sync_health_server.hpp"
+#include "cli/usage.hpp"
+#include "common/config.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/version.hpp"
+#include "serve/webhook_server.hpp"
+#include "sync/refresh_window.hpp"
+#include "sync/sync_health_server.hpp"
 #include "test_keys.hpp"
-#include "usage.hpp"
-#include "version.hpp"
-#include "webhook_server.hpp"
 
 namespace {
 
@@ -277,6 +280,64 @@ TEST_F(ServeOpsTest, MetricsIsPrometheusTextAndOtherMethodsAreRefused) {
     EXPECT_EQ(one.other_request("GET", "/metrics/").status, 404u);
 }
 
+// One raw request to 127.0.0.1:port, and everything the server sends until it closes (or 5 s).
+std::string raw_exchange(std::uint16_t port, const std::string &request) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    std::string answer;
+    if (connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
+        send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+        pollfd readable{fd, POLLIN, 0};
+        char buffer[4096];
+        while (poll(&readable, 1, 5000) > 0) {
+            ssize_t got = recv(fd, buffer, sizeof buffer, 0);
+            if (got <= 0)
+                break;
+            answer.append(buffer, static_cast<std::size_t>(got));
+        }
+    }
+    close(fd);
+    return answer;
+}
+
+// sync --listen answers through the listener serve uses: its routes see libmicrohttpd's path
+// (no query), a 405 names GET, and an ambiguous length is refused before any route.
+TEST(SyncOps, TheHealthListenerIsServesListener) {
+    RpcStandIn postgrest;
+    Metrics metrics("sync");
+    std::vector<std::string> lines;
+    std::mutex lines_mutex;
+    SyncHealthServer server(
+        "127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
+        [&](const std::string &line) {
+            std::lock_guard<std::mutex> lock(lines_mutex);
+            lines.push_back(line);
+        },
+        [] { return 200L; }, [] { return std::optional<NotReady>(); });
+    std::string error;
+    ASSERT_TRUE(server.start(error)) << error;
+    ASSERT_NE(server.port(), 0);
+
+    std::string live =
+        raw_exchange(server.port(), "GET /live?probe=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(live.rfind("HTTP/1.1 200", 0), 0u) << live;
+    EXPECT_NE(live.find(R"({"status":"live"})"), std::string::npos) << live;
+
+    std::string post = raw_exchange(server.port(), "POST /live HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                                                   "Connection: close\r\n\r\n");
+    EXPECT_EQ(post.rfind("HTTP/1.1 405", 0), 0u) << post;
+    EXPECT_NE(post.find("Allow: GET\r\n"), std::string::npos) << post;
+
+    std::string smuggled = raw_exchange(server.port(), "GET /live HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                                                       "Content-Length: 2\r\n\r\nab");
+    EXPECT_EQ(smuggled.rfind("HTTP/1.1 400", 0), 0u) << smuggled;
+    EXPECT_NE(smuggled.find("two different Content-Length headers"), std::string::npos) << smuggled;
+    server.stop();
+}
+
 // ---- sync: /ready --------------------------------------------------------------------------
 
 TEST(SyncOps, ReadyNeedsTheFeedAndKindesSide) {
@@ -284,7 +345,7 @@ TEST(SyncOps, ReadyNeedsTheFeedAndKindesSide) {
     Metrics metrics("sync");
     std::optional<NotReady> kinde;
     SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
-                            [] { return 200L; }, [&kinde] { return kinde; });
+                            [](const std::string &) {}, [] { return 200L; }, [&kinde] { return kinde; });
     postgrest.answer(200, R"({"unpushed": 4, "lag_seconds": 2.5, "oldest_unpushed_at": "2024-05-01T00:00:00Z"})");
     SyncHealthServer::Answer ready = server.answer("GET", "/ready");
     EXPECT_EQ(ready.status, 200u) << ready.body;
@@ -403,7 +464,8 @@ TEST(SyncOps, HealthzSaysWhatKindeAnsweredLately) {
     auto at = RefreshWindow::Clock::time_point(std::chrono::hours(1000));
     RefreshWindow window(std::chrono::seconds(300), [&at] { return at; });
     SyncHealthServer server("127.0.0.1", 0, ClientConfig{postgrest.url(), "", "", HttpTimeouts{1000, 3000}, ""}, metrics,
-                            [] { return 404L; }, [] { return std::optional<NotReady>(); }, &window);
+                            [](const std::string &) {}, [] { return 404L; },
+                            [] { return std::optional<NotReady>(); }, &window);
     postgrest.answer(200, R"({"unpushed": 0, "lag_seconds": 0, "oldest_unpushed_at": null})");
     auto status_of = [](const SyncHealthServer::Answer &answer) {
         Json body = json_parse(answer.body);

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "exit_codes.hpp"
-#include "postgrest_client.hpp"
+#include "common/exit_codes.hpp"
+#include "net/postgrest_client.hpp"
 
 namespace {
 

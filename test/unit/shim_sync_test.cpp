@@ -7,12 +7,12 @@
 #include <map>
 #include <optional>
 
-#include "backoff.hpp"
-#include "config.hpp"
-#include "kinde_mgmt_client.hpp"
-#include "m2m_token_cache.hpp"
-#include "sync.hpp"
-#include "token_bucket.hpp"
+#include "common/backoff.hpp"
+#include "common/config.hpp"
+#include "sync/kinde_mgmt_client.hpp"
+#include "sync/m2m_token_cache.hpp"
+#include "sync/sync.hpp"
+#include "sync/token_bucket.hpp"
 
 namespace {
 
@@ -171,7 +171,7 @@ protected:
         return M2mTokenCache(
             [this](M2mTokenFailure &failure) -> std::optional<M2mToken> {
                 ++fetches;
-                if (!next_failure.error.empty()) {
+                if (!next_failure.message.empty()) {
                     failure = next_failure;
                     return std::nullopt;
                 }
@@ -224,7 +224,7 @@ TEST_F(SyncTokenCache, AFailedFetchKeepsNothingAndSaysWhy) {
     M2mTokenCache tokens = cache();
     M2mTokenFailure failure;
     EXPECT_FALSE(tokens.token(failure));
-    EXPECT_EQ(failure.error, "Kinde's token endpoint answered 401 (invalid_client)");
+    EXPECT_EQ(failure.message, "Kinde's token endpoint answered 401 (invalid_client)");
     EXPECT_FALSE(tokens.token(failure));
     EXPECT_EQ(fetches, 2) << "each call tries again; the caller backs off";
 }
@@ -258,26 +258,26 @@ TEST(SyncKindeAnswers, TokenAnswers) {
     M2mTokenFailure failure;
     auto ok = m2m_token_from(200, R"({"access_token":"eyJ.x.y","expires_in":86400,"token_type":"bearer"})", "",
                              failure);
-    ASSERT_TRUE(ok) << failure.error;
+    ASSERT_TRUE(ok) << failure.message;
     EXPECT_EQ(ok->access_token, "eyJ.x.y");
     EXPECT_EQ(ok->expires_in, 86400s);
 
     EXPECT_FALSE(m2m_token_from(401, R"({"error":"invalid_client","error_description":"x"})", "", failure));
     EXPECT_FALSE(failure.unavailable);
-    EXPECT_EQ(failure.error, "Kinde's token endpoint answered 401 (invalid_client)");
+    EXPECT_EQ(failure.message, "Kinde's token endpoint answered 401 (invalid_client)");
 
     EXPECT_FALSE(m2m_token_from(503, "", "", failure));
     EXPECT_TRUE(failure.unavailable);
     EXPECT_FALSE(m2m_token_from(0, "", "Connection refused", failure));
     EXPECT_TRUE(failure.unavailable);
-    EXPECT_EQ(failure.error, "no answer from Kinde's token endpoint: Connection refused");
+    EXPECT_EQ(failure.message, "no answer from Kinde's token endpoint: Connection refused");
     for (const char *body : {R"({"expires_in":60})", R"({"access_token":"","expires_in":60})",
                              R"({"access_token":"t","expires_in":0})", R"({"access_token":"t","expires_in":"60"})",
                              R"({"access_token":"t\r\nX-Injected: 1","expires_in":60})",
                              R"({"access_token":"t t","expires_in":60})", "not json"}) {
         failure = {};
         EXPECT_FALSE(m2m_token_from(200, body, "", failure)) << body;
-        EXPECT_FALSE(failure.error.empty()) << body;
+        EXPECT_FALSE(failure.message.empty()) << body;
     }
 }
 

@@ -1,9 +1,9 @@
 // A verified payload becomes one event, and one RPC body with only what the database needs.
 #include <gtest/gtest.h>
 
-#include "json.hpp"
+#include "common/json.hpp"
+#include "serve/webhook_event.hpp"
 #include "test_keys.hpp"
-#include "webhook_event.hpp"
 
 namespace {
 
@@ -17,9 +17,10 @@ TEST(ForwardedEvent, UserEventsNameTheirAction) {
     std::string error;
     auto created = forwarded_event_from_payload(test::payload("user.created", "event_1", "kp_1"), error);
     ASSERT_TRUE(created) << error;
-    EXPECT_EQ(created->action, WebhookAction::create_profile);
+    EXPECT_EQ(created->action, WebhookAction::ensure_profile);
     auto updated = forwarded_event_from_payload(test::payload("user.updated", "event_2", "kp_1"), error);
-    EXPECT_EQ(updated->action, WebhookAction::update_profile);
+    ASSERT_TRUE(updated) << error;
+    EXPECT_EQ(updated->action, WebhookAction::ensure_profile);
     auto deleted = forwarded_event_from_payload(
         R"({"type":"user.deleted","event_id":"event_3","source":"admin","timestamp":"2024-05-01T00:00:00Z","data":{"user":{"id":"kp_1"}}})",
         error);
@@ -226,7 +227,7 @@ TEST(ForwardedEvent, MissingOrMistypedFieldsAreNamed) {
     for (
         const Case &c : {
             Case{"not json", ""},
-            Case{"\"user.created\"", "payload is not a JSON object"},
+            Case{"\"user.created\"", "webhook event must be a JSON object"},
             Case{R"({"event_id":"e","timestamp":"2024-05-01T00:00:00Z"})", "webhook event has no \"type\""},
             Case{R"({"type":1,"event_id":"e","timestamp":"2024-05-01T00:00:00Z"})",
                  "webhook event has no \"type\""},

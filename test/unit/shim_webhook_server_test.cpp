@@ -9,8 +9,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "serve/webhook_server.hpp"
 #include "test_keys.hpp"
-#include "webhook_server.hpp"
 
 namespace {
 

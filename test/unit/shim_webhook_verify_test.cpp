@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "serve/webhook_handler.hpp"
 #include "test_keys.hpp"
-#include "webhook_handler.hpp"
 
 namespace {
 
@@ -278,7 +278,7 @@ TEST_F(WebhookVerify, VerifiedButMalformedPayloadIs400) {
     };
     for (
         const Case &c : {
-            Case{"[1]", "payload is not a JSON object"},
+            Case{"[1]", "webhook event must be a JSON object"},
             Case{test::payload("user.created", "event 1", "kp_1"), "invalid webhook event_id \"event 1\""},
             Case{test::payload("user.created", "event_1", "kp_1", "yesterday"),
                  "invalid webhook timestamp \"yesterday\""},

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "json.hpp"
+#include "common/json.hpp"
 
 namespace kinde_claims::test {
 

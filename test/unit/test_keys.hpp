@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "raii.hpp"
+#include "common/raii.hpp"
 
 namespace kinde_claims::test {
 

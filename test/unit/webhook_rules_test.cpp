@@ -74,8 +74,8 @@ TEST(WebhookRules, EventTypesAndIds) {
 }
 
 TEST(WebhookRules, OnlyUserLifecycleEventsAct) {
-    EXPECT_EQ(webhook_action("user.created"), WebhookAction::create_profile);
-    EXPECT_EQ(webhook_action("user.updated"), WebhookAction::update_profile);
+    EXPECT_EQ(webhook_action("user.created"), WebhookAction::ensure_profile);
+    EXPECT_EQ(webhook_action("user.updated"), WebhookAction::ensure_profile);
     EXPECT_EQ(webhook_action("user.deleted"), WebhookAction::delete_profile);
     EXPECT_EQ(webhook_action("user.authenticated"), WebhookAction::ignore);
     EXPECT_EQ(webhook_action("organization.created"), WebhookAction::ignore);
@@ -115,6 +115,27 @@ TEST(WebhookRules, OrganizationListsAreBounded) {
     EXPECT_STREQ(violation->sqlstate, "22023");
     EXPECT_EQ(violation->message, "webhook event lists 1001 organizations");
     EXPECT_EQ(violation->detail, "A user event lists at most 1000 organizations in data.user.organizations.");
+}
+
+// The one description of an event's fields both parsers walk: the order, the rules, the words.
+TEST(WebhookRules, FieldsAreDescribedOnceWithTheirRefusals) {
+    const char *paths[kWebhookHeaderCount] = {"type", "event_id", "timestamp"};
+    for (std::size_t i = 0; i < kWebhookHeaderCount; ++i)
+        EXPECT_STREQ(kWebhookHeaderFields[i].field.path, paths[i]);
+    EXPECT_FALSE(kWebhookHeaderFields[kWebhookType].check("user.created"));
+    EXPECT_TRUE(kWebhookHeaderFields[kWebhookType].check("user created"));
+    EXPECT_TRUE(kWebhookHeaderFields[kWebhookEventId].check("event 1"));
+    EXPECT_FALSE(kWebhookHeaderFields[kWebhookTimestamp].check("2024-05-01T17:41:45.592145+10:00"));
+    EXPECT_TRUE(kWebhookHeaderFields[kWebhookTimestamp].check("now"));
+
+    Violation missing = webhook_field_missing(kWebhookHeaderFields[kWebhookType].field);
+    EXPECT_STREQ(missing.sqlstate, "22023");
+    EXPECT_EQ(missing.message, "webhook event has no \"type\"");
+    EXPECT_EQ(missing.detail,
+              "A Kinde webhook event carries its event type as a string, such as user.created.");
+    EXPECT_EQ(webhook_field_missing(kWebhookMemberCode).message,
+              "webhook event has no \"data.user.organizations[].code\"");
+    EXPECT_EQ(webhook_event_not_object().message, "webhook event must be a JSON object");
 }
 
 }  // namespace

@@ -22,3 +22,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.claim_name_violation(text) FROM PUBLIC;

@@ -1,7 +1,7 @@
 -- claims_check(claims jsonb, old_claims jsonb DEFAULT NULL, kinde_id text DEFAULT NULL)
 -- RETURNS void: the claims rules of every write, as claims_check in write_rules.cpp. Raises
 -- 22023 unless `claims` is a JSON object of at most kinde_claims.max_claims_bytes bytes of JSON
--- text whose names pass claim_name_violation and whose values pass kinde_issued_claim_violation
+-- text whose names pass claim_name_violation and whose values pass issued_claim_violation
 -- and claim_number_violation. A claim whose value equals the one in `old_claims` (an UPDATE's
 -- stored claims) is not checked for Kinde's names or numbers again; for an INSERT, `kinde_id`'s
 -- stored token is read instead, only when a claim would be refused.
@@ -33,7 +33,7 @@ BEGIN
         IF old_claims -> claim.key = claim.value THEN
             CONTINUE;
         END IF;
-        violation := kinde_claims.kinde_issued_claim_violation(claim.key);
+        violation := kinde_claims.issued_claim_violation(claim.key);
         IF violation IS NULL THEN
             violation := kinde_claims.claim_number_violation(claim.key, claim.value);
         END IF;
@@ -51,3 +51,4 @@ BEGIN
     END LOOP;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.claims_check(jsonb, jsonb, text) FROM PUBLIC;

@@ -41,3 +41,4 @@ BEGIN
     RETURN out || CASE WHEN n - 1 < 0 THEN 'e-' || (1 - n)::text ELSE 'e+' || (n - 1)::text END;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.js_number_text(text) FROM PUBLIC;

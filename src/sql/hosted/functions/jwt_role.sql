@@ -19,3 +19,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.jwt_role() FROM PUBLIC;

@@ -17,7 +17,7 @@ DECLARE
     member boolean := false;
 BEGIN
     IF user_id IS NULL OR user_id COLLATE "C" OPERATOR(pg_catalog.!~) '^kp_[0-9A-Za-z]{1,64}$' THEN
-        PERFORM kinde_claims.kinde_id_check(user_id);
+        PERFORM kinde_claims.user_id_check(user_id);
     END IF;
     IF org_code IS NOT NULL THEN
         IF org_code COLLATE "C" OPERATOR(pg_catalog.!~) '^org_[0-9A-Za-z]{1,64}$' THEN
@@ -33,13 +33,14 @@ BEGIN
             -- A membership row without its stored token (a COPY left it out): built from the parts.
             SELECT o.claims INTO organization FROM kinde_claims.organizations o
             WHERE o.org_code OPERATOR(pg_catalog.=) kinde_claims_for.org_code;
-            SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, organization, membership)
-            INTO result FROM kinde_claims.profiles p WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
-            RETURN COALESCE(result, kinde_claims.token_claims_merged(false, NULL, organization, membership));
+            SELECT p.lifetime_subscriber, p.claims INTO member, result FROM kinde_claims.profiles p
+            WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
+            RETURN kinde_claims.token_claims_merged(member, result, organization, membership);
         END IF;
     END IF;
-    SELECT kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO result
-    FROM kinde_claims.profiles p WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
+    -- kinde_claims.token_claims written out: a call of it (it has a SET clause) costs more than this.
+    SELECT pg_catalog.jsonb_concat(p.claims, pg_catalog.jsonb_build_object('lifetime_subscriber', p.lifetime_subscriber))
+    INTO result FROM kinde_claims.profiles p WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
     RETURN COALESCE(result, '{"lifetime_subscriber": false}'::pg_catalog.jsonb);
 END
 $$;

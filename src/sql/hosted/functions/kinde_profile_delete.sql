@@ -4,14 +4,12 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_profile_delete(kinde_id text) RETUR
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    source text;
     removed boolean;
 BEGIN
-    PERFORM kinde_claims.kinde_id_check(kinde_id);
-    source := kinde_claims.write_source('delete');
+    PERFORM kinde_claims.user_id_check(kinde_id);
+    PERFORM set_config('kinde_claims_write.source', '{"source": "delete"}', true);
     DELETE FROM kinde_claims.profiles p WHERE p.kinde_id = $1;
     removed := FOUND;
-    PERFORM kinde_claims.write_source_restore(source);
     RETURN removed;
 END
 $$;

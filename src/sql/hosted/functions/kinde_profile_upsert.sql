@@ -10,20 +10,18 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_profile_upsert(
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    source text;
     result jsonb;
 BEGIN
-    PERFORM kinde_claims.kinde_id_check(kinde_id);
+    PERFORM kinde_claims.user_id_check(kinde_id);
     IF claims IS NOT NULL THEN
         PERFORM kinde_claims.claims_check(claims);
     END IF;
-    source := kinde_claims.write_source('upsert');
+    PERFORM set_config('kinde_claims_write.source', '{"source": "upsert"}', true);
     INSERT INTO kinde_claims.profiles AS p (kinde_id, lifetime_subscriber, claims)
     VALUES ($1, COALESCE($2, false), COALESCE($3, '{}'::jsonb))
     ON CONFLICT ON CONSTRAINT profiles_kinde_id_key DO UPDATE SET
         lifetime_subscriber = COALESCE($2, p.lifetime_subscriber), claims = COALESCE($3, p.claims)
     RETURNING kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO result;
-    PERFORM kinde_claims.write_source_restore(source);
     RETURN result;
 END
 $$;

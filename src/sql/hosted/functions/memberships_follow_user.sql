@@ -33,3 +33,4 @@ BEGIN
     PERFORM kinde_claims.merged_size_check(largest.kinde_id, largest.org_code, largest.bytes);
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.memberships_follow_user(text, boolean) FROM PUBLIC;

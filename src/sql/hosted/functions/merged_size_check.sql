@@ -20,3 +20,4 @@ BEGIN
         HINT = 'Make one of the three smaller; an organization''s claims reach every member.';
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.merged_size_check(text, text, bigint) FROM PUBLIC;

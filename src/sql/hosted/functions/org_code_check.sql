@@ -18,3 +18,4 @@ BEGIN
     RETURN org_code;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.org_code_check(text) FROM PUBLIC;

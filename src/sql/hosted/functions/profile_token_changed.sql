@@ -28,3 +28,4 @@ BEGIN
     END IF;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.profile_token_changed(text, text, boolean, jsonb, boolean, jsonb) FROM PUBLIC;

@@ -28,3 +28,4 @@ BEGIN
     RETURN out || '"';
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.quote_for_message(text) FROM PUBLIC;

@@ -16,3 +16,4 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = violation[1];
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.raise_violation(text[]) FROM PUBLIC;

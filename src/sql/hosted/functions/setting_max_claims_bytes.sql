@@ -23,3 +23,4 @@ BEGIN
                                             WHEN 'GB' THEN 1073741824 ELSE 1 END;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.setting_max_claims_bytes() FROM PUBLIC;

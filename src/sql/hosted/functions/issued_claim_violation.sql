@@ -1,9 +1,9 @@
--- kinde_issued_claim_violation(name text) RETURNS text[]: when `name` is a claim Kinde issues
+-- issued_claim_violation(name text) RETURNS text[]: when `name` is a claim Kinde issues
 -- itself (rules_kinde_issued_claim_names, or longer than and starting with one of
 -- rules_kinde_issued_claim_prefixes, ASCII case ignored) and kinde_claims.allowed_kinde_claims
 -- (comma-separated, spaces and tabs around names ignored) does not allow it, the error as
 -- {message, detail, hint}; else NULL. As rules::check_kinde_issued_claim.
-CREATE OR REPLACE FUNCTION kinde_claims.kinde_issued_claim_violation(name text) RETURNS text[]
+CREATE OR REPLACE FUNCTION kinde_claims.issued_claim_violation(name text) RETURNS text[]
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -33,3 +33,4 @@ BEGIN
             || '; a superuser can allow this name with kinde_claims.allowed_kinde_claims.'];
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.issued_claim_violation(text) FROM PUBLIC;

@@ -1,7 +1,7 @@
--- kinde_id_check(kinde_id text) RETURNS text: the id when it is a Kinde user id ("kp_" then 1 to
+-- user_id_check(kinde_id text) RETURNS text: the id when it is a Kinde user id ("kp_" then 1 to
 -- 64 of [0-9A-Za-z], rules_limits' kKindeIdMaxChars); else raises 22004 for NULL, 22023 for a
 -- malformed id, with the C++ edition's message, detail and hint.
-CREATE OR REPLACE FUNCTION kinde_claims.kinde_id_check(kinde_id text) RETURNS text
+CREATE OR REPLACE FUNCTION kinde_claims.user_id_check(kinde_id text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -18,3 +18,4 @@ BEGIN
     RETURN kinde_id;
 END
 $$;
+REVOKE ALL ON FUNCTION kinde_claims.user_id_check(text) FROM PUBLIC;

@@ -1,6 +1,6 @@
 -- The SQL edition's copy of kKindeIssuedClaims (src/rules/kinde_rules.cpp), in its order: the
 -- claim names Kinde issues itself (FACTS.md §6), refused unless kinde_claims.allowed_kinde_claims
--- allows them. test/token/hosted_rules.test.mjs keeps it equal to the C++ table.
+-- allows them. test/suites/21-hosted-rules keeps it equal to the C++ table.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_names() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
     RETURN ARRAY['permissions', 'roles', 'org_code',

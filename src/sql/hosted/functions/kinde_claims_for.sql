@@ -38,3 +38,5 @@ BEGIN
     RETURN kinde_claims.claims_for_rest(user_id, org_code);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_claims_for(text, text) IS
+    'The custom claims for a Kinde user''s access token, for the organization org_code when given; {"lifetime_subscriber": false} for an unknown user';

@@ -11,6 +11,8 @@
 CREATE OR REPLACE FUNCTION @extschema@.kinde_profile_upsert_trigger() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    spec jsonb;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         IF TG_WHEN <> 'BEFORE' THEN
@@ -30,8 +32,10 @@ BEGIN
             MESSAGE = 'kinde_profile_upsert_trigger() must fire AFTER INSERT, UPDATE or DELETE',
             HINT = 'Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
     END IF;
-    PERFORM kinde_claims.projection_row(kinde_claims.projection_spec(TG_RELID, TG_NAME, false),
-        CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END, CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END);
+    spec := kinde_claims.projection_spec(TG_RELID, TG_NAME, false);
+    PERFORM kinde_claims.projection_row(spec,
+        CASE WHEN TG_OP <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(NEW), NEW) END,
+        CASE WHEN TG_OP <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(OLD), OLD) END);
     RETURN NULL;
 END
 $$;

@@ -21,7 +21,8 @@ BEGIN
     FOR mapped IN SELECT c ->> 'claim' AS claim, c ->> 'column' AS col, c ->> 'type' AS kind
                   FROM jsonb_array_elements(spec -> 'claims') c LOOP
         value := new_row -> mapped.col;
-        IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+        -- Absent: SQL NULL (row_without_sql_nulls); JSON null is a value only in a jsonb column.
+        IF value IS NULL OR (jsonb_typeof(value) = 'null' AND mapped.kind <> 'jsonb') THEN
             CONTINUE;
         END IF;
         IF mapped.kind = 'numeric' AND jsonb_typeof(value) = 'string' THEN

@@ -14,14 +14,14 @@ DECLARE
     maps_flag boolean := spec ->> 'flag_column' IS NOT NULL;
     leaf oid;
     found_keys text[] := '{}';
-    some text[];
+    leaf_keys text[];
 BEGIN
     FOR leaf IN SELECT t.relid FROM pg_partition_tree(relation) t
                 JOIN pg_class c ON c.oid = t.relid WHERE c.relkind = 'r'
                 UNION ALL SELECT relation WHERE NOT EXISTS (SELECT FROM pg_partition_tree(relation) LIMIT 1) LOOP
         EXECUTE format('SELECT array_agg(k) FROM (SELECT %I::text AS k FROM ONLY %s) s WHERE k IS NOT NULL',
-                       spec ->> 'key_column', leaf::regclass) INTO some;
-        found_keys := found_keys || COALESCE(some, '{}');
+                       spec ->> 'key_column', leaf::regclass) INTO leaf_keys;
+        found_keys := found_keys || COALESCE(leaf_keys, '{}');
     END LOOP;
     found_keys := ARRAY(SELECT k FROM unnest(found_keys) k WHERE kinde_claims.key_violation(k, organization) IS NULL);
     IF cardinality(found_keys) = 0 THEN

@@ -70,15 +70,8 @@ BEGIN
             IF NOT has_table_privilege(caller, app_table, 'SELECT') THEN
                 RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for table %s', rel.relname);
             END IF;
-            IF rel.relrowsecurity AND NOT (SELECT r2.rolsuper OR r2.rolbypassrls FROM pg_roles r2 WHERE r2.rolname = caller)
-               AND (rel.relforcerowsecurity OR NOT pg_has_role(caller, rel.relowner, 'USAGE')) THEN
-                RAISE EXCEPTION USING ERRCODE = '42501',
-                    MESSAGE = format('row-level security on %s applies to role "%s"', rel.qualified, caller),
-                    DETAIL = format('%s would read only the rows of %s that the policies show this role, and %s.', fn,
-                                    rel.qualified, 'take the claims of the rows it cannot see for claims no row projects'),
-                    HINT = format('Run it as a role row-level security does not apply to: the owner of %s (unless it '
-                                  'forces row-level security), a role with BYPASSRLS, or a superuser.', rel.qualified);
-            END IF;
+            PERFORM kinde_claims.row_security_refusal(app_table, caller, fn,
+                'take the claims of the rows it cannot see for claims no row projects');
         END IF;
         IF tg.has_when THEN
             RAISE EXCEPTION USING ERRCODE = '0A000',

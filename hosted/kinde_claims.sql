@@ -42,7 +42,7 @@ BEGIN
             HINT = CASE WHEN installed = '0.8.0' THEN 'Nothing to do: it is this version.'
                         ELSE pg_catalog.format('Upgrade it with hosted/kinde_claims--%s--0.8.0.sql (docs/hosted.md).', installed) END;
     END IF;
-    SELECT pg_catalog.string_agg('public.' || s, ', ') INTO taken FROM pg_catalog.unnest(ARRAY['kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s
+    SELECT pg_catalog.string_agg('public.' || s, ', ') INTO taken FROM pg_catalog.unnest(ARRAY['kinde_claims_access_token_hook(jsonb)', 'kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_claims_import(regclass)', 'kinde_claims_projection_check(regclass)', 'kinde_claims_projection_repair(regclass)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_organization_upsert_trigger()', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_profile_upsert_trigger()', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s
      WHERE pg_catalog.to_regprocedure('public.' || s) IS NOT NULL;
     IF taken IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '42723',
@@ -215,26 +215,147 @@ ALTER TABLE kinde_claims.webhook_organizations ENABLE ROW LEVEL SECURITY;
 -- bodies checked when first called, as pg_dump's scripts do.
 SET LOCAL check_function_bodies = off;
 
--- acting_role() RETURNS text: the role the writing transaction acts as (SET ROLE's role,
--- PostgREST's role switch), which no SECURITY DEFINER function in between changes; the session
--- user without one (acting_role in claims_history.cpp). Unlike the C++ edition it cannot tell a
--- role left by a plain SET of an earlier transaction (behind a transaction pooler) from this
--- transaction's own: a setting's stack is not visible to SQL.
-CREATE OR REPLACE FUNCTION kinde_claims.acting_role() RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-    RETURN CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
-                THEN pg_catalog.session_user()::text ELSE pg_catalog.current_setting('role') END;
-REVOKE ALL ON FUNCTION kinde_claims.acting_role() FROM PUBLIC;
+-- access_token_hook_answer(event jsonb) RETURNS jsonb: the body of kinde_claims_access_token_hook
+-- (pinned to pg_catalog, as the hook itself has no SET clause): the lookup in an exception block,
+-- every failure caught, reported with a WARNING and answered as supabase_hook_on_error says.
+CREATE OR REPLACE FUNCTION kinde_claims.access_token_hook_answer(event jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    user_id text;
+    closed boolean := current_setting('kinde_claims.supabase_hook_on_error', true) = 'closed';
+    provider text := COALESCE(nullif(current_setting('kinde_claims.supabase_identity_provider', true), ''),
+                              'custom:kinde');
+    message text;
+    state text;
+BEGIN
+    IF event IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(event) = 'object' AND jsonb_typeof(event -> 'user_id') IS DISTINCT FROM 'null'
+       AND event ? 'user_id' THEN
+        IF jsonb_typeof(event -> 'user_id') = 'string' THEN
+            -- At most 64 bytes: longer is no uuid either way, and the text goes into log lines.
+            user_id := event ->> 'user_id';
+            WHILE octet_length(user_id) > 64 LOOP
+                user_id := left(user_id, least(length(user_id) - 1, 64));
+            END LOOP;
+        ELSE
+            user_id := '(not a string)';
+        END IF;
+    END IF;
+    IF jsonb_typeof(event) IS DISTINCT FROM 'object' OR jsonb_typeof(event -> 'claims') IS DISTINCT FROM 'object' THEN
+        RAISE WARNING USING MESSAGE = 'kinde_claims_access_token_hook: the event has no claims object; refusing the token',
+            DETAIL = 'user_id ' || kinde_claims.loggable_user_id(user_id);
+        RETURN '{"error": {"http_code": 500, "message": "kinde_claims: the hook event has no claims object"}}'::jsonb;
+    END IF;
+    BEGIN
+        RETURN kinde_claims.access_token_hook_lookup(event, user_id, provider);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+    END;
+    IF closed THEN
+        RAISE WARNING USING MESSAGE = format('kinde_claims_access_token_hook: refused the token: %s (SQLSTATE %s)',
+                                             message, state),
+            DETAIL = 'user_id ' || kinde_claims.loggable_user_id(user_id);
+        -- 503 where trying again later can succeed (a lock, a timeout, a restart), 500 otherwise.
+        RETURN jsonb_build_object('error', jsonb_build_object(
+            'http_code', CASE WHEN left(state, 2) IN ('08', '40', '53', '55', '57') THEN 503 ELSE 500 END,
+            'message', 'kinde_claims: the token''s claims could not be read'));
+    END IF;
+    RAISE WARNING USING MESSAGE = format('kinde_claims_access_token_hook: the token keeps Supabase''s claims only: %s (SQLSTATE %s)',
+                                         message, state),
+        DETAIL = 'user_id ' || kinde_claims.loggable_user_id(user_id),
+        HINT = 'kinde_claims.supabase_hook_on_error is open; set it to closed to refuse such tokens instead.';
+    RETURN event;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.access_token_hook_answer(jsonb) FROM PUBLIC;
 
--- app_table_name(relation oid) RETURNS text: the app table's schema-qualified, quoted name for
--- a history entry; NULL for NULL or a table that no longer exists.
-CREATE OR REPLACE FUNCTION kinde_claims.app_table_name(relation oid) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-    RETURN (SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.'
-                   OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
-            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-            WHERE c.oid OPERATOR(pg_catalog.=) relation);
-REVOKE ALL ON FUNCTION kinde_claims.app_table_name(oid) FROM PUBLIC;
+-- access_token_hook_lookup(event jsonb, user_id text, provider text) RETURNS jsonb: the hook's
+-- lookup (lookup in access_token_hook.cpp), which raises on any failure for its caller to catch:
+-- the event unchanged without a user id or without an identity of `provider` for the user;
+-- else the event with the Kinde user's stored claims (kinde_claims_for) added to "claims", those
+-- Supabase sets or requires (rules_supabase_token_claim_names) or already in the token left out
+-- and reported in a WARNING. Raises 22P02 for a user id that is no uuid, 42P01, 42809 or 42703
+-- when auth.identities is missing or not shaped like Auth's, 21000 for two identities of the
+-- provider, 22023 for a provider_id that is not a Kinde user id or stored claims that are not an
+-- object. A lock wait fails after 500 ms (the SET clause), well inside Auth's 2 s.
+CREATE OR REPLACE FUNCTION kinde_claims.access_token_hook_lookup(event jsonb, user_id text, provider text)
+    RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET lock_timeout = '500ms'
+AS $$
+DECLARE
+    auth_user uuid;
+    identities record;
+    stored jsonb;
+    claims jsonb := event -> 'claims';
+    merged jsonb;
+    skipped text[];
+    kinde_violation text[];
+BEGIN
+    IF user_id IS NULL THEN
+        RETURN event;
+    END IF;
+    IF user_id COLLATE "C" !~ '^[ -~]*$' THEN
+        RAISE EXCEPTION USING ERRCODE = '22P02',
+            MESSAGE = 'invalid input syntax for type uuid: ' || kinde_claims.loggable_user_id(user_id);
+    END IF;
+    auth_user := user_id::uuid;
+    IF to_regclass('auth.identities') IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = 'relation "auth.identities" does not exist';
+    END IF;
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass('auth.identities')) <> 'r' THEN
+        RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = 'auth.identities is not a table';
+    END IF;
+    IF (SELECT count(*) FROM pg_attribute a
+        WHERE a.attrelid = to_regclass('auth.identities') AND a.attnum > 0 AND NOT a.attisdropped
+          AND (a.attname, a.atttypid) IN (('user_id', 'uuid'::regtype), ('provider', 'text'::regtype),
+                                           ('provider_id', 'text'::regtype))) <> 3 THEN
+        RAISE EXCEPTION USING ERRCODE = '42703',
+            MESSAGE = 'auth.identities has no uuid user_id, text provider and text provider_id columns';
+    END IF;
+    EXECUTE 'SELECT count(*) AS n, min(i.provider_id COLLATE "C") AS kinde_id FROM auth.identities i
+             WHERE i.user_id = $1 AND i.provider = $2 AND i.provider_id IS NOT NULL'
+        INTO identities USING auth_user, provider;
+    IF identities.n = 0 THEN
+        RETURN event;  -- not a Kinde user (a password sign-up, another provider): unchanged
+    END IF;
+    IF identities.n > 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '21000',
+            MESSAGE = format('user %s has %s identities of provider %s: which one''s claims is ambiguous',
+                             kinde_claims.loggable_user_id(user_id), identities.n, provider);
+    END IF;
+    kinde_violation := kinde_claims.key_violation(identities.kinde_id, false);
+    IF kinde_violation IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = kinde_violation[1], HINT = kinde_violation[2];
+    END IF;
+    stored := kinde_claims.token_claims(p.lifetime_subscriber, p.claims)
+              FROM kinde_claims.profiles p WHERE p.kinde_id = identities.kinde_id;
+    stored := COALESCE(stored, '{"lifetime_subscriber": false}');
+    -- Only writes that skip the profile's triggers can store claims that are not an object.
+    IF jsonb_typeof(stored) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('the stored claims of Kinde user %s are not a JSON object', identities.kinde_id);
+    END IF;
+    SELECT claims || COALESCE(jsonb_object_agg(s.key, s.value) FILTER (WHERE NOT s.taken), '{}'),
+           array_agg(s.key ORDER BY s.key COLLATE "C") FILTER (WHERE s.taken)
+    INTO merged, skipped
+    FROM (SELECT e.key, e.value,
+                 claims ? e.key OR e.key = ANY (kinde_claims.rules_supabase_token_claim_names()) AS taken
+          FROM jsonb_each(stored) e) s;
+    IF skipped IS NOT NULL THEN
+        RAISE WARNING USING
+            MESSAGE = 'kinde_claims_access_token_hook: left out stored claims named like Supabase''s own or already in '
+                      'the token: ' || array_to_string(skipped, ', '),
+            DETAIL = format('Kinde user %s (Supabase user %s).', identities.kinde_id, kinde_claims.loggable_user_id(user_id)),
+            HINT = 'Supabase Auth sets or requires these names; store such a claim under another name (for example '
+                   'app_role for role).';
+    END IF;
+    RETURN jsonb_set(event, '{claims}', merged);
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.access_token_hook_lookup(jsonb, text, text) FROM PUBLIC;
 
 -- claim_name_violation(name text) RETURNS text[]: the error {message, detail, hint} for a
 -- top-level claim name that breaks rules::check_claim_name (1 to 128 bytes of [A-Za-z0-9_.:/-],
@@ -398,31 +519,37 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.claims_column_check(jsonb) FROM PUBLIC;
 
--- claims_empty(claims jsonb) RETURNS boolean: no custom claims: NULL and {} give the same token.
-CREATE OR REPLACE FUNCTION kinde_claims.claims_empty(claims jsonb) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN claims IS NULL OR claims = '{}'::jsonb;
-REVOKE ALL ON FUNCTION kinde_claims.claims_empty(jsonb) FROM PUBLIC;
-
--- claims_equal(a jsonb, b jsonb) RETURNS boolean: the same custom claims as a token shows them:
--- NULL and {} alike, else jsonb's equality ({"a": 1.0} equals {"a": 1}).
-CREATE OR REPLACE FUNCTION kinde_claims.claims_equal(a jsonb, b jsonb) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN CASE WHEN a IS NULL OR a = '{}'::jsonb OR b IS NULL OR b = '{}'::jsonb
-                THEN (a IS NULL OR a = '{}'::jsonb) = (b IS NULL OR b = '{}'::jsonb)
-                ELSE a = b END;
-REVOKE ALL ON FUNCTION kinde_claims.claims_equal(jsonb, jsonb) FROM PUBLIC;
-
--- copy_from_into(relation text) RETURNS boolean: whether the client's statement is a COPY FROM
--- into that table itself (what pg_restore runs), by its text: current_query() is all SQL can see
--- (copy_from_into in organizations.cpp reads the active portal). `relation` is written as the
--- dump writes it, schema.table.
-CREATE OR REPLACE FUNCTION kinde_claims.copy_from_into(relation text) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-    RETURN COALESCE(pg_catalog.current_query() OPERATOR(pg_catalog.~*)
-        ('^\s*COPY\s+' OPERATOR(pg_catalog.||) pg_catalog.replace(relation, '.', '\.')
-         OPERATOR(pg_catalog.||) '\M[^;]*\mFROM\M'), false);
-REVOKE ALL ON FUNCTION kinde_claims.copy_from_into(text) FROM PUBLIC;
+-- claims_for_rest(user_id text, org_code text) RETURNS jsonb: kinde_claims_for's answer when its
+-- probe found no stored token: the arguments' rules first (22004 for a NULL user id, 22023 for a
+-- malformed user id or organization code, user_id_check and org_code_check). Without org_code the
+-- profile was probed and is missing: {"lifetime_subscriber": false}. With one: a membership
+-- stored without its token (a COPY left it out) merged from its parts, else (not a member) the
+-- user's own token, else the defaults.
+CREATE OR REPLACE FUNCTION kinde_claims.claims_for_rest(user_id text, org_code text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    PERFORM kinde_claims.user_id_check(user_id);
+    IF org_code IS NULL THEN
+        RETURN '{"lifetime_subscriber": false}'::jsonb;
+    END IF;
+    PERFORM kinde_claims.org_code_check(org_code);
+    SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, o.claims, m.claims) INTO result
+    FROM kinde_claims.memberships m
+    LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
+    LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code
+    WHERE m.kinde_id = claims_for_rest.user_id AND m.org_code = claims_for_rest.org_code;
+    IF FOUND THEN
+        RETURN result;
+    END IF;
+    SELECT kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO result
+    FROM kinde_claims.profiles p WHERE p.kinde_id = claims_for_rest.user_id;
+    RETURN COALESCE(result, '{"lifetime_subscriber": false}'::jsonb);
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.claims_for_rest(text, text) FROM PUBLIC;
 
 -- history_context() RETURNS TABLE (source text, event_id text, app_table text, actor text,
 -- jwt_role text): what every claims history entry written now records besides the change: the
@@ -470,6 +597,25 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.history_record(text, jsonb, jsonb) FROM PUBLIC;
+
+-- import_batch(kinde_ids text[], subscribers boolean[]) RETURNS bigint: one batch of valid,
+-- distinct ids written by kinde_claims_import: missing profiles created, existing ones turned into
+-- subscribers when the batch says so; nothing else touched. Returns the rows written.
+CREATE OR REPLACE FUNCTION kinde_claims.import_batch(kinde_ids text[], subscribers boolean[]) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    written bigint;
+BEGIN
+    INSERT INTO kinde_claims.profiles AS p (kinde_id, lifetime_subscriber)
+    SELECT u.kinde_id, u.lifetime_subscriber FROM ROWS FROM (unnest(kinde_ids), unnest(subscribers)) AS u (kinde_id, lifetime_subscriber)
+    ON CONFLICT (kinde_id) DO UPDATE SET lifetime_subscriber = true
+    WHERE EXCLUDED.lifetime_subscriber AND NOT p.lifetime_subscriber;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.import_batch(text[], boolean[]) FROM PUBLIC;
 
 -- issued_claim_violation(name text) RETURNS text[]: when `name` is a claim Kinde issues
 -- itself (rules_kinde_issued_claim_names, or longer than and starting with one of
@@ -627,17 +773,6 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.memberships_follow_user(text, boolean) FROM PUBLIC;
 
--- merged_bytes(user_claims jsonb, organization_claims jsonb, membership_claims jsonb) RETURNS
--- bigint: the bytes of a member's three parts' JSON text added up, as the claims rules count
--- them; {} and a missing part count 0 (KC_PART_BYTES in organizations.cpp).
-CREATE OR REPLACE FUNCTION kinde_claims.merged_bytes(user_claims jsonb, organization_claims jsonb,
-        membership_claims jsonb) RETURNS bigint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN (SELECT pg_catalog.sum(CASE WHEN part IS NULL OR part OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb
-                                       THEN 0 ELSE pg_catalog.octet_length(part::pg_catalog.text) END)::bigint
-            FROM (VALUES (user_claims), (organization_claims), (membership_claims)) parts(part));
-REVOKE ALL ON FUNCTION kinde_claims.merged_bytes(jsonb, jsonb, jsonb) FROM PUBLIC;
-
 -- merged_size_check(kinde_id text, org_code text, bytes bigint) RETURNS void: raises 22023 when
 -- the largest merged token found, `bytes` for (kinde_id, org_code), passes
 -- kinde_claims.max_claims_bytes (refuse_if_too_large in organizations.cpp); NULL bytes (no
@@ -703,12 +838,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'organization code must not be null',
             DETAIL = 'An organization code is "org_" followed by 1 to 64 letters or digits.';
     END IF;
-    IF org_code COLLATE "C" !~ '^org_[0-9A-Za-z]{1,64}$' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = 'invalid organization code ' || kinde_claims.quote_for_message(org_code),
-            DETAIL = 'An organization code is "org_" followed by 1 to 64 letters or digits, such as '
-                     'org_1ccfb819462.';
-    END IF;
+    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(org_code, true));
     RETURN org_code;
 END
 $$;
@@ -797,6 +927,504 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.profile_token_changed(text, text, boolean, jsonb, boolean, jsonb) FROM PUBLIC;
 
+-- projected_claims(spec jsonb, new_row jsonb, old_row jsonb) RETURNS jsonb: the claims a row of an
+-- app table projects through a projection trigger (spec from projection_spec; the row as
+-- to_jsonb gives it): one per mapped column that is not NULL, as a JSON value (a timestamptz as
+-- ISO 8601 in UTC, 2024-05-01T12:34:56Z). Each value is checked against the claim rules (a name
+-- Kinde issues, a number a double would change in a bigint, numeric or jsonb column) unless
+-- `old_row` (an UPDATE's old row for the same key) holds the same value. Raises 22023 prefixed with
+-- the trigger and ending with the column, or for NaN, an infinity or a time outside 0001-9999.
+CREATE OR REPLACE FUNCTION kinde_claims.projected_claims(spec jsonb, new_row jsonb, old_row jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    mapped record;
+    value jsonb;
+    moment timestamptz;
+    micros integer;
+    iso text;
+    violation text[];
+    result jsonb := '{}';
+    prefix text := spec ->> 'prefix';
+BEGIN
+    FOR mapped IN SELECT c ->> 'claim' AS claim, c ->> 'column' AS col, c ->> 'type' AS kind
+                  FROM jsonb_array_elements(spec -> 'claims') c LOOP
+        value := new_row -> mapped.col;
+        -- Absent: SQL NULL (row_without_sql_nulls); JSON null is a value only in a jsonb column.
+        IF value IS NULL OR (jsonb_typeof(value) = 'null' AND mapped.kind <> 'jsonb') THEN
+            CONTINUE;
+        END IF;
+        IF mapped.kind = 'numeric' AND jsonb_typeof(value) = 'string' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = prefix || format('column "%s" holds %s, which JSON cannot carry', mapped.col,
+                                           CASE WHEN value #>> '{}' = 'NaN' THEN 'NaN' ELSE 'an infinity' END);
+        END IF;
+        IF mapped.kind = 'timestamptz' THEN
+            moment := (value #>> '{}')::timestamptz;
+            IF NOT isfinite(moment) OR extract(year FROM moment AT TIME ZONE 'UTC') NOT BETWEEN 1 AND 9999 THEN
+                RAISE EXCEPTION USING ERRCODE = '22023',
+                    MESSAGE = prefix || format('column "%s" holds a time outside the years 0001 to 9999', mapped.col),
+                    DETAIL = 'Claims carry times as ISO 8601 strings such as 2024-05-01T12:34:56Z.';
+            END IF;
+            iso := to_char(moment AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS');
+            micros := (extract(microseconds FROM moment AT TIME ZONE 'UTC')::bigint % 1000000)::integer;
+            IF micros <> 0 THEN
+                iso := iso || '.' || rtrim(lpad(micros::text, 6, '0'), '0');
+            END IF;
+            value := to_jsonb(iso || 'Z');
+        END IF;
+        IF old_row IS NULL OR old_row -> mapped.col IS NULL OR jsonb_typeof(old_row -> mapped.col) = 'null'
+           OR (old_row -> mapped.col)::text <> (new_row -> mapped.col)::text THEN
+            violation := kinde_claims.issued_claim_violation(mapped.claim);
+            IF violation IS NULL AND mapped.kind IN ('int8', 'numeric', 'jsonb') THEN
+                violation := kinde_claims.claim_number_violation(mapped.claim, value);
+            END IF;
+            IF violation IS NOT NULL THEN
+                PERFORM kinde_claims.raise_violation(ARRAY[prefix || violation[1] || format(' (column "%s")', mapped.col),
+                                                           violation[2], violation[3]]);
+            END IF;
+        END IF;
+        result := result || jsonb_build_object(mapped.claim, value);
+    END LOOP;
+    RETURN result;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projected_claims(jsonb, jsonb, jsonb) FROM PUBLIC;
+
+-- projection_disagreements(app_table regclass, repair boolean) RETURNS TABLE (trigger_name name,
+-- target text, id text, stored jsonb, projected jsonb): the work of kinde_claims_projection_check
+-- and kinde_claims_projection_repair (projection_check in kinde_profile_upsert_trigger.cpp). For
+-- each projection trigger on the table (AFTER ... FOR EACH ROW executing
+-- kinde_profile_upsert_trigger or kinde_organization_upsert_trigger, in name order): the keys whose
+-- stored claims (the trigger's mapped ones, and lifetime_subscriber when it maps it) agree with
+-- what none of the table's rows with that key project; a key with no row counts only for a
+-- trigger that fires on DELETE, on a table that is not a partition. With `repair` each is
+-- rewritten through the trigger's own statements (history source 'repair'). Sorted by trigger,
+-- then key. Raises 22004 (NULL), 42P01, 42809 (not a table), 22023 (no projection trigger), 0A000
+-- (a WHEN condition), 25006 (repair in a read-only transaction), and 42501 when the acting role
+-- may not read the table or row-level security applies to it there.
+-- It runs as the owner (SECURITY DEFINER, unlike the C++ edition, which reads the app table as
+-- the caller): the acting role's SELECT privilege and row-level security are checked instead.
+CREATE OR REPLACE FUNCTION kinde_claims.projection_disagreements(app_table regclass, repair boolean)
+    RETURNS TABLE (trigger_name name, target text, id text, stored jsonb, projected jsonb)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fn text := CASE WHEN repair THEN 'kinde_claims_projection_repair' ELSE 'kinde_claims_projection_check' END;
+    rel record;
+    caller text := kinde_claims.acting_role();
+    tg record;
+    spec jsonb;
+    organization boolean;
+    maps_flag boolean;
+    empty jsonb;
+    rows_by_key jsonb;
+    r jsonb;
+    key text;
+    claims jsonb;
+    flag boolean;
+    entry jsonb;
+    s record;
+    found_any boolean := false;
+    found_rows jsonb := '[]';
+    projects_removal boolean;
+BEGIN
+    IF app_table IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'app_table must not be null';
+    END IF;
+    IF repair AND current_setting('transaction_read_only') = 'on' THEN
+        RAISE EXCEPTION USING ERRCODE = '25006',
+            MESSAGE = format('cannot execute %s in a read-only transaction', fn);
+    END IF;
+    SELECT c.oid, c.relkind, c.relname, n.nspname, c.relrowsecurity, c.relforcerowsecurity, c.relispartition,
+           c.relowner, format('%I.%I', n.nspname, c.relname) AS qualified INTO rel
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = app_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', app_table::oid);
+    END IF;
+    IF rel.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = format('"%s" is not a table', rel.qualified),
+            DETAIL = 'Projection triggers fire on tables and partitioned tables.';
+    END IF;
+    IF repair THEN
+        EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel.qualified);
+    END IF;
+    FOR tg IN SELECT t.tgname, t.tgtype, t.tgqual IS NOT NULL AS has_when,
+                     p.proname = 'kinde_organization_upsert_trigger' AS org
+              FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+              JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'kinde_claims'
+              WHERE t.tgrelid = app_table AND p.proname IN ('kinde_profile_upsert_trigger', 'kinde_organization_upsert_trigger')
+                AND t.tgtype & 1 = 1 AND t.tgtype & 2 = 0 AND t.tgtype & 64 = 0
+              ORDER BY t.tgname COLLATE "C" LOOP
+        IF NOT found_any THEN
+            found_any := true;
+            -- The app table is read as the acting role would read it.
+            IF NOT has_table_privilege(caller, app_table, 'SELECT') THEN
+                RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for table %s', rel.relname);
+            END IF;
+            PERFORM kinde_claims.row_security_refusal(app_table, caller, fn,
+                'take the claims of the rows it cannot see for claims no row projects');
+        END IF;
+        IF tg.has_when THEN
+            RAISE EXCEPTION USING ERRCODE = '0A000',
+                MESSAGE = format('trigger "%s" on %s has a WHEN condition, which %s cannot evaluate', tg.tgname,
+                                 rel.qualified, fn),
+                DETAIL = 'It would read every row as projected, and report (and rewrite) the rows the condition excludes.',
+                HINT = 'Compare the rows the condition selects with the stored claims yourself, or drop the condition.';
+        END IF;
+        spec := kinde_claims.projection_spec(app_table, tg.tgname, tg.org);
+        organization := tg.org;
+        maps_flag := spec ->> 'flag_column' IS NOT NULL;
+        empty := CASE WHEN maps_flag THEN '{"lifetime_subscriber": false}'::jsonb ELSE '{}'::jsonb END;
+        projects_removal := tg.tgtype & 8 = 8 AND NOT rel.relispartition;
+        -- Every row (a partitioned table's partitions' too): the keys and what each row projects.
+        rows_by_key := '{}';
+        FOR r IN EXECUTE format('SELECT kinde_claims.row_without_sql_nulls($1, to_jsonb(t), t) FROM %s%s AS t',
+                                CASE WHEN rel.relkind = 'p' THEN '' ELSE 'ONLY ' END, rel.qualified) USING spec LOOP
+            key := r ->> (spec ->> 'key_column');
+            IF key IS NULL OR kinde_claims.key_violation(key, organization) IS NOT NULL THEN
+                CONTINUE;
+            END IF;
+            claims := kinde_claims.projected_claims(spec, r, NULL);
+            flag := COALESCE((r ->> (spec ->> 'flag_column'))::boolean, false);
+            entry := COALESCE(rows_by_key -> key, '{"projections": []}');
+            entry := jsonb_build_object(
+                'projections', (entry -> 'projections') || jsonb_build_array(
+                    CASE WHEN maps_flag THEN claims || jsonb_build_object('lifetime_subscriber', flag) ELSE claims END),
+                'claims', claims, 'flag', flag);
+            rows_by_key := jsonb_set(rows_by_key, ARRAY[key], entry);
+        END LOOP;
+        -- The stored parts of those keys, and of every row holding a mapped claim (or
+        -- lifetime_subscriber true, when mapped).
+        FOR s IN EXECUTE CASE WHEN organization THEN
+                'SELECT o.org_code AS k, (SELECT COALESCE(jsonb_object_agg(e.key, e.value), ''{}'') FROM jsonb_each(o.claims) e
+                  WHERE e.key = ANY ($2)) AS mapped, false AS flag
+                 FROM kinde_claims.organizations o WHERE o.org_code = ANY ($1) OR jsonb_exists_any(o.claims, $2) OR $3'
+            ELSE
+                'SELECT p.kinde_id AS k, (SELECT COALESCE(jsonb_object_agg(e.key, e.value), ''{}'') FROM jsonb_each(p.claims) e
+                  WHERE e.key = ANY ($2)) AS mapped, p.lifetime_subscriber AS flag
+                 FROM kinde_claims.profiles p WHERE p.kinde_id = ANY ($1) OR jsonb_exists_any(p.claims, $2) OR ($3 AND p.lifetime_subscriber)'
+            END
+            USING ARRAY(SELECT jsonb_object_keys(rows_by_key)), ARRAY(SELECT jsonb_array_elements_text(spec -> 'claim_keys')),
+                  maps_flag LOOP
+            stored := CASE WHEN maps_flag THEN s.mapped || jsonb_build_object('lifetime_subscriber', s.flag) ELSE s.mapped END;
+            entry := rows_by_key -> s.k;
+            IF entry IS NULL THEN
+                IF projects_removal AND stored <> empty THEN
+                    found_rows := found_rows || jsonb_build_array(jsonb_build_object('trigger', tg.tgname, 'org', organization,
+                        'key', s.k, 'stored', stored, 'projected', empty, 'spec', spec));
+                END IF;
+                CONTINUE;
+            END IF;
+            rows_by_key := jsonb_set(rows_by_key, ARRAY[s.k, 'seen'], 'true');
+            IF NOT EXISTS (SELECT FROM jsonb_array_elements(entry -> 'projections') pr WHERE pr = stored) THEN
+                found_rows := found_rows || jsonb_build_array(jsonb_build_object('trigger', tg.tgname, 'org', organization,
+                    'key', s.k, 'stored', stored, 'projected', entry -> 'projections' -> -1, 'spec', spec,
+                    'claims', entry -> 'claims', 'flag', entry -> 'flag'));
+            END IF;
+        END LOOP;
+        -- Keys with rows but no profile or organization: one that projects nothing reads the same.
+        FOR key, entry IN SELECT e.key, e.value FROM jsonb_each(rows_by_key) e WHERE NOT (e.value ? 'seen') LOOP
+            IF NOT EXISTS (SELECT FROM jsonb_array_elements(entry -> 'projections') pr WHERE pr = empty) THEN
+                found_rows := found_rows || jsonb_build_array(jsonb_build_object('trigger', tg.tgname, 'org', organization,
+                    'key', key, 'stored', NULL, 'projected', entry -> 'projections' -> -1, 'spec', spec,
+                    'claims', entry -> 'claims', 'flag', entry -> 'flag'));
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF NOT found_any THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s has no projection trigger', rel.qualified),
+            DETAIL = 'A projection trigger is an AFTER ... FOR EACH ROW trigger executing '
+                     'kinde_profile_upsert_trigger() or kinde_organization_upsert_trigger().';
+    END IF;
+    found_rows := COALESCE((SELECT jsonb_agg(d ORDER BY d ->> 'trigger' COLLATE "C", d ->> 'key' COLLATE "C")
+                            FROM jsonb_array_elements(found_rows) d), '[]');
+    IF repair THEN
+        IF current_setting('session_replication_role') = 'replica' THEN
+            PERFORM set_config('session_replication_role', 'origin', true);
+        END IF;
+        PERFORM set_config('kinde_claims_write.source',
+            jsonb_build_object('source', 'repair', 'app_table', app_table::oid::bigint)::text, true);
+        FOR entry IN SELECT d FROM jsonb_array_elements(found_rows) d LOOP
+            IF entry ? 'claims' THEN
+                PERFORM kinde_claims.projection_write(entry -> 'spec', entry ->> 'key',
+                    CASE WHEN entry -> 'spec' ->> 'flag_column' IS NOT NULL THEN (entry ->> 'flag')::boolean END,
+                    entry -> 'claims');
+            ELSE
+                PERFORM kinde_claims.projection_write(entry -> 'spec', entry ->> 'key', NULL, NULL);
+            END IF;
+        END LOOP;
+    END IF;
+    RETURN QUERY SELECT (d ->> 'trigger')::name, CASE WHEN (d ->> 'org')::boolean THEN 'organization' ELSE 'user' END,
+                        d ->> 'key', CASE WHEN jsonb_typeof(d -> 'stored') = 'null' THEN NULL ELSE d -> 'stored' END,
+                        d -> 'projected'
+                 FROM jsonb_array_elements(found_rows) d;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projection_disagreements(regclass, boolean) FROM PUBLIC;
+
+-- projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void: one row write of an app
+-- table through a projection trigger (upsert_trigger_apply in kinde_profile_upsert_trigger.cpp):
+-- the new row's key (22023 when it is not a valid id or code, naming the column) gets the row's
+-- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
+-- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
+-- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
+-- so that the tables' own triggers fire; the SET clause puts the setting back.
+CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    organization boolean := (spec ->> 'organization')::boolean;
+    key_column text := spec ->> 'key_column';
+    new_key text := new_row ->> key_column;
+    old_key text := old_row ->> key_column;
+    flag boolean;
+    claims jsonb;
+    violation text[];
+    remove_old boolean;
+BEGIN
+    IF new_key IS NOT NULL THEN
+        violation := kinde_claims.key_violation(new_key, organization);
+        IF violation IS NOT NULL THEN
+            PERFORM kinde_claims.raise_violation(ARRAY[(spec ->> 'prefix') || violation[1]
+                                                       || format(' in column "%s"', key_column), violation[2]]);
+        END IF;
+        IF spec ->> 'flag_column' IS NOT NULL THEN
+            flag := COALESCE((new_row ->> (spec ->> 'flag_column'))::boolean, false);
+        END IF;
+        claims := kinde_claims.projected_claims(spec, new_row,
+                                                CASE WHEN old_key = new_key THEN old_row END);
+    END IF;
+    -- An old key that is not valid can have no profile to take claims from.
+    remove_old := old_key IS NOT NULL AND kinde_claims.key_violation(old_key, organization) IS NULL
+                  AND old_key IS DISTINCT FROM new_key;
+    IF NOT remove_old AND new_key IS NULL THEN
+        RETURN;
+    END IF;
+    IF current_setting('session_replication_role') = 'replica' THEN
+        PERFORM set_config('session_replication_role', 'origin', true);
+    END IF;
+    PERFORM set_config('kinde_claims_write.source',
+        jsonb_build_object('source', 'trigger', 'app_table', (spec ->> 'relid')::bigint)::text, true);
+    IF remove_old THEN
+        PERFORM kinde_claims.projection_write(spec, old_key, NULL, NULL);
+    END IF;
+    IF new_key IS NOT NULL THEN
+        PERFORM kinde_claims.projection_write(spec, new_key, flag, claims);
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projection_row(jsonb, jsonb, jsonb) FROM PUBLIC;
+
+-- projection_spec(relation oid, trigger_name name, organization boolean) RETURNS jsonb: a projection trigger's
+-- arguments (kinde_profile_upsert_trigger, kinde_organization_upsert_trigger) resolved against
+-- its table, as upsert_trigger_parse in kinde_profile_upsert_trigger.cpp checks them:
+--   {"prefix": "trigger \"t\" on s.tab: ", "key_column": ..., "flag_column": ... or null,
+--    "claims": [{"claim": ..., "column": ..., "type": boolean|text|int2|int4|int8|numeric|jsonb|timestamptz}],
+--    "claim_keys": [every mapped claim name]}
+-- Raises, prefixed with the trigger and its table: 22023 for too few arguments, an argument that
+-- is not claim=column, a claim name the rules refuse, a claim mapped twice or lifetime_subscriber
+-- on an organization's table; 42703 for a missing column; 42804 for a column of a type no claim
+-- can carry (or a key or flag column of the wrong type). Unlike the C++ edition it is resolved
+-- again on every row (no cache).
+CREATE OR REPLACE FUNCTION kinde_claims.projection_spec(relation oid, trigger_name name, organization boolean) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t record;
+    prefix text;
+    hint text := CASE WHEN organization
+        THEN 'The arguments are the org-code column, then one per claim: claim=column, or a column named like its claim.'
+        ELSE 'The arguments are the user-id column, then one per claim: claim=column, or a column named like its claim.' END;
+    key_name text := CASE WHEN organization THEN 'org-code' ELSE 'user-id' END;
+    args text[];
+    argument text;
+    claim text;
+    col text;
+    base oid;
+    kind text;
+    flag_column text;
+    claims jsonb := '[]';
+    keys text[] := '{}';
+    violation text[];
+BEGIN
+    SELECT tg.tgname, tg.tgrelid, tg.tgnargs, tg.tgargs, n.nspname, c.relname INTO t
+    FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE tg.tgrelid = relation AND tg.tgname = trigger_name;
+    prefix := format('trigger "%s" on %s.%s: ', t.tgname, quote_ident(t.nspname), quote_ident(t.relname));
+    args := kinde_claims.trigger_arguments(t.tgargs, t.tgnargs);
+    IF t.tgnargs < 2 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', HINT = hint,
+            MESSAGE = prefix || CASE WHEN organization THEN 'kinde_organization_upsert_trigger()'
+                                     ELSE 'kinde_profile_upsert_trigger()' END
+                      || ' needs the ' || key_name || ' column and at least one claim';
+    END IF;
+    base := kinde_claims.column_base_type(t.tgrelid, args[1]);
+    IF base IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42703', HINT = hint,
+            MESSAGE = prefix || format('column "%s" does not exist', args[1]);
+    END IF;
+    IF base NOT IN ('text'::regtype, 'varchar'::regtype) THEN
+        RAISE EXCEPTION USING ERRCODE = '42804', HINT = hint,
+            MESSAGE = prefix || format('%s column "%s" has type %s, not text', key_name, args[1],
+                                       kinde_claims.column_type_name(t.tgrelid, args[1])),
+            DETAIL = CASE WHEN organization
+                THEN 'Kinde org codes are text: the org-code column must be text or varchar.'
+                ELSE 'Kinde user ids are text: the user-id column must be text or varchar.' END;
+    END IF;
+    FOR i IN 2 .. t.tgnargs LOOP
+        argument := args[i];
+        IF position('=' IN argument) > 0 THEN
+            claim := split_part(argument, '=', 1);
+            col := substr(argument, position('=' IN argument) + 1);
+        ELSE
+            claim := argument;
+            col := argument;
+        END IF;
+        IF claim = '' OR col = '' OR position('=' IN col) > 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', HINT = hint,
+                MESSAGE = prefix || format('argument "%s" is not a claim mapping', argument),
+                DETAIL = 'Each argument after the first is claim=column, or a column named like its claim.';
+        END IF;
+        IF claim <> 'lifetime_subscriber' THEN
+            violation := kinde_claims.claim_name_violation(claim);
+            IF violation IS NOT NULL THEN
+                PERFORM kinde_claims.raise_violation(ARRAY[prefix || violation[1], violation[2], violation[3]]);
+            END IF;
+        END IF;
+        IF (claim = 'lifetime_subscriber' AND flag_column IS NOT NULL) OR claim = ANY (keys) THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', HINT = hint,
+                MESSAGE = prefix || format('claim "%s" is mapped twice', claim);
+        END IF;
+        base := kinde_claims.column_base_type(t.tgrelid, col);
+        IF base IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '42703', HINT = hint,
+                MESSAGE = prefix || format('column "%s" does not exist', col);
+        END IF;
+        kind := CASE base WHEN 'boolean'::regtype THEN 'boolean' WHEN 'text'::regtype THEN 'text'
+                          WHEN 'varchar'::regtype THEN 'text' WHEN 'int2'::regtype THEN 'int2'
+                          WHEN 'int4'::regtype THEN 'int4' WHEN 'int8'::regtype THEN 'int8'
+                          WHEN 'numeric'::regtype THEN 'numeric' WHEN 'jsonb'::regtype THEN 'jsonb'
+                          WHEN 'timestamptz'::regtype THEN 'timestamptz' END;
+        IF kind IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '42804',
+                MESSAGE = prefix || format('column "%s" has type %s, which no claim can carry', col,
+                                           kinde_claims.column_type_name(t.tgrelid, col)),
+                DETAIL = 'A claim column must be boolean, text, varchar, smallint, integer, bigint, numeric, jsonb or '
+                         'timestamptz, or a domain over one of them.';
+        END IF;
+        IF claim = 'lifetime_subscriber' THEN
+            IF organization THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', HINT = hint,
+                    MESSAGE = prefix || 'lifetime_subscriber cannot come from an organization''s table',
+                    DETAIL = 'lifetime_subscriber is always the user''s own.';
+            END IF;
+            IF kind <> 'boolean' THEN
+                RAISE EXCEPTION USING ERRCODE = '42804',
+                    MESSAGE = prefix || format('lifetime_subscriber must come from a boolean column, not "%s" of type %s',
+                                               col, kinde_claims.column_type_name(t.tgrelid, col));
+            END IF;
+            flag_column := col;
+            CONTINUE;
+        END IF;
+        claims := claims || jsonb_build_array(jsonb_build_object('claim', claim, 'column', col, 'type', kind));
+        keys := keys || claim;
+    END LOOP;
+    RETURN jsonb_build_object('prefix', prefix, 'key_column', args[1], 'flag_column', flag_column,
+                              'claims', claims, 'claim_keys', to_jsonb(keys), 'relid', t.tgrelid::bigint,
+                              'trigger_name', t.tgname, 'organization', organization);
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projection_spec(oid, name, boolean) FROM PUBLIC;
+
+-- projection_truncate(spec jsonb) RETURNS void: a projection trigger fired BEFORE TRUNCATE (FOR
+-- EACH STATEMENT, same arguments): the rows are still there, so every valid key they hold loses
+-- the trigger's claims as if each row were deleted, through the same write path; history source
+-- 'truncate' with the app table. A partitioned table's rows are read from its leaf partitions.
+-- Unlike the C++ edition it reads with the statement's snapshot (the C++ edition reads the latest
+-- and refuses rows committed after a REPEATABLE READ snapshot with 40001).
+CREATE OR REPLACE FUNCTION kinde_claims.projection_truncate(spec jsonb) RETURNS void
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    relation oid := (spec ->> 'relid')::oid;
+    organization boolean := (spec ->> 'organization')::boolean;
+    keys text[] := ARRAY(SELECT jsonb_array_elements_text(spec -> 'claim_keys'));
+    maps_flag boolean := spec ->> 'flag_column' IS NOT NULL;
+    leaf oid;
+    found_keys text[] := '{}';
+    leaf_keys text[];
+BEGIN
+    FOR leaf IN SELECT t.relid FROM pg_partition_tree(relation) t
+                JOIN pg_class c ON c.oid = t.relid WHERE c.relkind = 'r'
+                UNION ALL SELECT relation WHERE NOT EXISTS (SELECT FROM pg_partition_tree(relation) LIMIT 1) LOOP
+        EXECUTE format('SELECT array_agg(k) FROM (SELECT %I::text AS k FROM ONLY %s) s WHERE k IS NOT NULL',
+                       spec ->> 'key_column', leaf::regclass) INTO leaf_keys;
+        found_keys := found_keys || COALESCE(leaf_keys, '{}');
+    END LOOP;
+    found_keys := ARRAY(SELECT k FROM unnest(found_keys) k WHERE kinde_claims.key_violation(k, organization) IS NULL);
+    IF cardinality(found_keys) = 0 THEN
+        RETURN;
+    END IF;
+    IF current_setting('session_replication_role') = 'replica' THEN
+        PERFORM set_config('session_replication_role', 'origin', true);
+    END IF;
+    PERFORM set_config('kinde_claims_write.source',
+        jsonb_build_object('source', 'truncate', 'app_table', relation::bigint)::text, true);
+    IF organization THEN
+        UPDATE kinde_claims.organizations AS o SET claims = jsonb_delete(o.claims, VARIADIC keys), updated_at = now()
+        WHERE o.org_code = ANY (found_keys) AND jsonb_exists_any(o.claims, keys);
+    ELSE
+        UPDATE kinde_claims.profiles AS p SET lifetime_subscriber = p.lifetime_subscriber AND NOT maps_flag,
+               claims = jsonb_delete(p.claims, VARIADIC keys)
+        WHERE p.kinde_id = ANY (found_keys) AND (p.lifetime_subscriber AND maps_flag OR jsonb_exists_any(p.claims, keys));
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projection_truncate(jsonb) FROM PUBLIC;
+
+-- projection_write(spec jsonb, key text, flag boolean, claims jsonb) RETURNS void: sets a
+-- projection trigger's claims on a user's profile (or an organization's claims), creating it if
+-- needed; with claims NULL takes them off instead (and lifetime_subscriber when the trigger maps
+-- it). Only the keys the trigger maps are replaced, on the latest row version, so concurrent
+-- writers of other keys keep theirs; a row that would not change is not written. `flag` NULL
+-- keeps lifetime_subscriber.
+CREATE OR REPLACE FUNCTION kinde_claims.projection_write(spec jsonb, key text, flag boolean, claims jsonb)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    keys text[] := ARRAY(SELECT jsonb_array_elements_text(spec -> 'claim_keys'));
+    maps_flag boolean := spec ->> 'flag_column' IS NOT NULL;
+BEGIN
+    IF (spec ->> 'organization')::boolean THEN
+        IF claims IS NULL THEN
+            UPDATE kinde_claims.organizations AS o SET claims = jsonb_delete(o.claims, VARIADIC keys), updated_at = now()
+            WHERE o.org_code = key AND jsonb_exists_any(o.claims, keys);
+        ELSE
+            INSERT INTO kinde_claims.organizations AS o (org_code, claims) VALUES (key, projection_write.claims)
+            ON CONFLICT (org_code) DO UPDATE SET
+                claims = jsonb_concat(jsonb_delete(o.claims, VARIADIC keys), projection_write.claims), updated_at = now()
+            WHERE o.claims <> jsonb_concat(jsonb_delete(o.claims, VARIADIC keys), projection_write.claims);
+        END IF;
+    ELSIF claims IS NULL THEN
+        UPDATE kinde_claims.profiles AS p SET lifetime_subscriber = p.lifetime_subscriber AND NOT maps_flag,
+               claims = jsonb_delete(p.claims, VARIADIC keys)
+        WHERE p.kinde_id = key AND (p.lifetime_subscriber AND maps_flag OR jsonb_exists_any(p.claims, keys));
+    ELSE
+        INSERT INTO kinde_claims.profiles AS p (kinde_id, lifetime_subscriber, claims)
+        VALUES (key, COALESCE(flag, false), projection_write.claims)
+        ON CONFLICT (kinde_id) DO UPDATE SET
+            lifetime_subscriber = COALESCE(flag, p.lifetime_subscriber),
+            claims = jsonb_concat(jsonb_delete(p.claims, VARIADIC keys), projection_write.claims)
+        WHERE p.lifetime_subscriber <> flag
+           OR p.claims <> jsonb_concat(jsonb_delete(p.claims, VARIADIC keys), projection_write.claims);
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projection_write(jsonb, text, boolean, jsonb) FROM PUBLIC;
+
 -- quote_for_message(value text) RETURNS text: the value quoted for an error message, as
 -- rules::quote_for_message does: at most 48 bytes shown (then "..."), each byte below 0x20 or
 -- from 0x7f, and '"' and '\', written as \xNN, so hostile input cannot flood or forge log lines.
@@ -849,57 +1477,73 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.raise_violation(text[]) FROM PUBLIC;
 
--- The SQL edition's copy of kKindeIssuedClaims (src/rules/kinde_rules.cpp), in its order: the
--- claim names Kinde issues itself (FACTS.md §6), refused unless kinde_claims.allowed_kinde_claims
--- allows them. test/suites/21-hosted-rules keeps it equal to the C++ table.
-CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN ARRAY['permissions', 'roles', 'org_code',
-                 'org_name', 'feature_flags', 'email', 'external_organization_id', 'application_properties',
-                 'organization_properties', 'user_properties', 'has_trial_period', 'trial_expires_on', 'at_hash', 'name',
-                 'given_name', 'family_name', 'picture', 'org_codes', 'provided_id', 'https://hasura.io/jwt/claims']::text[];
-REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_names() FROM PUBLIC;
+-- row_security_refusal(source oid, role text, fn text, consequence text) RETURNS void: raises
+-- 42501 when row-level security applies to `role` on `source` or, through views, on a table behind
+-- it (checked as the view's owner, or as `role` for a security_invoker view): `fn` would see a
+-- subset and take it for the whole table (`consequence` says what it would do then). As
+-- row_security_check in kinde_claims_import.cpp, which reads the policies the planner applied;
+-- here from the catalog: enabled (or forced, for the owner), and `role` neither a superuser nor
+-- BYPASSRLS nor (unless forced) the table's owner.
+CREATE OR REPLACE FUNCTION kinde_claims.row_security_refusal(source oid, role text, fn text, consequence text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    filtered oid;
+    applies_to text;
+BEGIN
+    WITH RECURSIVE reached(rel, checker, depth) AS (
+        SELECT source, role::name COLLATE "C", 0
+        UNION
+        SELECT d.refobjid,
+               CASE WHEN c.reloptions @> ARRAY['security_invoker=true'] OR c.reloptions @> ARRAY['security_invoker=on']
+                    THEN r.checker ELSE pg_get_userbyid(c.relowner) END,
+               r.depth + 1
+        FROM reached r JOIN pg_class c ON c.oid = r.rel AND c.relkind = 'v'
+        JOIN pg_rewrite w ON w.ev_class = c.oid
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+                        AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid
+        WHERE r.depth < 32)
+    SELECT r.rel, r.checker INTO filtered, applies_to
+    FROM reached r JOIN pg_class c ON c.oid = r.rel JOIN pg_roles a ON a.rolname = r.checker
+    WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT a.rolsuper AND NOT a.rolbypassrls
+      AND (c.relforcerowsecurity OR NOT pg_has_role(r.checker, c.relowner, 'USAGE'))
+    ORDER BY r.depth LIMIT 1;
+    IF filtered IS NULL THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = '42501',
+        MESSAGE = format('row-level security on %s applies to role "%s"', kinde_claims.app_table_name(filtered), applies_to),
+        DETAIL = format('%s would read only the rows of %s that the policies show this role, and %s.', fn,
+                        kinde_claims.app_table_name(source), consequence),
+        HINT = format('Run it as a role row-level security does not apply to: the owner of %s (unless it forces '
+                      'row-level security), a role with BYPASSRLS, or a superuser.', kinde_claims.app_table_name(filtered));
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.row_security_refusal(oid, text, text, text) FROM PUBLIC;
 
--- The SQL edition's copy of kKindeIssuedClaimPrefixes (src/rules/kinde_rules.cpp): a claim name
--- longer than one of these and starting with it (ASCII case ignored) is issued by Kinde too.
--- test/suites/21-hosted-rules keeps it equal to the C++ table.
-CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN ARRAY['ext_', 'x-hasura-']::text[];
-REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() FROM PUBLIC;
-
--- rules_limits() RETURNS TABLE (name text, value integer): the SQL edition's copy of the limits
--- in src/rules/kinde_rules.hpp and webhook_rules.hpp, by their C++ names (characters, bytes,
--- a count, microseconds). The patterns that spell one out for speed (user_id_check,
--- org_code_check, claim_name_violation, kinde_claims_for, kinde_webhook_apply) use the same
--- numbers; test/suites/21-hosted-rules keeps all of them equal to the C++ constants.
-CREATE OR REPLACE FUNCTION kinde_claims.rules_limits() RETURNS TABLE (name text, value integer)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        VALUES ('kKindeIdMaxChars', 64), ('kOrgCodeMaxChars', 64), ('kClaimNameMaxChars', 128),
-               ('kDefaultMaxClaimsBytes', 4096), ('kWebhookEventTypeMaxChars', 64),
-               ('kWebhookEventIdMaxChars', 128), ('kWebhookMaxOrganizations', 1000),
-               ('kWebhookMaxFutureMicros', 300000000);
-    END;
-REVOKE ALL ON FUNCTION kinde_claims.rules_limits() FROM PUBLIC;
-
--- The SQL edition's copy of kProhibitedClaims (src/rules/kinde_rules.cpp), in its order: the
--- claim names Kinde does not let a workflow set on any token. The one place the SQL edition
--- lists them; test/suites/21-hosted-rules keeps it equal to the C++ table.
-CREATE OR REPLACE FUNCTION kinde_claims.rules_prohibited_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN ARRAY['act', 'aud', 'auth_time', 'azp', 'exp',
-                 'iat', 'iss', 'jti', 'nbf', 'rat', 'scp', 'sid', 'sub', 'updated_at']::text[];
-REVOKE ALL ON FUNCTION kinde_claims.rules_prohibited_claim_names() FROM PUBLIC;
-
--- The SQL edition's copy of kSupabaseTokenClaims (src/rules/kinde_rules.hpp): every claim
--- Supabase Auth sets or requires in its access token (FACTS.md §11), which the access token hook
--- never lets a stored claim replace. test/suites/21-hosted-rules keeps it equal.
-CREATE OR REPLACE FUNCTION kinde_claims.rules_supabase_token_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN ARRAY['aal', 'amr', 'app_metadata', 'aud', 'client_id', 'email', 'exp', 'iat', 'is_anonymous',
-                 'iss', 'jti', 'nbf', 'phone', 'role', 'scope', 'session_id', 'sub', 'user_metadata']::text[];
-REVOKE ALL ON FUNCTION kinde_claims.rules_supabase_token_claim_names() FROM PUBLIC;
+-- row_without_sql_nulls(spec jsonb, row_json jsonb, row_value anyelement) RETURNS jsonb: an app
+-- table's row as to_jsonb gave it, less the jsonb claim columns that are SQL NULL: to_jsonb writes
+-- both a SQL NULL and the JSON value null as null, and only the first leaves its claim out.
+CREATE OR REPLACE FUNCTION kinde_claims.row_without_sql_nulls(spec jsonb, row_json jsonb, row_value anyelement)
+    RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    col text;
+    is_null boolean;
+BEGIN
+    FOR col IN SELECT c ->> 'column' FROM jsonb_array_elements(spec -> 'claims') c
+               WHERE c ->> 'type' = 'jsonb' AND jsonb_typeof(row_json -> (c ->> 'column')) = 'null' LOOP
+        EXECUTE format('SELECT ($1).%I IS NULL', col) INTO is_null USING row_value;
+        IF is_null THEN
+            row_json := row_json - col;
+        END IF;
+    END LOOP;
+    RETURN row_json;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.row_without_sql_nulls(jsonb, jsonb, anyelement) FROM PUBLIC;
 
 -- The C++ edition defines this setting (module.cpp, superuser-set); the SQL edition reads it with
 -- current_setting(name, true) and the same default. Without the C++ module it is a placeholder
@@ -928,39 +1572,25 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.setting_max_claims_bytes() FROM PUBLIC;
 
--- significant_digits(number text) RETURNS integer: how many significant digits a decimal's text
--- ([-]digits[.digits][e[+-]digits]) has, leading and trailing zeros left out; 0 for zero.
-CREATE OR REPLACE FUNCTION kinde_claims.significant_digits(number text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN length(trim(BOTH '0' FROM replace(split_part(split_part(lower(ltrim(number, '-')), 'e', 1), '.', 1)
-                                             || split_part(split_part(lower(number), 'e', 1), '.', 2), '-', '')));
-REVOKE ALL ON FUNCTION kinde_claims.significant_digits(text) FROM PUBLIC;
-
--- token_claims(lifetime_subscriber boolean, claims jsonb) RETURNS jsonb: the object a token
--- carries, built the same way by every function that returns it (token_claims.cpp): the claims
--- (NULL reads as {}) with lifetime_subscriber set (NULL reads as false). Inlined where called.
-CREATE OR REPLACE FUNCTION kinde_claims.token_claims(lifetime_subscriber boolean, claims jsonb) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN pg_catalog.jsonb_concat(COALESCE(claims, '{}'::pg_catalog.jsonb),
-        pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
-REVOKE ALL ON FUNCTION kinde_claims.token_claims(boolean, jsonb) FROM PUBLIC;
-
--- token_claims_merged(lifetime_subscriber boolean, user_claims jsonb, organization_claims jsonb,
--- membership_claims jsonb) RETURNS jsonb: the object a token for an organization carries
--- (token_claims_build_merged in token_claims.cpp): user || organization || membership, later
--- names winning, any part NULL, {} or not an object left out, with the user's lifetime_subscriber.
-CREATE OR REPLACE FUNCTION kinde_claims.token_claims_merged(lifetime_subscriber boolean, user_claims jsonb,
-        organization_claims jsonb, membership_claims jsonb) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    RETURN pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(
-        CASE WHEN pg_catalog.jsonb_typeof(user_claims) OPERATOR(pg_catalog.=) 'object' THEN user_claims
-             ELSE '{}'::pg_catalog.jsonb END,
-        CASE WHEN pg_catalog.jsonb_typeof(organization_claims) OPERATOR(pg_catalog.=) 'object'
-             THEN organization_claims ELSE '{}'::pg_catalog.jsonb END),
-        CASE WHEN pg_catalog.jsonb_typeof(membership_claims) OPERATOR(pg_catalog.=) 'object'
-             THEN membership_claims ELSE '{}'::pg_catalog.jsonb END),
-        pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
-REVOKE ALL ON FUNCTION kinde_claims.token_claims_merged(boolean, jsonb, jsonb, jsonb) FROM PUBLIC;
+-- trigger_arguments(tgargs bytea, nargs integer) RETURNS text[]: pg_trigger.tgargs as the text
+-- arguments they are (each ended by a zero byte, in the database's encoding).
+CREATE OR REPLACE FUNCTION kinde_claims.trigger_arguments(tgargs bytea, nargs integer) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result text[] := '{}';
+    rest bytea := tgargs;
+    stop integer;
+BEGIN
+    FOR i IN 1 .. nargs LOOP
+        stop := position('\x00'::bytea IN rest);
+        result := result || convert_from(substring(rest FROM 1 FOR stop - 1), current_setting('server_encoding'));
+        rest := substring(rest FROM stop + 1);
+    END LOOP;
+    RETURN result;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.trigger_arguments(bytea, integer) FROM PUBLIC;
 
 -- user_id_check(kinde_id text) RETURNS text: the id when it is a Kinde user id ("kp_" then 1 to
 -- 64 of [0-9A-Za-z], rules_limits' kKindeIdMaxChars); else raises 22004 for NULL, 22023 for a
@@ -973,12 +1603,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'Kinde user id must not be null',
             DETAIL = 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits.';
     END IF;
-    IF kinde_id COLLATE "C" !~ '^kp_[0-9A-Za-z]{1,64}$' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = 'invalid Kinde user id ' || kinde_claims.quote_for_message(kinde_id),
-            DETAIL = 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits, '
-                     'such as kp_65b28d71bba14fa380d56d2d8d3503da.';
-    END IF;
+    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(kinde_id, false));
     RETURN kinde_id;
 END
 $$;
@@ -1081,6 +1706,197 @@ CREATE OR REPLACE FUNCTION kinde_claims.sql_edition() RETURNS text
 AS $$SELECT '0.8.0'::text$$;
 COMMENT ON FUNCTION kinde_claims.sql_edition() IS
     'The version of kinde_claims''s SQL edition installed here (read by the hosted/ migrations)';
+
+-- acting_role() RETURNS text: the role the writing transaction acts as (SET ROLE's role,
+-- PostgREST's role switch), which no SECURITY DEFINER function in between changes; the session
+-- user without one (acting_role in claims_history.cpp). Unlike the C++ edition it cannot tell a
+-- role left by a plain SET of an earlier transaction (behind a transaction pooler) from this
+-- transaction's own: a setting's stack is not visible to SQL.
+CREATE OR REPLACE FUNCTION kinde_claims.acting_role() RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
+                THEN pg_catalog.session_user()::text ELSE pg_catalog.current_setting('role') END;
+REVOKE ALL ON FUNCTION kinde_claims.acting_role() FROM PUBLIC;
+
+-- app_table_name(relation oid) RETURNS text: a table's schema-qualified, quoted name, for a
+-- history entry's app table and for messages; NULL for NULL or a table that no longer exists.
+CREATE OR REPLACE FUNCTION kinde_claims.app_table_name(relation oid) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    RETURN (SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.'
+                   OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+            WHERE c.oid OPERATOR(pg_catalog.=) relation);
+REVOKE ALL ON FUNCTION kinde_claims.app_table_name(oid) FROM PUBLIC;
+
+-- claims_empty(claims jsonb) RETURNS boolean: no custom claims: NULL and {} give the same token.
+CREATE OR REPLACE FUNCTION kinde_claims.claims_empty(claims jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN claims IS NULL OR claims = '{}'::jsonb;
+REVOKE ALL ON FUNCTION kinde_claims.claims_empty(jsonb) FROM PUBLIC;
+
+-- claims_equal(a jsonb, b jsonb) RETURNS boolean: the same custom claims as a token shows them:
+-- NULL and {} alike, else jsonb's equality ({"a": 1.0} equals {"a": 1}).
+CREATE OR REPLACE FUNCTION kinde_claims.claims_equal(a jsonb, b jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN a IS NULL OR a = '{}'::jsonb OR b IS NULL OR b = '{}'::jsonb
+                THEN (a IS NULL OR a = '{}'::jsonb) = (b IS NULL OR b = '{}'::jsonb)
+                ELSE a = b END;
+REVOKE ALL ON FUNCTION kinde_claims.claims_equal(jsonb, jsonb) FROM PUBLIC;
+
+-- column_base_type(relation oid, column_name text) RETURNS regtype: the type of the column named
+-- exactly `column_name` (no case folding), through any domains to its base type; NULL when the
+-- table has no such column.
+CREATE OR REPLACE FUNCTION kinde_claims.column_base_type(relation oid, column_name text) RETURNS regtype
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    WITH RECURSIVE chain(type, base, depth) AS (
+        SELECT t.oid, t.typbasetype, 0 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = relation AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL
+        SELECT t.oid, t.typbasetype, c.depth + 1 FROM chain c JOIN pg_catalog.pg_type t ON t.oid = c.base
+        WHERE c.base <> 0 AND c.depth < 100)
+    SELECT type::regtype FROM chain ORDER BY depth DESC LIMIT 1;
+END;
+REVOKE ALL ON FUNCTION kinde_claims.column_base_type(oid, text) FROM PUBLIC;
+
+-- column_type_name(relation oid, column_name text) RETURNS text: the declared type of the column
+-- as format_type writes it (a domain's own name), for messages.
+CREATE OR REPLACE FUNCTION kinde_claims.column_type_name(relation oid, column_name text) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT pg_catalog.format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = relation AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped;
+END;
+REVOKE ALL ON FUNCTION kinde_claims.column_type_name(oid, text) FROM PUBLIC;
+
+-- copy_from_into(relation text) RETURNS boolean: whether the client's statement is a COPY FROM
+-- into that table itself (what pg_restore runs), by its text: current_query() is all SQL can see
+-- (copy_from_into in organizations.cpp reads the active portal). `relation` is written as the
+-- dump writes it, schema.table.
+CREATE OR REPLACE FUNCTION kinde_claims.copy_from_into(relation text) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    RETURN COALESCE(pg_catalog.current_query() OPERATOR(pg_catalog.~*)
+        ('^\s*COPY\s+' OPERATOR(pg_catalog.||) pg_catalog.replace(relation, '.', '\.')
+         OPERATOR(pg_catalog.||) '\M[^;]*\mFROM\M'), false);
+REVOKE ALL ON FUNCTION kinde_claims.copy_from_into(text) FROM PUBLIC;
+
+-- key_violation(key text, organization boolean) RETURNS text[]: the error {message, detail} for a
+-- non-NULL key that is not a Kinde user id (or, with `organization`, not an org code); else NULL.
+CREATE OR REPLACE FUNCTION kinde_claims.key_violation(key text, organization boolean) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN CASE
+        WHEN organization AND NOT (key COLLATE "C" ~ '^org_[0-9A-Za-z]{1,64}$') THEN
+            ARRAY['invalid organization code ' || kinde_claims.quote_for_message(key),
+                  'An organization code is "org_" followed by 1 to 64 letters or digits, such as org_1ccfb819462.']
+        WHEN NOT organization AND NOT (key COLLATE "C" ~ '^kp_[0-9A-Za-z]{1,64}$') THEN
+            ARRAY['invalid Kinde user id ' || kinde_claims.quote_for_message(key),
+                  'A Kinde user id is "kp_" followed by 1 to 64 letters or digits, such as kp_65b28d71bba14fa380d56d2d8d3503da.']
+        END;
+REVOKE ALL ON FUNCTION kinde_claims.key_violation(text, boolean) FROM PUBLIC;
+
+-- loggable_user_id(user_id text) RETURNS text: a hook event's user id as log lines show it:
+-- quoted and cut with quote_for_message, "missing" for none.
+CREATE OR REPLACE FUNCTION kinde_claims.loggable_user_id(user_id text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN COALESCE(kinde_claims.quote_for_message(user_id), 'missing');
+REVOKE ALL ON FUNCTION kinde_claims.loggable_user_id(text) FROM PUBLIC;
+
+-- merged_bytes(user_claims jsonb, organization_claims jsonb, membership_claims jsonb) RETURNS
+-- bigint: the bytes of a member's three parts' JSON text added up, as the claims rules count
+-- them; {} and a missing part count 0 (KC_PART_BYTES in organizations.cpp).
+CREATE OR REPLACE FUNCTION kinde_claims.merged_bytes(user_claims jsonb, organization_claims jsonb,
+        membership_claims jsonb) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN (SELECT pg_catalog.sum(CASE WHEN part IS NULL OR part OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb
+                                       THEN 0 ELSE pg_catalog.octet_length(part::pg_catalog.text) END)::bigint
+            FROM (VALUES (user_claims), (organization_claims), (membership_claims)) parts(part));
+REVOKE ALL ON FUNCTION kinde_claims.merged_bytes(jsonb, jsonb, jsonb) FROM PUBLIC;
+
+-- The SQL edition's copy of kKindeIssuedClaims (src/rules/kinde_rules.cpp), in its order: the
+-- claim names Kinde issues itself (FACTS.md §6), refused unless kinde_claims.allowed_kinde_claims
+-- allows them. test/suites/21-hosted-rules keeps it equal to the C++ table.
+CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_names() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN ARRAY['permissions', 'roles', 'org_code',
+                 'org_name', 'feature_flags', 'email', 'external_organization_id', 'application_properties',
+                 'organization_properties', 'user_properties', 'has_trial_period', 'trial_expires_on', 'at_hash', 'name',
+                 'given_name', 'family_name', 'picture', 'org_codes', 'provided_id', 'https://hasura.io/jwt/claims']::text[];
+REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_names() FROM PUBLIC;
+
+-- The SQL edition's copy of kKindeIssuedClaimPrefixes (src/rules/kinde_rules.cpp): a claim name
+-- longer than one of these and starting with it (ASCII case ignored) is issued by Kinde too.
+-- test/suites/21-hosted-rules keeps it equal to the C++ table.
+CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN ARRAY['ext_', 'x-hasura-']::text[];
+REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() FROM PUBLIC;
+
+-- rules_limits() RETURNS TABLE (name text, value integer): the SQL edition's copy of the limits
+-- in src/rules/kinde_rules.hpp and webhook_rules.hpp, by their C++ names (characters, bytes,
+-- a count, microseconds). The patterns that spell one out for speed (key_violation,
+-- claim_name_violation, kinde_webhook_apply) use the same numbers; test/suites/21-hosted-rules
+-- keeps all of them equal to the C++ constants.
+CREATE OR REPLACE FUNCTION kinde_claims.rules_limits() RETURNS TABLE (name text, value integer)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        VALUES ('kKindeIdMaxChars', 64), ('kOrgCodeMaxChars', 64), ('kClaimNameMaxChars', 128),
+               ('kDefaultMaxClaimsBytes', 4096), ('kWebhookEventTypeMaxChars', 64),
+               ('kWebhookEventIdMaxChars', 128), ('kWebhookMaxOrganizations', 1000),
+               ('kWebhookMaxFutureMicros', 300000000);
+    END;
+REVOKE ALL ON FUNCTION kinde_claims.rules_limits() FROM PUBLIC;
+
+-- The SQL edition's copy of kProhibitedClaims (src/rules/kinde_rules.cpp), in its order: the
+-- claim names Kinde does not let a workflow set on any token. The one place the SQL edition
+-- lists them; test/suites/21-hosted-rules keeps it equal to the C++ table.
+CREATE OR REPLACE FUNCTION kinde_claims.rules_prohibited_claim_names() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN ARRAY['act', 'aud', 'auth_time', 'azp', 'exp',
+                 'iat', 'iss', 'jti', 'nbf', 'rat', 'scp', 'sid', 'sub', 'updated_at']::text[];
+REVOKE ALL ON FUNCTION kinde_claims.rules_prohibited_claim_names() FROM PUBLIC;
+
+-- The SQL edition's copy of kSupabaseTokenClaims (src/rules/kinde_rules.hpp): every claim
+-- Supabase Auth sets or requires in its access token (FACTS.md §11), which the access token hook
+-- never lets a stored claim replace. test/suites/21-hosted-rules keeps it equal.
+CREATE OR REPLACE FUNCTION kinde_claims.rules_supabase_token_claim_names() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN ARRAY['aal', 'amr', 'app_metadata', 'aud', 'client_id', 'email', 'exp', 'iat', 'is_anonymous',
+                 'iss', 'jti', 'nbf', 'phone', 'role', 'scope', 'session_id', 'sub', 'user_metadata']::text[];
+REVOKE ALL ON FUNCTION kinde_claims.rules_supabase_token_claim_names() FROM PUBLIC;
+
+-- significant_digits(number text) RETURNS integer: how many significant digits a decimal's text
+-- ([-]digits[.digits][e[+-]digits]) has, leading and trailing zeros left out; 0 for zero.
+CREATE OR REPLACE FUNCTION kinde_claims.significant_digits(number text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN length(trim(BOTH '0' FROM replace(split_part(split_part(lower(ltrim(number, '-')), 'e', 1), '.', 1)
+                                             || split_part(split_part(lower(number), 'e', 1), '.', 2), '-', '')));
+REVOKE ALL ON FUNCTION kinde_claims.significant_digits(text) FROM PUBLIC;
+
+-- token_claims(lifetime_subscriber boolean, claims jsonb) RETURNS jsonb: the object a token
+-- carries, built the same way by every function that returns it (token_claims.cpp): the claims
+-- (NULL reads as {}) with lifetime_subscriber set (NULL reads as false). Inlined where called.
+CREATE OR REPLACE FUNCTION kinde_claims.token_claims(lifetime_subscriber boolean, claims jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN pg_catalog.jsonb_concat(COALESCE(claims, '{}'::pg_catalog.jsonb),
+        pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
+REVOKE ALL ON FUNCTION kinde_claims.token_claims(boolean, jsonb) FROM PUBLIC;
+
+-- token_claims_merged(lifetime_subscriber boolean, user_claims jsonb, organization_claims jsonb,
+-- membership_claims jsonb) RETURNS jsonb: the object a token for an organization carries
+-- (token_claims_build_merged in token_claims.cpp): user || organization || membership, later
+-- names winning, any part NULL, {} or not an object left out, with the user's lifetime_subscriber.
+CREATE OR REPLACE FUNCTION kinde_claims.token_claims_merged(lifetime_subscriber boolean, user_claims jsonb,
+        organization_claims jsonb, membership_claims jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    RETURN pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(
+        CASE WHEN pg_catalog.jsonb_typeof(user_claims) OPERATOR(pg_catalog.=) 'object' THEN user_claims
+             ELSE '{}'::pg_catalog.jsonb END,
+        CASE WHEN pg_catalog.jsonb_typeof(organization_claims) OPERATOR(pg_catalog.=) 'object'
+             THEN organization_claims ELSE '{}'::pg_catalog.jsonb END),
+        CASE WHEN pg_catalog.jsonb_typeof(membership_claims) OPERATOR(pg_catalog.=) 'object'
+             THEN membership_claims ELSE '{}'::pg_catalog.jsonb END),
+        pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
+REVOKE ALL ON FUNCTION kinde_claims.token_claims_merged(boolean, jsonb, jsonb, jsonb) FROM PUBLIC;
 
 -- kinde_claims.profiles_before_write() RETURNS trigger: BEFORE INSERT OR UPDATE row trigger on
 -- kinde_claims.profiles (profiles_before_write.cpp). The rules hold for every write, whether it
@@ -1409,7 +2225,6 @@ BEGIN
                 WHEN number THEN ARRAY['number'] ELSE ARRAY['kinde_issued_name'] END;
 END
 $$;
--- The C++ edition's comment (functions/claims_problems.sql):
 COMMENT ON FUNCTION kinde_claims.claims_problems(jsonb) IS
     'Rules a stored claims object breaks that writes now refuse: number, kinde_issued_name';
 -- The plain migration's form of src/sql/functions/revoke_default_privileges.sql: the same
@@ -1432,7 +2247,7 @@ BEGIN
         SELECT 'FUNCTION ' || p.oid::regprocedure AS object, p.proacl AS acl, p.proowner AS owner
         FROM pg_proc p
         WHERE p.pronamespace = 'kinde_claims'::regnamespace
-           OR p.oid IN (SELECT to_regprocedure('public.' || s) FROM unnest(ARRAY['kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s)
+           OR p.oid IN (SELECT to_regprocedure('public.' || s) FROM unnest(ARRAY['kinde_claims_access_token_hook(jsonb)', 'kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_claims_import(regclass)', 'kinde_claims_projection_check(regclass)', 'kinde_claims_projection_repair(regclass)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_organization_upsert_trigger()', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_profile_upsert_trigger()', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s)
         UNION ALL
         SELECT 'TABLE ' || c.oid::regclass, c.relacl, c.relowner
         FROM pg_class c
@@ -1459,53 +2274,68 @@ $$;
 -- kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb: what a user's token
 -- carries, for the organization the user signed into when there is one ({"lifetime_subscriber":
 -- false} for an unknown user). Raises 22004 for a NULL user id, 22023 for a malformed user id or
--- organization code. The token path, as kinde_claims_for.cpp: one probe of a unique index, the
--- profile's, or with an organization the membership's, whose row holds the member's whole token
--- (kept by the writes); a non-member's call probes the membership, then the profile. Read-only,
--- so it runs on a hot standby and inside PostgREST's READ ONLY transaction. Like the C++
--- declaration it has no SET clause: every name and operator in it is schema-qualified, so a
--- caller's search_path changes nothing.
+-- organization code. Read-only, so it runs on a hot standby and inside PostgREST's READ ONLY
+-- transaction.
+-- The token path, as kinde_claims_for.cpp: one probe of a unique index, the profile's, or with an
+-- organization the membership's, whose row holds the member's whole token (kept by the writes).
+-- A row found has keys that passed the rules when it was written, so the arguments are checked
+-- only when none is (claims_for_rest, which also answers a non-member, a membership stored without
+-- its token and an unknown user). Unlike the C++ edition, a row stored with a key that breaks the
+-- rules (only a write with the table's triggers disabled can store one) is served, not refused.
+-- Like the C++ declaration it has no SET clause (one would cost a setting's save and restore on
+-- every call): every name and operator in it is schema-qualified, so a caller's search_path
+-- changes nothing.
 CREATE OR REPLACE FUNCTION public.kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb
     LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 AS $$
 DECLARE
     result jsonb;
-    organization jsonb;
-    membership jsonb;
-    member boolean := false;
 BEGIN
-    IF user_id IS NULL OR user_id COLLATE "C" OPERATOR(pg_catalog.!~) '^kp_[0-9A-Za-z]{1,64}$' THEN
-        PERFORM kinde_claims.user_id_check(user_id);
-    END IF;
-    IF org_code IS NOT NULL THEN
-        IF org_code COLLATE "C" OPERATOR(pg_catalog.!~) '^org_[0-9A-Za-z]{1,64}$' THEN
-            PERFORM kinde_claims.org_code_check(org_code);
+    IF org_code IS NULL THEN
+        -- kinde_claims.token_claims written out: a call of it (it has a SET clause) costs more.
+        SELECT pg_catalog.jsonb_concat(p.claims,
+                   pg_catalog.jsonb_build_object('lifetime_subscriber', p.lifetime_subscriber))
+        INTO result FROM kinde_claims.profiles p
+        WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
+        IF FOUND THEN
+            RETURN result;
         END IF;
-        SELECT true, m.token, m.claims INTO member, result, membership FROM kinde_claims.memberships m
+    ELSE
+        SELECT m.token INTO result FROM kinde_claims.memberships m
         WHERE m.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id
           AND m.org_code OPERATOR(pg_catalog.=) kinde_claims_for.org_code;
         IF result IS NOT NULL THEN
             RETURN result;
         END IF;
-        IF member THEN
-            -- A membership row without its stored token (a COPY left it out): built from the parts.
-            SELECT o.claims INTO organization FROM kinde_claims.organizations o
-            WHERE o.org_code OPERATOR(pg_catalog.=) kinde_claims_for.org_code;
-            SELECT p.lifetime_subscriber, p.claims INTO member, result FROM kinde_claims.profiles p
-            WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
-            RETURN kinde_claims.token_claims_merged(member, result, organization, membership);
-        END IF;
     END IF;
-    -- kinde_claims.token_claims written out: a call of it (it has a SET clause) costs more than this.
-    SELECT pg_catalog.jsonb_concat(p.claims, pg_catalog.jsonb_build_object('lifetime_subscriber', p.lifetime_subscriber))
-    INTO result FROM kinde_claims.profiles p WHERE p.kinde_id OPERATOR(pg_catalog.=) kinde_claims_for.user_id;
-    RETURN COALESCE(result, '{"lifetime_subscriber": false}'::pg_catalog.jsonb);
+    RETURN kinde_claims.claims_for_rest(user_id, org_code);
 END
 $$;
--- The C++ edition's comment (functions/kinde_claims_for.sql):
 COMMENT ON FUNCTION public.kinde_claims_for(text, text) IS
     'The custom claims for a Kinde user''s access token, for the organization org_code when given; {"lifetime_subscriber": false} for an unknown user';
--- kinde_claims_access_token_hook: not in the SQL edition yet (src/sql/hosted/missing).
+-- kinde_claims_access_token_hook(event jsonb) RETURNS jsonb: Supabase Auth's custom access token
+-- hook (docs/supabase-auth.md). Auth calls it as supabase_auth_admin inside the transaction that
+-- writes the session, under a 2 s statement_timeout (FACTS.md §10-§11). It finds the user's Kinde
+-- id in auth.identities (provider_id of the user's identity of kinde_claims.supabase_identity_provider,
+-- default custom:kinde; never user_metadata, §12) and adds what kinde_claims_for answers for it as
+-- top-level claims, never replacing a claim Supabase sets or requires (access_token_hook_lookup).
+-- It never writes, and no failure escapes: Auth fails the sign-in with 500 on any SQL error (§10).
+-- A failure (no auth schema, an ambiguous or invalid identity, a lock held past 500 ms, the
+-- statement timeout) is reported with a WARNING and answered per
+-- kinde_claims.supabase_hook_on_error: 'open' (the default) returns the event as it came,
+-- 'closed' Auth's error object {"error": {"http_code": 503 for a lock, timeout or restart, else
+-- 500, "message": ...}}. An event without a claims object is refused (500); NULL answers NULL.
+-- Unlike the C++ edition the lookup always runs in a subtransaction (PL/pgSQL's exception block),
+-- and the settings are read with current_setting (not checked when set).
+CREATE OR REPLACE FUNCTION public.kinde_claims_access_token_hook(event jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+AS $$
+BEGIN
+    RETURN kinde_claims.access_token_hook_answer(event);
+END
+$$;
+COMMENT ON FUNCTION public.kinde_claims_access_token_hook(jsonb) IS
+    'Supabase Auth custom access token hook: the event with the Kinde user''s claims (kinde_claims_for) added to claims, never replacing a claim Supabase sets; grant EXECUTE to supabase_auth_admin only';
 -- the writes,
 -- kinde_profile_upsert(kinde_id text, lifetime_subscriber boolean DEFAULT NULL, claims jsonb
 -- DEFAULT NULL) RETURNS jsonb: creates or updates a profile in one atomic statement (INSERT ...
@@ -1534,7 +2364,6 @@ BEGIN
     RETURN result;
 END
 $$;
--- The C++ edition's comment (functions/kinde_profile_upsert.sql):
 COMMENT ON FUNCTION public.kinde_profile_upsert(text, boolean, jsonb) IS
     'Creates or updates a profile in one atomic statement; a NULL argument keeps that field';
 -- kinde_profile_delete(kinde_id text) RETURNS boolean: removes a user's profile; true if one was
@@ -1552,7 +2381,6 @@ BEGIN
     RETURN removed;
 END
 $$;
--- The C++ edition's comment (functions/kinde_profile_delete.sql):
 COMMENT ON FUNCTION public.kinde_profile_delete(text) IS 'Removes a profile; true if one was removed';
 -- kinde_organization_upsert(org_code text, claims jsonb DEFAULT NULL) RETURNS jsonb: creates or
 -- updates an organization's claims (NULL keeps them; {} for a new organization) and returns the
@@ -1579,7 +2407,6 @@ BEGIN
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;
--- The C++ edition's comment (functions/kinde_organization_upsert.sql):
 COMMENT ON FUNCTION public.kinde_organization_upsert(text, jsonb) IS
     'Creates or updates an organization''s claims (NULL keeps them); returns the organization''s claims';
 -- kinde_organization_delete(org_code text) RETURNS boolean: removes an organization and its
@@ -1595,7 +2422,6 @@ BEGIN
     RETURN kinde_claims.organization_delete(org_code);
 END
 $$;
--- The C++ edition's comment (functions/kinde_organization_delete.sql):
 COMMENT ON FUNCTION public.kinde_organization_delete(text) IS
     'Removes an organization and its memberships; true if the organization was stored';
 -- kinde_membership_upsert(kinde_id text, org_code text, claims jsonb DEFAULT NULL) RETURNS jsonb:
@@ -1624,7 +2450,6 @@ BEGIN
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;
--- The C++ edition's comment (functions/kinde_membership_upsert.sql):
 COMMENT ON FUNCTION public.kinde_membership_upsert(text, text, jsonb) IS
     'Creates or updates a user''s membership of an organization and its claims (NULL keeps them); returns the membership''s claims';
 -- kinde_membership_delete(kinde_id text, org_code text) RETURNS boolean: removes a user's
@@ -1641,15 +2466,238 @@ BEGIN
     RETURN FOUND;
 END
 $$;
--- The C++ edition's comment (functions/kinde_membership_delete.sql):
 COMMENT ON FUNCTION public.kinde_membership_delete(text, text) IS
     'Removes a user''s membership of an organization; true if one was removed';
 -- the app's own tables,
--- kinde_profile_upsert_trigger: not in the SQL edition yet (src/sql/hosted/missing).
--- kinde_organization_upsert_trigger: not in the SQL edition yet (src/sql/hosted/missing).
--- kinde_claims_import: not in the SQL edition yet (src/sql/hosted/missing).
--- kinde_claims_projection_check: not in the SQL edition yet (src/sql/hosted/missing).
--- kinde_claims_projection_repair: not in the SQL edition yet (src/sql/hosted/missing).
+-- kinde_profile_upsert_trigger() RETURNS trigger: the projection trigger an app attaches to its
+-- own user-keyed tables (first argument the user-id column; it writes
+-- kinde_claims.profiles), then one argument per claim, claim=column or a column named like its
+-- claim:
+--   CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ON app_table FOR EACH ROW
+--     EXECUTE FUNCTION kinde_profile_upsert_trigger('key_column', 'claim=column', ...);
+-- and with the same arguments as a BEFORE TRUNCATE ... FOR EACH STATEMENT trigger. Every write
+-- goes through the tables' own triggers (the rules, the tokens, the history: source 'trigger' or
+-- 'truncate'). Errors (projection_spec, projected_claims, projection_row) name the trigger and its
+-- table. Fired any other way: 39P01. SECURITY DEFINER: the app table's owner needs only EXECUTE.
+CREATE OR REPLACE FUNCTION public.kinde_profile_upsert_trigger() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    spec jsonb;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        IF TG_WHEN <> 'BEFORE' THEN
+            RAISE EXCEPTION USING ERRCODE = '39P01',
+                MESSAGE = 'kinde_profile_upsert_trigger() must fire BEFORE TRUNCATE, while the rows are still there',
+                HINT = 'Create it as BEFORE TRUNCATE ... FOR EACH STATEMENT.';
+        END IF;
+        PERFORM kinde_claims.projection_truncate(kinde_claims.projection_spec(TG_RELID, TG_NAME, false));
+        RETURN NULL;
+    END IF;
+    IF TG_LEVEL <> 'ROW' THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_profile_upsert_trigger() must be a FOR EACH ROW trigger';
+    END IF;
+    IF TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_profile_upsert_trigger() must fire AFTER INSERT, UPDATE or DELETE',
+            HINT = 'Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
+    END IF;
+    spec := kinde_claims.projection_spec(TG_RELID, TG_NAME, false);
+    PERFORM kinde_claims.projection_row(spec,
+        CASE WHEN TG_OP <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(NEW), NEW) END,
+        CASE WHEN TG_OP <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(OLD), OLD) END);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION public.kinde_profile_upsert_trigger() IS
+    'AFTER ROW trigger: keeps the claims mapped by its arguments (user-id column, then claim=column ...) in step with the row';
+-- kinde_organization_upsert_trigger() RETURNS trigger: the projection trigger an app attaches to its
+-- own organization-keyed tables (first argument the org-code column;
+-- it writes kinde_claims.organizations), then one argument per claim, claim=column or a column named like its
+-- claim:
+--   CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ON app_table FOR EACH ROW
+--     EXECUTE FUNCTION kinde_organization_upsert_trigger('key_column', 'claim=column', ...);
+-- and with the same arguments as a BEFORE TRUNCATE ... FOR EACH STATEMENT trigger. Every write
+-- goes through the tables' own triggers (the rules, the tokens, the history: source 'trigger' or
+-- 'truncate'). Errors (projection_spec, projected_claims, projection_row) name the trigger and its
+-- table. Fired any other way: 39P01. SECURITY DEFINER: the app table's owner needs only EXECUTE.
+CREATE OR REPLACE FUNCTION public.kinde_organization_upsert_trigger() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    spec jsonb;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        IF TG_WHEN <> 'BEFORE' THEN
+            RAISE EXCEPTION USING ERRCODE = '39P01',
+                MESSAGE = 'kinde_organization_upsert_trigger() must fire BEFORE TRUNCATE, while the rows are still there',
+                HINT = 'Create it as BEFORE TRUNCATE ... FOR EACH STATEMENT.';
+        END IF;
+        PERFORM kinde_claims.projection_truncate(kinde_claims.projection_spec(TG_RELID, TG_NAME, true));
+        RETURN NULL;
+    END IF;
+    IF TG_LEVEL <> 'ROW' THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_organization_upsert_trigger() must be a FOR EACH ROW trigger';
+    END IF;
+    IF TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_organization_upsert_trigger() must fire AFTER INSERT, UPDATE or DELETE',
+            HINT = 'Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
+    END IF;
+    spec := kinde_claims.projection_spec(TG_RELID, TG_NAME, true);
+    PERFORM kinde_claims.projection_row(spec,
+        CASE WHEN TG_OP <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(NEW), NEW) END,
+        CASE WHEN TG_OP <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(OLD), OLD) END);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION public.kinde_organization_upsert_trigger() IS
+    'AFTER ROW trigger: keeps the organization claims mapped by its arguments (org-code column, then claim=column ...) in step with the row';
+-- kinde_claims_import(source regclass) RETURNS bigint: brings the tutorial's profiles table (a
+-- kinde_id text or varchar column and a lifetime_subscriber boolean column, domains over them
+-- too; any table, view, materialized view or foreign table) into kinde_claims.profiles and returns
+-- how many profiles it created or turned into subscribers. Duplicate ids collapse (a subscriber
+-- if any row says so); invalid ids are skipped and reported in a NOTICE (at most 5 examples, in
+-- byte order, NULL first). It never takes lifetime_subscriber away and never touches claims, so a
+-- second run changes nothing. History source 'import'.
+-- Errors: 22004 for NULL; 42P01, 42809 (not a table or view), 42703 (a column missing), 42804 (a
+-- column of another type), 42501 when the acting role may not read the two columns or row-level
+-- security applies to it on the source (or a table behind a view): it would import a subset in
+-- silence, and the next step drops the source. Nobody but the owner may run it until granted.
+-- SECURITY DEFINER in the SQL edition (the C++ edition is SECURITY INVOKER and switches to the
+-- owner for the write only): the acting role's privileges and row-level security are checked.
+CREATE OR REPLACE FUNCTION public.kinde_claims_import(source regclass) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel record;
+    caller text := kinde_claims.acting_role();
+    hint text := 'kinde_claims_import reads a table shaped like the tutorial''s profiles: a kinde_id text column and a '
+                 'lifetime_subscriber boolean column.';
+    base regtype;
+    wanted record;
+    imported bigint := 0;
+    written bigint;
+    invalid_rows bigint := 0;
+    invalid_values bigint := 0;
+    examples text[] := '{}';
+    batch_ids text[] := '{}';
+    batch_flags boolean[] := '{}';
+    r record;
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'source table must not be null';
+    END IF;
+    SELECT c.relkind, kinde_claims.app_table_name(c.oid) AS name INTO rel FROM pg_class c WHERE c.oid = source;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', source::oid);
+    END IF;
+    IF rel.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+        RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = format('"%s" is not a table or view', rel.name), HINT = hint;
+    END IF;
+    FOR wanted IN VALUES ('kinde_id', 'text'), ('lifetime_subscriber', 'boolean') LOOP
+        base := kinde_claims.column_base_type(source, wanted.column1);
+        IF base IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '42703', HINT = hint,
+                MESSAGE = format('source table %s has no column "%s"', rel.name, wanted.column1);
+        END IF;
+        IF NOT (base = ANY (CASE wanted.column2 WHEN 'text' THEN ARRAY['text'::regtype, 'varchar'::regtype]
+                                                ELSE ARRAY['boolean'::regtype] END)) THEN
+            RAISE EXCEPTION USING ERRCODE = '42804', HINT = hint,
+                MESSAGE = format('column "%s" of source table %s has type %s, not %s', wanted.column1, rel.name,
+                                 kinde_claims.column_type_name(source, wanted.column1), wanted.column2);
+        END IF;
+    END LOOP;
+    -- The source is read as the acting role would read it.
+    IF NOT (has_column_privilege(caller, source, 'kinde_id', 'SELECT')
+            AND has_column_privilege(caller, source, 'lifetime_subscriber', 'SELECT')) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for %s %s',
+            CASE rel.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
+                             ELSE 'table' END, (SELECT c.relname FROM pg_class c WHERE c.oid = source));
+    END IF;
+    PERFORM kinde_claims.row_security_refusal(source, caller, 'kinde_claims_import',
+                                              'import that subset as if it were all');
+    PERFORM set_config('kinde_claims_write.source', '{"source": "import"}', true);
+    -- Every distinct id, with whether any of its rows is a subscriber and how many rows it has;
+    -- NULLs first, then byte order, so the examples of invalid ids are the same on every run.
+    FOR r IN EXECUTE format('SELECT s.kinde_id, bool_or(s.lifetime_subscriber) AS subscriber, count(*) AS n '
+                            'FROM (SELECT "kinde_id"::text COLLATE "C" AS kinde_id, '
+                            '"lifetime_subscriber"::boolean AS lifetime_subscriber FROM %s) AS s '
+                            'GROUP BY s.kinde_id ORDER BY s.kinde_id NULLS FIRST', rel.name) LOOP
+        IF r.kinde_id IS NULL OR kinde_claims.key_violation(r.kinde_id, false) IS NOT NULL THEN
+            invalid_rows := invalid_rows + r.n;
+            invalid_values := invalid_values + 1;
+            IF invalid_values <= 5 THEN
+                examples := examples || COALESCE(kinde_claims.quote_for_message(r.kinde_id), 'NULL');
+            END IF;
+            CONTINUE;
+        END IF;
+        batch_ids := batch_ids || r.kinde_id;
+        batch_flags := batch_flags || COALESCE(r.subscriber, false);
+        IF cardinality(batch_ids) = 1000 THEN
+            imported := imported + kinde_claims.import_batch(batch_ids, batch_flags);
+            batch_ids := '{}';
+            batch_flags := '{}';
+        END IF;
+    END LOOP;
+    IF cardinality(batch_ids) > 0 THEN
+        imported := imported + kinde_claims.import_batch(batch_ids, batch_flags);
+    END IF;
+    IF invalid_rows > 0 THEN
+        RAISE NOTICE USING
+            MESSAGE = format('kinde_claims_import skipped %s %s whose kinde_id is not a valid Kinde user id',
+                             invalid_rows, CASE WHEN invalid_rows = 1 THEN 'row' ELSE 'rows' END),
+            DETAIL = CASE WHEN invalid_values > 5
+                          THEN format('%s distinct values; the first 5 in sort order: %s.', invalid_values,
+                                      array_to_string(examples, ', '))
+                          ELSE format('%s distinct %s: %s.', invalid_values,
+                                      CASE WHEN invalid_values = 1 THEN 'value' ELSE 'values' END,
+                                      array_to_string(examples, ', ')) END,
+            HINT = 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits.';
+    END IF;
+    RETURN imported;
+END
+$$;
+COMMENT ON FUNCTION public.kinde_claims_import(regclass) IS
+    'Imports the tutorial''s profiles (kinde_id, lifetime_subscriber) table; returns how many profiles it created or made subscribers';
+-- kinde_claims_projection_check(app_table regclass) RETURNS TABLE (trigger_name name, target text,
+-- id text, stored jsonb, projected jsonb): the users and organizations whose stored claims disagree
+-- with what the app table's rows project through its projection triggers (target 'user' or
+-- 'organization'; stored NULL: no profile or organization at all). See
+-- kinde_claims.projection_disagreements for the rules and errors. Nobody but the owner may run it
+-- until granted. SECURITY DEFINER in the SQL edition (the C++ edition is SECURITY INVOKER and
+-- switches to the owner for the stored claims only): the acting role's SELECT privilege on the
+-- app table and its row-level security are checked instead.
+CREATE OR REPLACE FUNCTION public.kinde_claims_projection_check(app_table regclass)
+    RETURNS TABLE (trigger_name name, target text, id text, stored jsonb, projected jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM kinde_claims.projection_disagreements(app_table, false);
+END
+$$;
+COMMENT ON FUNCTION public.kinde_claims_projection_check(regclass) IS
+    'The users and organizations whose stored claims disagree with what the app table''s rows project through its projection triggers';
+-- kinde_claims_projection_repair(app_table regclass) RETURNS TABLE (trigger_name name, target text,
+-- id text, stored jsonb, projected jsonb): the users and organizations whose stored claims disagree
+-- with what the app table's rows project through its projection triggers, each rewritten to what
+-- the rows say (history source 'repair'); the table's writers wait until it commits. See
+-- kinde_claims.projection_disagreements for the rules and errors. Nobody but the owner may run it
+-- until granted. SECURITY DEFINER in the SQL edition (the C++ edition is SECURITY INVOKER and
+-- switches to the owner for the stored claims only): the acting role's SELECT privilege on the
+-- app table and its row-level security are checked instead.
+CREATE OR REPLACE FUNCTION public.kinde_claims_projection_repair(app_table regclass)
+    RETURNS TABLE (trigger_name name, target text, id text, stored jsonb, projected jsonb)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM kinde_claims.projection_disagreements(app_table, true);
+END
+$$;
+COMMENT ON FUNCTION public.kinde_claims_projection_repair(regclass) IS
+    'Rewrites the claims kinde_claims_projection_check reports through the projection triggers'' own write path (history source repair); returns what it rewrote';
 -- webhooks,
 -- kinde_webhook_apply(event jsonb) RETURNS jsonb: one verified Kinde webhook event, applied in the
 -- caller's transaction (kinde_webhook_apply.cpp); the shim makes exactly one such call per webhook.
@@ -1857,7 +2905,6 @@ BEGIN
         || CASE WHEN organization IS NULL THEN '{}' ELSE jsonb_build_object('organization', organization) END;
 END
 $$;
--- The C++ edition's comment (functions/kinde_webhook_apply.sql):
 COMMENT ON FUNCTION public.kinde_webhook_apply(jsonb) IS
     'Applies one verified Kinde webhook event (the JWT payload) once: {"result": "applied"|"duplicate"|"ignored"|"stale"|"future", ...}';
 -- Not on any hot path, so plain SQL is clearer than C++ here; the pinned search_path and
@@ -2173,7 +3220,7 @@ DECLARE
 BEGIN
     FOR clash IN
         WITH api AS (
-            SELECT p.oid, p.proname, p.pronamespace FROM unnest(ARRAY['kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s
+            SELECT p.oid, p.proname, p.pronamespace FROM unnest(ARRAY['kinde_claims_access_token_hook(jsonb)', 'kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_claims_import(regclass)', 'kinde_claims_projection_check(regclass)', 'kinde_claims_projection_repair(regclass)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_organization_upsert_trigger()', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_profile_upsert_trigger()', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s
             JOIN pg_proc p ON p.oid = to_regprocedure('public.' || s)
         ), commands AS (
             SELECT c.classid, c.objid FROM pg_event_trigger_ddl_commands() c
@@ -2253,7 +3300,7 @@ DECLARE
     named_like text;
 BEGIN
     WITH api AS (
-        SELECT p.oid, p.proname, p.pronamespace FROM pg_catalog.unnest(ARRAY['kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s
+        SELECT p.oid, p.proname, p.pronamespace FROM pg_catalog.unnest(ARRAY['kinde_claims_access_token_hook(jsonb)', 'kinde_claims_changes_done(bigint, text, text, integer)', 'kinde_claims_changes_lag()', 'kinde_claims_changes_lease(text, integer, integer)', 'kinde_claims_failopen_record(jsonb)', 'kinde_claims_for(text, text)', 'kinde_claims_history(text)', 'kinde_claims_history_prune(interval)', 'kinde_claims_import(regclass)', 'kinde_claims_projection_check(regclass)', 'kinde_claims_projection_repair(regclass)', 'kinde_membership_delete(text, text)', 'kinde_membership_upsert(text, text, jsonb)', 'kinde_organization_delete(text)', 'kinde_organization_upsert(text, jsonb)', 'kinde_organization_upsert_trigger()', 'kinde_profile_delete(text)', 'kinde_profile_upsert(text, boolean, jsonb)', 'kinde_profile_upsert_trigger()', 'kinde_webhook_apply(jsonb)', 'kinde_webhook_prune(interval)']::text[]) s
         JOIN pg_catalog.pg_proc p ON p.oid = pg_catalog.to_regprocedure('public.' || s)
     )
     SELECT pg_catalog.string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text)

@@ -210,6 +210,32 @@ COMMENT ON TABLE kinde_claims.webhook_organizations IS
     'Per Kinde organization: the newest webhook event applied, and whether it was a deletion';
 ALTER TABLE kinde_claims.webhook_organizations ENABLE ROW LEVEL SECURITY;
 
+-- The settings table, in the SQL edition only (src/sql/install/settings.sql says why).
+-- The SQL edition's settings (both forms: the plain migration and pg_tle's). The C++ edition's
+-- kinde_claims.max_claims_bytes, allowed_kinde_claims, supabase_identity_provider and
+-- supabase_hook_on_error are superuser-set configuration parameters, checked when set; without the
+-- module they would be placeholders that any session may SET, so a writer could raise its own size
+-- limit or allow Kinde's own claim names for its own writes. Here they are rows of this table
+-- instead: owned by the installing owner, row-level security on and no policy or grant, so only
+-- the owner reads or writes it; written through kinde_claims.setting_set (checked as the C++
+-- edition checks a SET), read by the functions through kinde_claims.setting. A name without a row
+-- has the C++ edition's default. kinde_claims.notify is here too, as the database's default; a
+-- session, role or transaction may still turn it off for its own writes with SET, as in the C++
+-- edition (docs/hosted.md#differences-between-the-editions).
+CREATE TABLE kinde_claims.settings (
+    name text COLLATE "C" PRIMARY KEY
+        CONSTRAINT settings_name_check CHECK (name IN ('kinde_claims.max_claims_bytes',
+            'kinde_claims.allowed_kinde_claims', 'kinde_claims.supabase_identity_provider',
+            'kinde_claims.supabase_hook_on_error', 'kinde_claims.notify')),
+    value text NOT NULL,
+    set_at timestamptz NOT NULL DEFAULT now(),
+    set_by text NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE kinde_claims.settings IS
+    'The SQL edition''s settings (the C++ edition''s kinde_claims.* parameters): change them with kinde_claims.setting_set';
+ALTER TABLE kinde_claims.settings ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE kinde_claims.settings FROM PUBLIC;
+
 -- The tables' row triggers.
 -- The SQL edition's helpers (src/sql/hosted/): created before the functions that call them,
 -- bodies checked when first called, as pg_dump's scripts do.
@@ -223,15 +249,21 @@ CREATE OR REPLACE FUNCTION kinde_claims.access_token_hook_answer(event jsonb) RE
 AS $$
 DECLARE
     user_id text;
-    closed boolean := current_setting('kinde_claims.supabase_hook_on_error', true) = 'closed';
-    provider text := COALESCE(nullif(current_setting('kinde_claims.supabase_identity_provider', true), ''),
-                              'custom:kinde');
+    closed boolean;
+    provider text;
     message text;
     state text;
 BEGIN
     IF event IS NULL THEN
         RETURN NULL;
     END IF;
+    -- The owner's two settings in one probe of kinde_claims.settings (kinde_claims.setting_set),
+    -- each with the C++ edition's default when unset.
+    SELECT coalesce(bool_or(s.name = 'kinde_claims.supabase_hook_on_error' AND s.value = 'closed'), false),
+           coalesce(max(s.value) FILTER (WHERE s.name = 'kinde_claims.supabase_identity_provider'), 'custom:kinde')
+      INTO closed, provider
+      FROM kinde_claims.settings s
+     WHERE s.name IN ('kinde_claims.supabase_hook_on_error', 'kinde_claims.supabase_identity_provider');
     IF jsonb_typeof(event) = 'object' AND jsonb_typeof(event -> 'user_id') IS DISTINCT FROM 'null'
        AND event ? 'user_id' THEN
         IF jsonb_typeof(event -> 'user_id') = 'string' THEN
@@ -617,26 +649,35 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.import_batch(text[], boolean[]) FROM PUBLIC;
 
+-- is_kinde_issued_claim(name text) RETURNS boolean: whether `name` is a claim Kinde issues itself:
+-- one of rules_kinde_issued_claim_names, or longer than and starting with one of
+-- rules_kinde_issued_claim_prefixes, ASCII case ignored. As rules::is_kinde_issued_claim.
+CREATE OR REPLACE FUNCTION kinde_claims.is_kinde_issued_claim(name text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT $1 = ANY (kinde_claims.rules_kinde_issued_claim_names()) OR EXISTS (
+    SELECT FROM unnest(kinde_claims.rules_kinde_issued_claim_prefixes()) p
+    WHERE octet_length($1) > octet_length(p)
+      AND translate(substr($1, 1, length(p)), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+                    'abcdefghijklmnopqrstuvwxyz') = p)
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.is_kinde_issued_claim(text) FROM PUBLIC;
+
 -- issued_claim_violation(name text) RETURNS text[]: when `name` is a claim Kinde issues
--- itself (rules_kinde_issued_claim_names, or longer than and starting with one of
--- rules_kinde_issued_claim_prefixes, ASCII case ignored) and kinde_claims.allowed_kinde_claims
--- (comma-separated, spaces and tabs around names ignored) does not allow it, the error as
--- {message, detail, hint}; else NULL. As rules::check_kinde_issued_claim.
+-- itself (is_kinde_issued_claim) and the owner's kinde_claims.allowed_kinde_claims
+-- (kinde_claims.setting: comma-separated, spaces and tabs around names ignored; read only for
+-- such a name) does not allow it, the error as {message, detail, hint}; else NULL. As
+-- rules::check_kinde_issued_claim.
 CREATE OR REPLACE FUNCTION kinde_claims.issued_claim_violation(name text) RETURNS text[]
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    names text[] := kinde_claims.rules_kinde_issued_claim_names();
-    prefixes text[] := kinde_claims.rules_kinde_issued_claim_prefixes();
-    allowed text := current_setting('kinde_claims.allowed_kinde_claims', true);
+    allowed text;
 BEGIN
-    IF NOT (name = ANY (names) OR EXISTS (
-            SELECT FROM unnest(prefixes) p
-            WHERE octet_length(name) > octet_length(p)
-              AND translate(substr(name, 1, length(p)), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
-                            'abcdefghijklmnopqrstuvwxyz') = p)) THEN
+    IF NOT kinde_claims.is_kinde_issued_claim(name) THEN
         RETURN NULL;
     END IF;
+    allowed := kinde_claims.setting('kinde_claims.allowed_kinde_claims');
     IF coalesce(allowed, '') <> '' AND name = ANY (
             SELECT btrim(entry, E' \t') FROM unnest(string_to_array(allowed, ',')) entry) THEN
         RETURN NULL;
@@ -645,9 +686,7 @@ BEGIN
         'claim ' || kinde_claims.quote_for_message(name) || ' is issued by Kinde itself',
         'A custom claim of this name replaces Kinde''s own value in the token, which could grant '
             'API permissions, move the token into another organization or change the user''s '
-            'identity. Kinde issues: ' || array_to_string(names, ', ') || ', '
-            || (SELECT string_agg(p || '*', ', ' ORDER BY o) FROM unnest(prefixes) WITH ORDINALITY AS x(p, o))
-            || '.',
+            'identity. Kinde issues: ' || kinde_claims.kinde_issued_claims_list() || '.',
         'Use a name of your own, such as ' || kinde_claims.quote_for_message('app_' || name)
             || '; a superuser can allow this name with kinde_claims.allowed_kinde_claims.'];
 END
@@ -735,6 +774,17 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.key_unchanged(text, text, text) FROM PUBLIC;
+
+-- kinde_issued_claims_list() RETURNS text: the claims Kinde issues, for messages: the names, then
+-- each prefix followed by '*', comma-separated. As rules::kinde_issued_claims_list.
+CREATE OR REPLACE FUNCTION kinde_claims.kinde_issued_claims_list() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT array_to_string(kinde_claims.rules_kinde_issued_claim_names(), ', ') || ', '
+    || (SELECT string_agg(p || '*', ', ' ORDER BY o)
+        FROM unnest(kinde_claims.rules_kinde_issued_claim_prefixes()) WITH ORDINALITY AS x(p, o))
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.kinde_issued_claims_list() FROM PUBLIC;
 
 -- member_token(kinde_id text, org_code text, membership_claims jsonb) RETURNS jsonb: a member's
 -- whole token, what kinde_claims_for returns for (kinde_id, org_code): the user's claims, the
@@ -912,7 +962,10 @@ BEGIN
         RETURN;
     END IF;
     PERFORM kinde_claims.history_record(kinde_id, old_token, new_token);
-    IF coalesce(nullif(current_setting('kinde_claims.notify', true), '')::boolean, true) THEN
+    -- A session's, role's or database's kinde_claims.notify first (any role may turn it off for
+    -- its own writes, as in the C++ edition), then the owner's (kinde_claims.setting_set), then on.
+    IF coalesce(nullif(current_setting('kinde_claims.notify', true), '')::boolean,
+                kinde_claims.setting('kinde_claims.notify')::boolean, true) THEN
         PERFORM pg_notify('kinde_claims_changed',
             '{"kinde_id": ' || to_json(kinde_id)::text || ', "op": "' || op || '"}');
     END IF;
@@ -1578,32 +1631,146 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.row_without_sql_nulls(jsonb, jsonb, anyelement) FROM PUBLIC;
 
--- The C++ edition defines this setting (module.cpp, superuser-set); the SQL edition reads it with
--- current_setting(name, true) and the same default. Without the C++ module it is a placeholder
--- any session may SET (see the hosted settings note in docs).
+-- setting(name text) RETURNS text: the SQL edition's value of the setting `name` (such as
+-- 'kinde_claims.max_claims_bytes'), as kinde_claims.setting_set stored it (checked), or NULL when
+-- the owner set none (the caller then uses the C++ edition's default). Read from
+-- kinde_claims.settings, never from current_setting: a session's SET of the placeholder changes
+-- nothing. Its callers run as the owner (the API's SECURITY DEFINER functions and triggers).
+CREATE OR REPLACE FUNCTION kinde_claims.setting(name text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$SELECT s.value FROM kinde_claims.settings s WHERE s.name = $1$$;
+REVOKE ALL ON FUNCTION kinde_claims.setting(text) FROM PUBLIC;
 
--- setting_max_claims_bytes() RETURNS integer: kinde_claims.max_claims_bytes in bytes (4096 when
--- unset). SHOW prints it with a unit (4kB, 1MB): B, kB, MB and GB are read.
+-- setting_max_claims_bytes() RETURNS integer: the owner's kinde_claims.max_claims_bytes in bytes
+-- (kinde_claims.setting, stored in bytes by kinde_claims.setting_set), or the C++ edition's default
+-- (rules_limits' kDefaultMaxClaimsBytes, 4096) when none is set. A session's SET of the
+-- placeholder kinde_claims.max_claims_bytes changes nothing here.
 CREATE OR REPLACE FUNCTION kinde_claims.setting_max_claims_bytes() RETURNS integer
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    raw text := current_setting('kinde_claims.max_claims_bytes', true);
-    parts text[];
-BEGIN
-    IF raw IS NULL OR raw = '' THEN
-        RETURN (SELECT l.value FROM kinde_claims.rules_limits() l WHERE l.name = 'kDefaultMaxClaimsBytes');
-    END IF;
-    parts := regexp_match(raw, '^\s*([0-9]+)\s*(B|kB|MB|GB)?\s*$');
-    IF parts IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('invalid value for parameter "kinde_claims.max_claims_bytes": %L', raw);
-    END IF;
-    RETURN parts[1]::bigint * CASE parts[2] WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576
-                                            WHEN 'GB' THEN 1073741824 ELSE 1 END;
-END
+SELECT coalesce(kinde_claims.setting('kinde_claims.max_claims_bytes')::integer,
+                (SELECT l.value FROM kinde_claims.rules_limits() l WHERE l.name = 'kDefaultMaxClaimsBytes'))
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.setting_max_claims_bytes() FROM PUBLIC;
+
+-- setting_set(name text, value text) RETURNS text: the owner sets one of the SQL edition's
+-- settings (the C++ edition's superuser-set parameters; docs/hosted.md#settings), checked as the
+-- C++ edition checks a SET of the parameter, with the same SQLSTATE and message. The value applies
+-- to every write and hook call from the next statement on (in the setting transaction) and to
+-- every session once committed. A NULL value removes the setting: the default applies again.
+--   name: 'kinde_claims.max_claims_bytes' (bytes, 2 to 1048576; a unit B, kB, MB, GB or TB may
+--         follow the number, rounded after it is applied; default 4096), 'kinde_claims.allowed_kinde_claims' (a comma-separated list
+--         of claim names Kinde issues; default empty), 'kinde_claims.supabase_identity_provider'
+--         (2 to 50 of a-z 0-9 ':' '-'; default custom:kinde), 'kinde_claims.supabase_hook_on_error'
+--         (open or closed; default open), 'kinde_claims.notify' (a Boolean; default on: the
+--         database's default, which a session may still turn off with SET for its own writes).
+--   Returns the value stored (max_claims_bytes in bytes, notify as on or off), or NULL when removed.
+-- Errors: 42602 for another name under kinde_claims. (42704 for any other); 22023 for a value the C++ edition refuses; 42501 when the caller
+-- is not the owner of kinde_claims.settings (nor a member of it). Private: revoked from PUBLIC.
+CREATE OR REPLACE FUNCTION kinde_claims.setting_set(name text, value text) RETURNS text
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner text := (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = 'kinde_claims.settings'::regclass);
+    stored text := value;
+    parts text[];
+    bytes numeric;
+    violation text[];
+BEGIN
+    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = format('permission denied to set parameter "%s"', name),
+            DETAIL = format('Only the owner of kinde_claims.settings (%s) may change the SQL edition''s settings.', owner);
+    END IF;
+    IF name IS NULL OR name NOT IN ('kinde_claims.max_claims_bytes', 'kinde_claims.allowed_kinde_claims',
+            'kinde_claims.supabase_identity_provider', 'kinde_claims.supabase_hook_on_error',
+            'kinde_claims.notify') THEN
+        IF name LIKE 'kinde\_claims.%' THEN  -- as Postgres refuses a name under the module's reserved prefix
+            RAISE EXCEPTION USING ERRCODE = '42602',
+                MESSAGE = format('invalid configuration parameter name "%s"', name),
+                DETAIL = '"kinde_claims" is a reserved prefix.';
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = '42704',
+            MESSAGE = format('unrecognized configuration parameter "%s"', name);
+    END IF;
+    IF value IS NULL THEN
+        DELETE FROM kinde_claims.settings s WHERE s.name = setting_set.name;
+        RETURN NULL;
+    END IF;
+    CASE name
+    WHEN 'kinde_claims.max_claims_bytes' THEN
+        -- As Postgres reads an integer setting with a unit: a decimal number (a sign, a fraction or an
+        -- exponent allowed), rounded after the unit is applied.
+        parts := regexp_match(value, '^\s*([-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)\s*(B|kB|MB|GB|TB)?\s*$');
+        IF parts IS NULL OR abs(parts[1]::numeric) > 1.7976931348623157e308 THEN
+            -- Postgres names the units only when a number it could read came first.
+            IF parts IS NULL AND value ~ '^\s*[0-9]' THEN
+                RAISE EXCEPTION USING ERRCODE = '22023',
+                    MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
+                    HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".';
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid value for parameter "%s": "%s"', name, value);
+        END IF;
+        bytes := round(parts[1]::numeric * CASE parts[4] WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576
+            WHEN 'GB' THEN 1073741824 WHEN 'TB' THEN 1099511627776 ELSE 1 END);
+        IF bytes < -2147483648 OR bytes > 2147483647 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
+                HINT = 'Value exceeds integer range.';
+        END IF;
+        IF bytes < 2 OR bytes > 1048576 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('%s B is outside the valid range for parameter "%s" (2 .. 1048576)', bytes, name);
+        END IF;
+        stored := bytes::text;
+    WHEN 'kinde_claims.allowed_kinde_claims' THEN
+        IF btrim(value, E' \t') <> '' THEN
+            SELECT CASE WHEN e = '' THEN ARRAY[
+                        'kinde_claims.allowed_kinde_claims has an empty entry',
+                        'The value is a comma-separated list of claim names.']
+                    ELSE ARRAY[kinde_claims.quote_for_message(e) || ' is not a claim Kinde issues',
+                        'Only names Kinde issues itself need allowing: '
+                        || kinde_claims.kinde_issued_claims_list()
+                        || '. Kinde''s prohibited claims can never be set.'] END
+              INTO violation
+              FROM unnest(string_to_array(value, ',')) WITH ORDINALITY AS l(entry, n),
+                   LATERAL (SELECT btrim(l.entry, E' \t') AS e) t
+             WHERE t.e = '' OR NOT kinde_claims.is_kinde_issued_claim(t.e)
+             ORDER BY l.n LIMIT 1;
+            IF violation IS NOT NULL THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = violation[1], DETAIL = violation[2];
+            END IF;
+        END IF;
+    WHEN 'kinde_claims.supabase_identity_provider' THEN
+        IF value !~ '^[a-z0-9:-]{2,50}$' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid Supabase identity provider "%s"', value),
+                HINT = 'Supabase Auth names a custom provider "custom:" followed by its identifier (such as '
+                       'custom:kinde): 2 to 50 lowercase letters, digits, "-" and ":".';
+        END IF;
+    WHEN 'kinde_claims.supabase_hook_on_error' THEN
+        stored := lower(btrim(value));
+        IF stored NOT IN ('open', 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
+                HINT = 'Available values: open, closed.';
+        END IF;
+    WHEN 'kinde_claims.notify' THEN
+        BEGIN
+            stored := CASE WHEN btrim(value)::boolean THEN 'on' ELSE 'off' END;
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('parameter "%s" requires a Boolean value', name);
+        END;
+    END CASE;
+    INSERT INTO kinde_claims.settings AS s (name, value) VALUES (setting_set.name, stored)
+    ON CONFLICT ON CONSTRAINT settings_pkey
+    DO UPDATE SET value = excluded.value, set_at = excluded.set_at, set_by = excluded.set_by;
+    RETURN stored;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.setting_set(text, text) FROM PUBLIC;
 
 -- trigger_arguments(tgargs bytea, nargs integer) RETURNS text[]: pg_trigger.tgargs as the text
 -- arguments they are (each ended by a zero byte, in the database's encoding).
@@ -2355,7 +2522,7 @@ COMMENT ON FUNCTION public.kinde_claims_for(text, text) IS
 -- 'closed' Auth's error object {"error": {"http_code": 503 for a lock, timeout or restart, else
 -- 500, "message": ...}}. An event without a claims object is refused (500); NULL answers NULL.
 -- Unlike the C++ edition the lookup always runs in a subtransaction (PL/pgSQL's exception block),
--- and the settings are read with current_setting (not checked when set).
+-- and the two settings are the owner's rows of kinde_claims.settings (kinde_claims.setting_set).
 CREATE OR REPLACE FUNCTION public.kinde_claims_access_token_hook(event jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
 AS $$

@@ -168,6 +168,13 @@ COMMENT ON TABLE kinde_claims.webhook_organizations IS
 ALTER TABLE kinde_claims.webhook_organizations ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('kinde_claims.webhook_organizations', '');
 
+-- The settings table, in the SQL edition only (src/sql/install/settings.sql says why).
+-- The C++ edition keeps its settings as the module's configuration parameters
+-- (kinde_claims.max_claims_bytes and the others, src/extension/module.cpp), checked when set and
+-- set by a superuser: it creates nothing here. The SQL edition, where those parameters would be
+-- placeholders any session may SET, creates its settings table in this place instead
+-- (src/sql/hosted/install/settings.sql, docs/hosted.md).
+
 -- The tables' row triggers.
 -- The rules hold for every write of a profile, whether from kinde_profile_upsert or an admin's UPDATE.
 CREATE OR REPLACE FUNCTION kinde_claims.profiles_before_write() RETURNS trigger

@@ -166,6 +166,9 @@ COMMENT ON TABLE kinde_claims.webhook_organizations IS
 ALTER TABLE kinde_claims.webhook_organizations ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('kinde_claims.webhook_organizations', '');
 
+-- The settings table, in the SQL edition only (src/sql/install/settings.sql says why).
+\ir install/settings.sql
+
 -- The tables' row triggers.
 \ir functions/profiles_before_write.sql
 \ir functions/profiles_after_write.sql

@@ -6,15 +6,21 @@ CREATE OR REPLACE FUNCTION kinde_claims.access_token_hook_answer(event jsonb) RE
 AS $$
 DECLARE
     user_id text;
-    closed boolean := current_setting('kinde_claims.supabase_hook_on_error', true) = 'closed';
-    provider text := COALESCE(nullif(current_setting('kinde_claims.supabase_identity_provider', true), ''),
-                              'custom:kinde');
+    closed boolean;
+    provider text;
     message text;
     state text;
 BEGIN
     IF event IS NULL THEN
         RETURN NULL;
     END IF;
+    -- The owner's two settings in one probe of kinde_claims.settings (kinde_claims.setting_set),
+    -- each with the C++ edition's default when unset.
+    SELECT coalesce(bool_or(s.name = 'kinde_claims.supabase_hook_on_error' AND s.value = 'closed'), false),
+           coalesce(max(s.value) FILTER (WHERE s.name = 'kinde_claims.supabase_identity_provider'), 'custom:kinde')
+      INTO closed, provider
+      FROM kinde_claims.settings s
+     WHERE s.name IN ('kinde_claims.supabase_hook_on_error', 'kinde_claims.supabase_identity_provider');
     IF jsonb_typeof(event) = 'object' AND jsonb_typeof(event -> 'user_id') IS DISTINCT FROM 'null'
        AND event ? 'user_id' THEN
         IF jsonb_typeof(event -> 'user_id') = 'string' THEN

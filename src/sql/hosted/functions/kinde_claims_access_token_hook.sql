@@ -11,7 +11,7 @@
 -- 'closed' Auth's error object {"error": {"http_code": 503 for a lock, timeout or restart, else
 -- 500, "message": ...}}. An event without a claims object is refused (500); NULL answers NULL.
 -- Unlike the C++ edition the lookup always runs in a subtransaction (PL/pgSQL's exception block),
--- and the settings are read with current_setting (not checked when set).
+-- and the two settings are the owner's rows of kinde_claims.settings (kinde_claims.setting_set).
 CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_access_token_hook(event jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
 AS $$

@@ -22,7 +22,10 @@ BEGIN
         RETURN;
     END IF;
     PERFORM kinde_claims.history_record(kinde_id, old_token, new_token);
-    IF coalesce(nullif(current_setting('kinde_claims.notify', true), '')::boolean, true) THEN
+    -- A session's, role's or database's kinde_claims.notify first (any role may turn it off for
+    -- its own writes, as in the C++ edition), then the owner's (kinde_claims.setting_set), then on.
+    IF coalesce(nullif(current_setting('kinde_claims.notify', true), '')::boolean,
+                kinde_claims.setting('kinde_claims.notify')::boolean, true) THEN
         PERFORM pg_notify('kinde_claims_changed',
             '{"kinde_id": ' || to_json(kinde_id)::text || ', "op": "' || op || '"}');
     END IF;

@@ -1,0 +1,118 @@
+-- setting_set(name text, value text) RETURNS text: the owner sets one of the SQL edition's
+-- settings (the C++ edition's superuser-set parameters; docs/hosted.md#settings), checked as the
+-- C++ edition checks a SET of the parameter, with the same SQLSTATE and message. The value applies
+-- to every write and hook call from the next statement on (in the setting transaction) and to
+-- every session once committed. A NULL value removes the setting: the default applies again.
+--   name: 'kinde_claims.max_claims_bytes' (bytes, 2 to 1048576; a unit B, kB, MB, GB or TB may
+--         follow the number, rounded after it is applied; default 4096), 'kinde_claims.allowed_kinde_claims' (a comma-separated list
+--         of claim names Kinde issues; default empty), 'kinde_claims.supabase_identity_provider'
+--         (2 to 50 of a-z 0-9 ':' '-'; default custom:kinde), 'kinde_claims.supabase_hook_on_error'
+--         (open or closed; default open), 'kinde_claims.notify' (a Boolean; default on: the
+--         database's default, which a session may still turn off with SET for its own writes).
+--   Returns the value stored (max_claims_bytes in bytes, notify as on or off), or NULL when removed.
+-- Errors: 42602 for another name under kinde_claims. (42704 for any other); 22023 for a value the C++ edition refuses; 42501 when the caller
+-- is not the owner of kinde_claims.settings (nor a member of it). Private: revoked from PUBLIC.
+CREATE OR REPLACE FUNCTION kinde_claims.setting_set(name text, value text) RETURNS text
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner text := (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = 'kinde_claims.settings'::regclass);
+    stored text := value;
+    parts text[];
+    bytes numeric;
+    violation text[];
+BEGIN
+    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = format('permission denied to set parameter "%s"', name),
+            DETAIL = format('Only the owner of kinde_claims.settings (%s) may change the SQL edition''s settings.', owner);
+    END IF;
+    IF name IS NULL OR name NOT IN ('kinde_claims.max_claims_bytes', 'kinde_claims.allowed_kinde_claims',
+            'kinde_claims.supabase_identity_provider', 'kinde_claims.supabase_hook_on_error',
+            'kinde_claims.notify') THEN
+        IF name LIKE 'kinde\_claims.%' THEN  -- as Postgres refuses a name under the module's reserved prefix
+            RAISE EXCEPTION USING ERRCODE = '42602',
+                MESSAGE = format('invalid configuration parameter name "%s"', name),
+                DETAIL = '"kinde_claims" is a reserved prefix.';
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = '42704',
+            MESSAGE = format('unrecognized configuration parameter "%s"', name);
+    END IF;
+    IF value IS NULL THEN
+        DELETE FROM kinde_claims.settings s WHERE s.name = setting_set.name;
+        RETURN NULL;
+    END IF;
+    CASE name
+    WHEN 'kinde_claims.max_claims_bytes' THEN
+        -- As Postgres reads an integer setting with a unit: a decimal number (a sign, a fraction or an
+        -- exponent allowed), rounded after the unit is applied.
+        parts := regexp_match(value, '^\s*([-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)\s*(B|kB|MB|GB|TB)?\s*$');
+        IF parts IS NULL OR abs(parts[1]::numeric) > 1.7976931348623157e308 THEN
+            -- Postgres names the units only when a number it could read came first.
+            IF parts IS NULL AND value ~ '^\s*[0-9]' THEN
+                RAISE EXCEPTION USING ERRCODE = '22023',
+                    MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
+                    HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".';
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid value for parameter "%s": "%s"', name, value);
+        END IF;
+        bytes := round(parts[1]::numeric * CASE parts[4] WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576
+            WHEN 'GB' THEN 1073741824 WHEN 'TB' THEN 1099511627776 ELSE 1 END);
+        IF bytes < -2147483648 OR bytes > 2147483647 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
+                HINT = 'Value exceeds integer range.';
+        END IF;
+        IF bytes < 2 OR bytes > 1048576 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('%s B is outside the valid range for parameter "%s" (2 .. 1048576)', bytes, name);
+        END IF;
+        stored := bytes::text;
+    WHEN 'kinde_claims.allowed_kinde_claims' THEN
+        IF btrim(value, E' \t') <> '' THEN
+            SELECT CASE WHEN e = '' THEN ARRAY[
+                        'kinde_claims.allowed_kinde_claims has an empty entry',
+                        'The value is a comma-separated list of claim names.']
+                    ELSE ARRAY[kinde_claims.quote_for_message(e) || ' is not a claim Kinde issues',
+                        'Only names Kinde issues itself need allowing: '
+                        || kinde_claims.kinde_issued_claims_list()
+                        || '. Kinde''s prohibited claims can never be set.'] END
+              INTO violation
+              FROM unnest(string_to_array(value, ',')) WITH ORDINALITY AS l(entry, n),
+                   LATERAL (SELECT btrim(l.entry, E' \t') AS e) t
+             WHERE t.e = '' OR NOT kinde_claims.is_kinde_issued_claim(t.e)
+             ORDER BY l.n LIMIT 1;
+            IF violation IS NOT NULL THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = violation[1], DETAIL = violation[2];
+            END IF;
+        END IF;
+    WHEN 'kinde_claims.supabase_identity_provider' THEN
+        IF value !~ '^[a-z0-9:-]{2,50}$' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid Supabase identity provider "%s"', value),
+                HINT = 'Supabase Auth names a custom provider "custom:" followed by its identifier (such as '
+                       'custom:kinde): 2 to 50 lowercase letters, digits, "-" and ":".';
+        END IF;
+    WHEN 'kinde_claims.supabase_hook_on_error' THEN
+        stored := lower(btrim(value));
+        IF stored NOT IN ('open', 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
+                HINT = 'Available values: open, closed.';
+        END IF;
+    WHEN 'kinde_claims.notify' THEN
+        BEGIN
+            stored := CASE WHEN btrim(value)::boolean THEN 'on' ELSE 'off' END;
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('parameter "%s" requires a Boolean value', name);
+        END;
+    END CASE;
+    INSERT INTO kinde_claims.settings AS s (name, value) VALUES (setting_set.name, stored)
+    ON CONFLICT ON CONSTRAINT settings_pkey
+    DO UPDATE SET value = excluded.value, set_at = excluded.set_at, set_by = excluded.set_by;
+    RETURN stored;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.setting_set(text, text) FROM PUBLIC;

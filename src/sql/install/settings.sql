@@ -1,0 +1,5 @@
+-- The C++ edition keeps its settings as the module's configuration parameters
+-- (kinde_claims.max_claims_bytes and the others, src/extension/module.cpp), checked when set and
+-- set by a superuser: it creates nothing here. The SQL edition, where those parameters would be
+-- placeholders any session may SET, creates its settings table in this place instead
+-- (src/sql/hosted/install/settings.sql, docs/hosted.md).

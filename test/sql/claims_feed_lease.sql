@@ -86,17 +86,3 @@ SELECT kinde_claims_changes_done((SELECT lease_id FROM mixed), 'kp_mixed', 'refr
 SELECT kinde_claims_changes_done((SELECT (l ->> 'lease_id')::bigint FROM relet), 'kp_mixed', 'refreshed', 200) AS new_lease;
 
 DROP EXTENSION kinde_claims;
-
--- The update from 0.6.0 takes pushed_at's statistics away, and ANALYZE no longer takes them.
-CREATE EXTENSION kinde_claims VERSION '0.6.0';
-SELECT kinde_profile_upsert('kp_update', true) IS NOT NULL AS wrote;
-ANALYZE kinde_claims.claims_history;
-SELECT attname FROM pg_stats WHERE schemaname = 'kinde_claims' AND tablename = 'claims_history'
-  AND attname IN ('pushed_at', 'leased_until') ORDER BY attname;
-ALTER EXTENSION kinde_claims UPDATE TO '0.7.0';
-SELECT attname FROM pg_stats WHERE schemaname = 'kinde_claims' AND tablename = 'claims_history'
-  AND attname IN ('pushed_at', 'leased_until') ORDER BY attname;
-ANALYZE kinde_claims.claims_history;
-SELECT attname FROM pg_stats WHERE schemaname = 'kinde_claims' AND tablename = 'claims_history'
-  AND attname IN ('pushed_at', 'leased_until') ORDER BY attname;
-DROP EXTENSION kinde_claims;

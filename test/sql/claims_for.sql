@@ -1,5 +1,8 @@
 -- kinde_claims_for: what a token carries for unknown, default, subscriber and custom-claims users.
 CREATE EXTENSION kinde_claims;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 
 -- An unknown user gets the defaults, never NULL and never an error.
 SELECT kinde_claims_for('kp_unknown');
@@ -22,11 +25,11 @@ SELECT jsonb_typeof(kinde_claims_for('kp_custom')) AS type,
        kinde_claims_for('kp_custom') ->> 'plan' AS plan;
 
 -- Large claims values are stored out of line (TOAST) and still read back whole.
-SET kinde_claims.max_claims_bytes = 1048576;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '1048576');
 SELECT kinde_profile_upsert('kp_toasted', true, jsonb_build_object('blob', repeat('x', 100000))) IS NOT NULL AS stored;
 SELECT length(kinde_claims_for('kp_toasted') ->> 'blob') AS blob_length,
        kinde_claims_for('kp_toasted') -> 'lifetime_subscriber' AS flag;
-RESET kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
 
 -- Many ids in one statement, as a set-returning caller would.
 SELECT id, kinde_claims_for(id)

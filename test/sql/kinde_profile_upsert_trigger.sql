@@ -1,5 +1,8 @@
 -- kinde_profile_upsert_trigger(): claims that follow the app's own tables.
 CREATE EXTENSION kinde_claims;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 \set SHOW_CONTEXT never
 CREATE SCHEMA app;
 -- What every profile's token carries, in a stable order.
@@ -147,10 +150,10 @@ UPDATE app.purchases SET kinde_user_id = 'alice@example.com' WHERE kinde_user_id
 \echo SQLSTATE :SQLSTATE
 SELECT kinde_user_id FROM app.purchases ORDER BY 1;
 -- Claims that would not fit in a token are refused by the profiles table's own check.
-SET kinde_claims.max_claims_bytes = 1024;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '1024');
 INSERT INTO app.purchases VALUES ('kp_grace', true, repeat('x', 2000));
 \echo SQLSTATE :SQLSTATE
-RESET kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
 SELECT count(*) AS grace_profiles FROM kinde_claims.profiles WHERE kinde_id = 'kp_grace';
 
 -- Bad arguments are reported at the first row, with the trigger and table named.

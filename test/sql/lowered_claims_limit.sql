@@ -3,8 +3,11 @@
 -- admin's UPDATE of another column) still work: a smaller limit must never lock a user's
 -- subscription in place.
 CREATE EXTENSION kinde_claims;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 SELECT length(kinde_profile_upsert('kp_big', true, jsonb_build_object('x', repeat('a', 3000)))::text) AS token_length;
-SET kinde_claims.max_claims_bytes = 1000;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '1000');
 
 -- The stored claims still reach the token.
 SELECT length(kinde_claims_for('kp_big')::text) AS token_length;
@@ -18,5 +21,5 @@ UPDATE kinde_claims.profiles SET claims = claims || '{"y": 1}' WHERE kinde_id = 
 SELECT kinde_profile_upsert('kp_new', NULL, jsonb_build_object('x', repeat('c', 1000)));
 -- Shrinking the claims is a change within the limit.
 SELECT kinde_profile_upsert('kp_big', NULL, '{"plan": "pro"}');
-RESET kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
 DROP EXTENSION kinde_claims;

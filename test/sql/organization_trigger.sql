@@ -1,6 +1,9 @@
 -- kinde_organization_upsert_trigger(): the app's organization-keyed tables keep the organization's
 -- claims in step, like kinde_profile_upsert_trigger for user-keyed ones.
 CREATE EXTENSION kinde_claims;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 \set SHOW_CONTEXT never
 CREATE TABLE org_subscriptions (org_code text PRIMARY KEY, plan text, seats integer, renews timestamptz);
 CREATE TRIGGER org_subscriptions_claims AFTER INSERT OR UPDATE OR DELETE ON org_subscriptions
@@ -34,9 +37,9 @@ SELECT org_code, claims FROM kinde_claims.organizations WHERE org_code = 'org_t2
 -- The rules: a malformed org code, the merged size, lifetime_subscriber; nothing half-written.
 \set ON_ERROR_STOP 0
 INSERT INTO org_subscriptions VALUES ('org-bad', 'team', 1);
-SET kinde_claims.max_claims_bytes = 60;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '60');
 INSERT INTO org_subscriptions VALUES ('org_t1', repeat('p', 15), NULL);  -- 43 bytes alone, 65 with kp_t1's membership
-RESET kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
 CREATE TABLE org_flags (org_code text, subscriber boolean);
 CREATE TRIGGER org_flags_claims AFTER INSERT ON org_flags
     FOR EACH ROW EXECUTE FUNCTION kinde_organization_upsert_trigger('org_code', 'lifetime_subscriber=subscriber');

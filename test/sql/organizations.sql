@@ -1,6 +1,9 @@
 -- Claims per organization (0.6.0): the org code rule, the merge, the write functions under the
 -- claims rules, the merged-size guarantee, the history of every member, and the grants.
 CREATE EXTENSION kinde_claims;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 \set SHOW_CONTEXT never
 \set VERBOSITY default
 
@@ -103,7 +106,7 @@ UPDATE kinde_claims.memberships SET kinde_id = 'kp_moved' WHERE kinde_id = 'kp_o
 \set ON_ERROR_STOP 1
 
 -- The merged-size guarantee: the sum of the three parts never passes max_claims_bytes.
-SET kinde_claims.max_claims_bytes = 99;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '99');
 SELECT kinde_profile_upsert('kp_s1', NULL, jsonb_build_object('u', repeat('u', 30)));  -- 39 bytes
 SELECT kinde_organization_upsert('org_size', jsonb_build_object('o', repeat('o', 30)));  -- 39 bytes
 SELECT kinde_membership_upsert('kp_s1', 'org_size', jsonb_build_object('m', repeat('m', 12)));  -- 21: 99 in all, the limit
@@ -122,7 +125,7 @@ SELECT kinde_claims_for('kp_s1', 'org_size') = kinde_claims_for('kp_s1') || '{"o
 -- Smaller is always allowed, and shared names count once in the token but fully in the sum.
 SELECT kinde_membership_upsert('kp_s1', 'org_size', '{}');
 SELECT kinde_organization_upsert('org_size', jsonb_build_object('o', repeat('o', 50)));
-RESET kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
 
 -- History: an organization's change records one entry per member whose token changed, with
 -- the organization; a membership's change one entry for that user.

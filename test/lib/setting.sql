@@ -1,0 +1,20 @@
+-- Shared by the regression tests that change a kinde_claims.* setting, so the same test and the
+-- same expected output run on both editions (test/hosted/run-regress), loaded with:
+--   \getenv abs_srcdir PG_ABS_SRCDIR
+--   \set setting_sql :abs_srcdir '/lib/setting.sql'
+--   \i :setting_sql
+-- pg_temp.kc_set(name, value) sets the setting for what follows as each edition's owner does: the
+-- C++ edition's SET (set_config, for the session), or the SQL edition's kinde_claims.setting_set
+-- (the owner's row, until set again or the extension is dropped); a NULL value is RESET, the
+-- default again. A refused value raises the same error in both.
+CREATE FUNCTION pg_temp.kc_set(name text, value text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regprocedure('kinde_claims.setting_set(text, text)') IS NOT NULL THEN
+        EXECUTE 'SELECT kinde_claims.setting_set($1, $2)' USING name, value;
+    ELSIF value IS NULL THEN
+        EXECUTE format('RESET %I', name);
+    ELSE
+        PERFORM set_config(name, value, false);
+    END IF;
+END
+$$;

@@ -18,3 +18,17 @@ BEGIN
     END IF;
 END
 $$;
+-- pg_temp.kc_show(name) RETURNS text: what the setting is for the writes that follow, as each
+-- edition's owner sees it: the C++ edition's current_setting, or the SQL edition's stored value
+-- ('' when unset, as SHOW prints an unset list).
+CREATE FUNCTION pg_temp.kc_show(name text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    shown text;
+BEGIN
+    IF to_regprocedure('kinde_claims.setting_set(text, text)') IS NOT NULL THEN
+        EXECUTE 'SELECT coalesce(kinde_claims.setting($1), '''')' INTO shown USING name;
+        RETURN shown;
+    END IF;
+    RETURN current_setting(name);
+END
+$$;

@@ -20,12 +20,18 @@ END
 $$;
 -- pg_temp.kc_show(name) RETURNS text: what the setting is for the writes that follow, as each
 -- edition's owner sees it: the C++ edition's current_setting, or the SQL edition's stored value
--- ('' when unset, as SHOW prints an unset list).
+-- ('' when unset, as SHOW prints an unset list; the size limit in use, with SHOW's unit).
 CREATE FUNCTION pg_temp.kc_show(name text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     shown text;
+    bytes integer;
 BEGIN
     IF to_regprocedure('kinde_claims.setting_set(text, text)') IS NOT NULL THEN
+        IF name = 'kinde_claims.max_claims_bytes' THEN
+            EXECUTE 'SELECT kinde_claims.setting_max_claims_bytes()' INTO bytes;
+            RETURN CASE WHEN bytes % 1048576 = 0 THEN bytes / 1048576 || 'MB'
+                        WHEN bytes % 1024 = 0 THEN bytes / 1024 || 'kB' ELSE bytes || 'B' END;
+        END IF;
         EXECUTE 'SELECT coalesce(kinde_claims.setting($1), '''')' INTO shown USING name;
         RETURN shown;
     END IF;

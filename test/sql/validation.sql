@@ -5,6 +5,8 @@ CREATE EXTENSION kinde_claims;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set try_sql :abs_srcdir '/lib/try.sql'
 \i :try_sql
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 
 -- The full error report, once for each kind of rule.
 SELECT kinde_profile_upsert('user_123');
@@ -40,22 +42,22 @@ FROM unnest(ARRAY['', 'has space', 'semi;colon', 'quote"', 'ünicode', 'tab	x', 
 SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_claims', claims => '{"org": {"exp": 1, "any key": 2}}')$$) AS nested;
 
 -- Size: at most kinde_claims.max_claims_bytes (default 4096) of JSON text.
-SHOW kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_show('kinde_claims.max_claims_bytes') AS max_claims_bytes;
 SELECT pg_temp.try(format('SELECT kinde_profile_upsert(%L, claims => %L)', 'kp_size',
        jsonb_build_object('blob', repeat('x', 4096 - 12)))) AS exactly_4096;
 SELECT length(jsonb_build_object('blob', repeat('x', 4096 - 12))::text) AS bytes;
 SELECT pg_temp.try(format('SELECT kinde_profile_upsert(%L, claims => %L)', 'kp_size',
        jsonb_build_object('blob', repeat('x', 4096 - 11)))) AS one_byte_over;
-SET kinde_claims.max_claims_bytes = 100;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '100');
 SELECT pg_temp.try(format('SELECT kinde_profile_upsert(%L, claims => %L)', 'kp_size',
        jsonb_build_object('blob', repeat('x', 200)))) AS over_lowered_limit;
-SET kinde_claims.max_claims_bytes = '8kB';
-SHOW kinde_claims.max_claims_bytes;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '8kB');
+SELECT pg_temp.kc_show('kinde_claims.max_claims_bytes') AS max_claims_bytes;
 SELECT pg_temp.try(format('SELECT kinde_profile_upsert(%L, claims => %L)', 'kp_size',
        jsonb_build_object('blob', repeat('x', 6000)))) AS under_raised_limit;
-RESET kinde_claims.max_claims_bytes;
-SELECT pg_temp.try('SET kinde_claims.max_claims_bytes = 1') AS below_minimum;
-SELECT pg_temp.try('SET kinde_claims.no_such_setting = 1') AS reserved_prefix;
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
+SELECT pg_temp.try($$SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '1')$$) AS below_minimum;
+SELECT pg_temp.try($$SELECT pg_temp.kc_set('kinde_claims.no_such_setting', '1')$$) AS reserved_prefix;
 
 -- The same rules for direct writes by a superuser.
 SELECT pg_temp.try($$INSERT INTO kinde_claims.profiles (kinde_id) VALUES ('not_an_id')$$) AS insert_bad_id;

@@ -20,7 +20,7 @@ END
 $$;
 -- pg_temp.kc_show(name) RETURNS text: what the setting is for the writes that follow, as each
 -- edition's owner sees it: the C++ edition's current_setting, or the SQL edition's stored value
--- ('' when unset, as SHOW prints an unset list; the size limit in use, with SHOW's unit).
+-- (the C++ edition's default when unset; the size limit in use, with SHOW's unit).
 CREATE FUNCTION pg_temp.kc_show(name text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     shown text;
@@ -32,8 +32,10 @@ BEGIN
             RETURN CASE WHEN bytes % 1048576 = 0 THEN bytes / 1048576 || 'MB'
                         WHEN bytes % 1024 = 0 THEN bytes / 1024 || 'kB' ELSE bytes || 'B' END;
         END IF;
-        EXECUTE 'SELECT coalesce(kinde_claims.setting($1), '''')' INTO shown USING name;
-        RETURN shown;
+        EXECUTE 'SELECT kinde_claims.setting($1)' INTO shown USING name;
+        RETURN coalesce(shown, CASE name WHEN 'kinde_claims.supabase_identity_provider' THEN 'custom:kinde'
+                                         WHEN 'kinde_claims.supabase_hook_on_error' THEN 'open'
+                                         WHEN 'kinde_claims.notify' THEN 'on' ELSE '' END);
     END IF;
     RETURN current_setting(name);
 END

@@ -176,21 +176,22 @@ SELECT public.kinde_claims_access_token_hook(pg_temp.event('10000000-0000-0000-0
 RESET ROLE;
 SELECT count(*) AS profiles_still_there FROM kinde_claims.profiles;
 
--- The settings: a superuser's (ALTER SYSTEM, ALTER DATABASE); Auth's own role cannot change them.
-SHOW kinde_claims.supabase_identity_provider;
-SHOW kinde_claims.supabase_hook_on_error;
+-- The settings: the owner's (a superuser's in the C++ edition; who may change them:
+-- edition_settings.sql), checked when set.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
+SELECT pg_temp.kc_show('kinde_claims.supabase_identity_provider') AS supabase_identity_provider;
+SELECT pg_temp.kc_show('kinde_claims.supabase_hook_on_error') AS supabase_hook_on_error;
 \set ON_ERROR_STOP 0
-SET kinde_claims.supabase_hook_on_error = 'shut';
-SET kinde_claims.supabase_identity_provider = 'Custom:Kinde';
-SET kinde_claims.supabase_identity_provider = 'k';
-SET kinde_claims.supabase_identity_provider = 'custom:kinde eu';
-SET kinde_claims.supabase_identity_provider = 'custom:kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk';
-SET ROLE supabase_auth_admin;
-SET kinde_claims.supabase_hook_on_error = 'closed';
-RESET ROLE;
+SELECT pg_temp.kc_set('kinde_claims.supabase_hook_on_error', 'shut');
+SELECT pg_temp.kc_set('kinde_claims.supabase_identity_provider', 'Custom:Kinde');
+SELECT pg_temp.kc_set('kinde_claims.supabase_identity_provider', 'k');
+SELECT pg_temp.kc_set('kinde_claims.supabase_identity_provider', 'custom:kinde eu');
+SELECT pg_temp.kc_set('kinde_claims.supabase_identity_provider', 'custom:kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk');
 \set ON_ERROR_STOP 1
 -- Closed: the same failures answer Auth's error object instead (Auth turns it into that status).
-SET kinde_claims.supabase_hook_on_error = 'closed';
+SELECT pg_temp.kc_set('kinde_claims.supabase_hook_on_error', 'closed');
 SET ROLE supabase_auth_admin;
 SELECT public.kinde_claims_access_token_hook('{"user_id": "kp_hook1", "claims": {"role": "authenticated"}}');
 SELECT public.kinde_claims_access_token_hook(pg_temp.event('10000000-0000-0000-0000-000000000001'));
@@ -201,13 +202,13 @@ SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0
 RESET ROLE;
 
 -- Another provider name (a project that named its provider otherwise).
-SET kinde_claims.supabase_identity_provider = 'custom:kinde-other';
-SET kinde_claims.supabase_hook_on_error = 'open';
+SELECT pg_temp.kc_set('kinde_claims.supabase_identity_provider', 'custom:kinde-other');
+SELECT pg_temp.kc_set('kinde_claims.supabase_hook_on_error', 'open');
 SET ROLE supabase_auth_admin;
 SELECT public.kinde_claims_access_token_hook(pg_temp.event('a0000000-0000-0000-0000-00000000000a')) #> '{claims,lifetime_subscriber}' AS via_kinde_other;
 RESET ROLE;
-RESET kinde_claims.supabase_identity_provider;
-RESET kinde_claims.supabase_hook_on_error;
+SELECT pg_temp.kc_set('kinde_claims.supabase_identity_provider', NULL);
+SELECT pg_temp.kc_set('kinde_claims.supabase_hook_on_error', NULL);
 
 -- The token carries the user's own claims: the event names no organization (FACTS.md §11).
 SELECT kinde_organization_upsert('org_hook', '{"org_plan": "team"}') IS NOT NULL AS org;

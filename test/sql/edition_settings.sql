@@ -14,6 +14,7 @@ GRANT EXECUTE ON FUNCTION kinde_profile_upsert(text, boolean, jsonb) TO regress_
 SET ROLE regress_kc_settings_plain;
 SELECT pg_temp.try($$SET kinde_claims.allowed_kinde_claims = 'roles'$$) AS plain_role_sets;
 SELECT pg_temp.try($$SET kinde_claims.max_claims_bytes = '1MB'$$) AS plain_role_raises_limit;
+SELECT pg_temp.try($$SET kinde_claims.supabase_hook_on_error = 'closed'$$) AS plain_role_sets_hook_on_error;
 SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_plain', false, '{"roles": ["admin"]}')$$) AS issued_name_still_refused;
 SELECT pg_temp.try(format('SELECT kinde_profile_upsert(%L, false, %L)', 'kp_plain', jsonb_build_object('note', repeat('x', 5000)))) AS limit_still_holds;
 SELECT pg_temp.try($$SELECT kinde_claims.setting_set('kinde_claims.allowed_kinde_claims', 'roles')$$) AS setting_set;

@@ -1,0 +1,22 @@
+-- jwt_role() RETURNS text: the "role" string of request.jwt.claims (PostgREST sets it for each
+-- request), else NULL (jwt_role in claims_history.cpp). A value that is not JSON raises 22P02
+-- with the context "reading the setting request.jwt.claims for the claims history". Unlike the
+-- C++ edition it cannot skip a value a plain SET of an earlier transaction left on the session.
+CREATE OR REPLACE FUNCTION kinde_claims.jwt_role() RETURNS text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    raw text := current_setting('request.jwt.claims', true);
+    claims jsonb;
+BEGIN
+    IF raw IS NULL OR raw = '' THEN
+        RETURN NULL;
+    END IF;
+    claims := raw::jsonb;
+    IF jsonb_typeof(claims) = 'object' AND jsonb_typeof(claims -> 'role') = 'string' THEN
+        RETURN claims ->> 'role';
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.jwt_role() FROM PUBLIC;

@@ -1,5 +1,5 @@
--- app_table_name(relation oid) RETURNS text: the app table's schema-qualified, quoted name for
--- a history entry; NULL for NULL or a table that no longer exists.
+-- app_table_name(relation oid) RETURNS text: a table's schema-qualified, quoted name, for a
+-- history entry's app table and for messages; NULL for NULL or a table that no longer exists.
 CREATE OR REPLACE FUNCTION kinde_claims.app_table_name(relation oid) RETURNS text
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
     RETURN (SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.'

@@ -25,3 +25,5 @@ BEGIN
                 WHEN number THEN ARRAY['number'] ELSE ARRAY['kinde_issued_name'] END;
 END
 $$;
+COMMENT ON FUNCTION kinde_claims.claims_problems(jsonb) IS
+    'Rules a stored claims object breaks that writes now refuse: number, kinde_issued_name';

@@ -12,3 +12,5 @@ BEGIN
     RETURN FOUND;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_membership_delete(text, text) IS
+    'Removes a user''s membership of an organization; true if one was removed';

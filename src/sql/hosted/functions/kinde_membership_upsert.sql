@@ -24,3 +24,5 @@ BEGIN
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_membership_upsert(text, text, jsonb) IS
+    'Creates or updates a user''s membership of an organization and its claims (NULL keeps them); returns the membership''s claims';

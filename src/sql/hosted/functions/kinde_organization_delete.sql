@@ -11,3 +11,5 @@ BEGIN
     RETURN kinde_claims.organization_delete(org_code);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_organization_delete(text) IS
+    'Removes an organization and its memberships; true if the organization was stored';

@@ -23,3 +23,5 @@ BEGIN
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_organization_upsert(text, jsonb) IS
+    'Creates or updates an organization''s claims (NULL keeps them); returns the organization''s claims';

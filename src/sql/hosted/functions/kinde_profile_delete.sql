@@ -13,3 +13,4 @@ BEGIN
     RETURN removed;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_profile_delete(text) IS 'Removes a profile; true if one was removed';

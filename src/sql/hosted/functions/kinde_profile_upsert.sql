@@ -25,3 +25,5 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_profile_upsert(text, boolean, jsonb) IS
+    'Creates or updates a profile in one atomic statement; a NULL argument keeps that field';

@@ -204,3 +204,5 @@ BEGIN
         || CASE WHEN organization IS NULL THEN '{}' ELSE jsonb_build_object('organization', organization) END;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kinde_webhook_apply(jsonb) IS
+    'Applies one verified Kinde webhook event (the JWT payload) once: {"result": "applied"|"duplicate"|"ignored"|"stale"|"future", ...}';

@@ -9,12 +9,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'organization code must not be null',
             DETAIL = 'An organization code is "org_" followed by 1 to 64 letters or digits.';
     END IF;
-    IF org_code COLLATE "C" !~ '^org_[0-9A-Za-z]{1,64}$' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = 'invalid organization code ' || kinde_claims.quote_for_message(org_code),
-            DETAIL = 'An organization code is "org_" followed by 1 to 64 letters or digits, such as '
-                     'org_1ccfb819462.';
-    END IF;
+    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(org_code, true));
     RETURN org_code;
 END
 $$;

@@ -1,8 +1,8 @@
 -- rules_limits() RETURNS TABLE (name text, value integer): the SQL edition's copy of the limits
 -- in src/rules/kinde_rules.hpp and webhook_rules.hpp, by their C++ names (characters, bytes,
--- a count, microseconds). The patterns that spell one out for speed (user_id_check,
--- org_code_check, claim_name_violation, kinde_claims_for, kinde_webhook_apply) use the same
--- numbers; test/suites/21-hosted-rules keeps all of them equal to the C++ constants.
+-- a count, microseconds). The patterns that spell one out for speed (key_violation,
+-- claim_name_violation, kinde_webhook_apply) use the same numbers; test/suites/21-hosted-rules
+-- keeps all of them equal to the C++ constants.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_limits() RETURNS TABLE (name text, value integer)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
     BEGIN ATOMIC

@@ -9,12 +9,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'Kinde user id must not be null',
             DETAIL = 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits.';
     END IF;
-    IF kinde_id COLLATE "C" !~ '^kp_[0-9A-Za-z]{1,64}$' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = 'invalid Kinde user id ' || kinde_claims.quote_for_message(kinde_id),
-            DETAIL = 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits, '
-                     'such as kp_65b28d71bba14fa380d56d2d8d3503da.';
-    END IF;
+    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(kinde_id, false));
     RETURN kinde_id;
 END
 $$;

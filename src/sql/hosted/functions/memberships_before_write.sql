@@ -24,8 +24,8 @@ BEGIN
     PERFORM kinde_claims.user_id_check(NEW.kinde_id);
     PERFORM kinde_claims.org_code_check(NEW.org_code);
     -- A write of the keys or the claims makes sure of the parents; a rewrite of the token alone
-    -- (a parent changed and holds its row locks: organization_members_follow,
-    -- memberships_follow_user) only computes it again, and creates no parent a DELETE removed.
+    -- (a parent changed and holds its row locks: memberships_follow) only computes it again,
+    -- and creates no parent a DELETE removed.
     IF TG_OP = 'INSERT' OR OLD.kinde_id <> NEW.kinde_id OR OLD.org_code <> NEW.org_code
        OR OLD.claims::text IS DISTINCT FROM NEW.claims::text THEN
         INSERT INTO kinde_claims.organizations (org_code) VALUES (NEW.org_code) ON CONFLICT (org_code) DO NOTHING;
@@ -33,11 +33,7 @@ BEGIN
         PERFORM FROM kinde_claims.organizations o, kinde_claims.profiles p
         WHERE o.org_code = NEW.org_code AND p.kinde_id = NEW.kinde_id FOR SHARE OF o, p;
     END IF;
-    NEW.token := (SELECT COALESCE(p.claims, '{}') || COALESCE(o.claims, '{}') || COALESCE(NEW.claims, '{}')
-                         || jsonb_build_object('lifetime_subscriber', COALESCE(p.lifetime_subscriber, false))
-                  FROM (SELECT) one
-                  LEFT JOIN kinde_claims.profiles p ON p.kinde_id = NEW.kinde_id
-                  LEFT JOIN kinde_claims.organizations o ON o.org_code = NEW.org_code);
+    NEW.token := kinde_claims.member_token(NEW.kinde_id, NEW.org_code, NEW.claims);
     RETURN NEW;
 END
 $$;

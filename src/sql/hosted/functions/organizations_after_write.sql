@@ -1,7 +1,7 @@
 -- kinde_claims.organizations_after_write() RETURNS trigger: AFTER INSERT OR UPDATE OR DELETE row
 -- trigger on kinde_claims.organizations (organization_after_write in organizations.cpp): the
 -- org code's rules (22004, 22023; an UPDATE may not change it, 0A000), the claims rules for
--- claims it changes, the members' stored tokens and merged sizes (organization_members_follow),
+-- claims it changes, the members' stored tokens and merged sizes (memberships_follow),
 -- and one history entry per member whose token changed. Fired otherwise: 39P01.
 -- SECURITY DEFINER, unlike the C++ edition's C function: the helpers it calls are the owner's.
 CREATE OR REPLACE FUNCTION kinde_claims.organizations_after_write() RETURNS trigger
@@ -49,7 +49,7 @@ BEGIN
     -- pg_restore's COPY brings rows back in any order: the sums were checked and the members'
     -- tokens stored when the rows were first written.
     IF NOT kinde_claims.copy_from_into('kinde_claims.organizations') THEN
-        PERFORM kinde_claims.organization_members_follow(code,
+        PERFORM kinde_claims.memberships_follow(NULL, code,
             NOT kinde_claims.claims_empty(after) AND NOT kinde_claims.claims_equal(before, after));
     END IF;
     IF kinde_claims.claims_equal(before, after) OR kinde_claims.copy_from_into('kinde_claims.organizations') THEN

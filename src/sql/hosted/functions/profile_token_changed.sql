@@ -14,7 +14,7 @@ BEGIN
     -- jsonb's = ignores nothing a token shows but number scale ({"a": 1.0} equals {"a": 1});
     -- the stored tokens follow any change of the bytes, the text comparison.
     IF old_token::text IS DISTINCT FROM new_token::text THEN
-        PERFORM kinde_claims.memberships_follow_user(kinde_id,
+        PERFORM kinde_claims.memberships_follow(kinde_id, NULL,
             new_claims IS NOT NULL AND new_claims <> '{}'::jsonb
             AND (old_claims IS NULL OR old_claims::text IS DISTINCT FROM new_claims::text));
     END IF;

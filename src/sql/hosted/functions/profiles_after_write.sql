@@ -3,7 +3,7 @@
 -- has changed it adds a claims history entry (history_record) and, unless kinde_claims.notify is
 -- off, sends NOTIFY kinde_claims_changed with {"kinde_id": ..., "op": ...}. A missing profile
 -- carries the defaults, so inserting or deleting a default profile stays silent. The stored
--- tokens of the user's memberships follow (memberships_follow_user). Fired otherwise: 39P01.
+-- tokens of the user's memberships follow (memberships_follow). Fired otherwise: 39P01.
 -- SECURITY DEFINER, unlike the C++ edition's C function: the helpers it calls are the owner's.
 CREATE OR REPLACE FUNCTION kinde_claims.profiles_after_write() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp

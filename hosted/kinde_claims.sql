@@ -736,29 +736,56 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.key_unchanged(text, text, text) FROM PUBLIC;
 
--- memberships_follow_user(kinde_id text, check_size boolean) RETURNS void: a user's token
--- changed (user_memberships_changed in organizations.cpp): the stored tokens of the user's
--- memberships are rewritten under row locks taken in org_code order and, when `check_size`, the
--- merged-size guarantee checked: every (user, organization) still fits in
--- kinde_claims.max_claims_bytes, else 22023. A user with no memberships costs one index probe.
+-- member_token(kinde_id text, org_code text, membership_claims jsonb) RETURNS jsonb: a member's
+-- whole token, what kinde_claims_for returns for (kinde_id, org_code): the user's claims, the
+-- organization's and the membership's `membership_claims` (token_claims_merged), read now.
+CREATE OR REPLACE FUNCTION kinde_claims.member_token(kinde_id text, org_code text, membership_claims jsonb)
+    RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, o.claims, membership_claims)
+            FROM (SELECT) one
+            LEFT JOIN kinde_claims.profiles p ON p.kinde_id = member_token.kinde_id
+            LEFT JOIN kinde_claims.organizations o ON o.org_code = member_token.org_code);
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.member_token(text, text, jsonb) FROM PUBLIC;
+
+-- memberships_follow(kinde_id text, org_code text, check_size boolean) RETURNS void: a user's
+-- token (kinde_id given, org_code NULL) or an organization's claims (org_code given, kinde_id
+-- NULL) changed: the stored tokens of that user's or organization's memberships are rewritten
+-- under row locks taken in one order (org_code for a user, kinde_id for an organization) and,
+-- when `check_size`, the merged-size guarantee checked: every (user, organization) still fits in
+-- kinde_claims.max_claims_bytes, else 22023 (user_memberships_changed and
+-- organization_members_changed in organizations.cpp). None to rewrite costs one index probe.
 -- SECURITY DEFINER: it reads and writes the owner's tables for any writer of profiles.
-CREATE OR REPLACE FUNCTION kinde_claims.memberships_follow_user(kinde_id text, check_size boolean) RETURNS void
+CREATE OR REPLACE FUNCTION kinde_claims.memberships_follow(kinde_id text, org_code text, check_size boolean)
+    RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     largest record;
 BEGIN
-    PERFORM FROM kinde_claims.memberships m WHERE m.kinde_id = memberships_follow_user.kinde_id
-    ORDER BY m.org_code FOR NO KEY UPDATE OF m;
+    IF org_code IS NULL THEN
+        PERFORM FROM kinde_claims.memberships m WHERE m.kinde_id = memberships_follow.kinde_id
+        ORDER BY m.org_code FOR NO KEY UPDATE OF m;
+    ELSE
+        PERFORM FROM kinde_claims.memberships m WHERE m.org_code = memberships_follow.org_code
+        ORDER BY m.kinde_id FOR NO KEY UPDATE OF m;
+    END IF;
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    UPDATE kinde_claims.memberships m
-    SET token = (SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, o.claims, m.claims)
-                 FROM (SELECT) one
-                 LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
-                 LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code)
-    WHERE m.kinde_id = memberships_follow_user.kinde_id;
+    -- One statement per kind of key, so that each probes its index (memberships_pkey for a user,
+    -- memberships_org_code_idx for an organization).
+    IF org_code IS NULL THEN
+        UPDATE kinde_claims.memberships m SET token = kinde_claims.member_token(m.kinde_id, m.org_code, m.claims)
+        WHERE m.kinde_id = memberships_follow.kinde_id;
+    ELSE
+        UPDATE kinde_claims.memberships m SET token = kinde_claims.member_token(m.kinde_id, m.org_code, m.claims)
+        WHERE m.org_code = memberships_follow.org_code;
+    END IF;
     IF NOT check_size THEN
         RETURN;
     END IF;
@@ -766,12 +793,13 @@ BEGIN
     FROM kinde_claims.memberships m
     LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
     LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code
-    WHERE m.kinde_id = memberships_follow_user.kinde_id
+    WHERE (memberships_follow.org_code IS NULL AND m.kinde_id = memberships_follow.kinde_id)
+       OR (memberships_follow.org_code IS NOT NULL AND m.org_code = memberships_follow.org_code)
     ORDER BY bytes DESC, m.kinde_id, m.org_code LIMIT 1;
     PERFORM kinde_claims.merged_size_check(largest.kinde_id, largest.org_code, largest.bytes);
 END
 $$;
-REVOKE ALL ON FUNCTION kinde_claims.memberships_follow_user(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION kinde_claims.memberships_follow(text, text, boolean) FROM PUBLIC;
 
 -- merged_size_check(kinde_id text, org_code text, bytes bigint) RETURNS void: raises 22023 when
 -- the largest merged token found, `bytes` for (kinde_id, org_code), passes
@@ -860,41 +888,6 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.organization_delete(text) FROM PUBLIC;
 
--- organization_members_follow(org_code text, check_size boolean) RETURNS void: an organization's
--- claims changed (organization_members_changed in organizations.cpp): its members' stored tokens
--- are rewritten under row locks taken in kinde_id order and, when `check_size` (its claims grew),
--- each member's merged size checked against kinde_claims.max_claims_bytes (22023).
-CREATE OR REPLACE FUNCTION kinde_claims.organization_members_follow(org_code text, check_size boolean) RETURNS void
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    largest record;
-BEGIN
-    PERFORM FROM kinde_claims.memberships m WHERE m.org_code = organization_members_follow.org_code
-    ORDER BY m.kinde_id FOR NO KEY UPDATE OF m;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    UPDATE kinde_claims.memberships m
-    SET token = (SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, o.claims, m.claims)
-                 FROM (SELECT) one
-                 LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
-                 LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code)
-    WHERE m.org_code = organization_members_follow.org_code;
-    IF NOT check_size THEN
-        RETURN;
-    END IF;
-    SELECT m.kinde_id, m.org_code, kinde_claims.merged_bytes(p.claims, o.claims, m.claims) AS bytes INTO largest
-    FROM kinde_claims.memberships m
-    LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
-    LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code
-    WHERE m.org_code = organization_members_follow.org_code
-    ORDER BY bytes DESC, m.kinde_id, m.org_code LIMIT 1;
-    PERFORM kinde_claims.merged_size_check(largest.kinde_id, largest.org_code, largest.bytes);
-END
-$$;
-REVOKE ALL ON FUNCTION kinde_claims.organization_members_follow(text, boolean) FROM PUBLIC;
-
 -- profile_token_changed(kinde_id text, op text, old_flag boolean, old_claims jsonb,
 -- new_flag boolean, new_claims jsonb) RETURNS void: one user's side of a profiles row write
 -- (profiles_after_write.cpp): the memberships' stored tokens follow when the token's bytes
@@ -911,7 +904,7 @@ BEGIN
     -- jsonb's = ignores nothing a token shows but number scale ({"a": 1.0} equals {"a": 1});
     -- the stored tokens follow any change of the bytes, the text comparison.
     IF old_token::text IS DISTINCT FROM new_token::text THEN
-        PERFORM kinde_claims.memberships_follow_user(kinde_id,
+        PERFORM kinde_claims.memberships_follow(kinde_id, NULL,
             new_claims IS NOT NULL AND new_claims <> '{}'::jsonb
             AND (old_claims IS NULL OR old_claims::text IS DISTINCT FROM new_claims::text));
     END IF;
@@ -1163,6 +1156,46 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.projection_disagreements(regclass, boolean) FROM PUBLIC;
+
+-- projection_fire(function_name text, op text, fired_when text, fired_level text, relation oid,
+-- trigger_name name, organization boolean, new_row anyelement, old_row anyelement) RETURNS void:
+-- the body both projection trigger functions share (upsert_trigger in
+-- kinde_profile_upsert_trigger.cpp), given their TG_OP, TG_WHEN, TG_LEVEL, TG_RELID, TG_NAME,
+-- NEW and OLD: BEFORE TRUNCATE takes the rows' claims off (projection_truncate), an AFTER ROW
+-- write projects the row (projection_row); fired any other way it raises 39P01 naming
+-- `function_name`.
+CREATE OR REPLACE FUNCTION kinde_claims.projection_fire(function_name text, op text, fired_when text,
+        fired_level text, relation oid, trigger_name name, organization boolean, new_row anyelement,
+        old_row anyelement) RETURNS void
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    spec jsonb;
+BEGIN
+    IF op = 'TRUNCATE' THEN
+        IF fired_when <> 'BEFORE' THEN
+            RAISE EXCEPTION USING ERRCODE = '39P01',
+                MESSAGE = function_name || ' must fire BEFORE TRUNCATE, while the rows are still there',
+                HINT = 'Create it as BEFORE TRUNCATE ... FOR EACH STATEMENT.';
+        END IF;
+        PERFORM kinde_claims.projection_truncate(kinde_claims.projection_spec(relation, trigger_name, organization));
+        RETURN;
+    END IF;
+    IF fired_level <> 'ROW' THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01', MESSAGE = function_name || ' must be a FOR EACH ROW trigger';
+    END IF;
+    IF fired_when <> 'AFTER' THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = function_name || ' must fire AFTER INSERT, UPDATE or DELETE',
+            HINT = 'Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
+    END IF;
+    spec := kinde_claims.projection_spec(relation, trigger_name, organization);
+    PERFORM kinde_claims.projection_row(spec,
+        CASE WHEN op <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(new_row), new_row) END,
+        CASE WHEN op <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(old_row), old_row) END);
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.projection_fire(text, text, text, text, oid, name, boolean, anyelement, anyelement) FROM PUBLIC;
 
 -- projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void: one row write of an app
 -- table through a projection trigger (upsert_trigger_apply in kinde_profile_upsert_trigger.cpp):
@@ -1944,7 +1977,7 @@ $$;
 -- has changed it adds a claims history entry (history_record) and, unless kinde_claims.notify is
 -- off, sends NOTIFY kinde_claims_changed with {"kinde_id": ..., "op": ...}. A missing profile
 -- carries the defaults, so inserting or deleting a default profile stays silent. The stored
--- tokens of the user's memberships follow (memberships_follow_user). Fired otherwise: 39P01.
+-- tokens of the user's memberships follow (memberships_follow). Fired otherwise: 39P01.
 -- SECURITY DEFINER, unlike the C++ edition's C function: the helpers it calls are the owner's.
 CREATE OR REPLACE FUNCTION kinde_claims.profiles_after_write() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -1990,7 +2023,7 @@ CREATE TRIGGER profiles_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde_cl
 -- kinde_claims.organizations_after_write() RETURNS trigger: AFTER INSERT OR UPDATE OR DELETE row
 -- trigger on kinde_claims.organizations (organization_after_write in organizations.cpp): the
 -- org code's rules (22004, 22023; an UPDATE may not change it, 0A000), the claims rules for
--- claims it changes, the members' stored tokens and merged sizes (organization_members_follow),
+-- claims it changes, the members' stored tokens and merged sizes (memberships_follow),
 -- and one history entry per member whose token changed. Fired otherwise: 39P01.
 -- SECURITY DEFINER, unlike the C++ edition's C function: the helpers it calls are the owner's.
 CREATE OR REPLACE FUNCTION kinde_claims.organizations_after_write() RETURNS trigger
@@ -2038,7 +2071,7 @@ BEGIN
     -- pg_restore's COPY brings rows back in any order: the sums were checked and the members'
     -- tokens stored when the rows were first written.
     IF NOT kinde_claims.copy_from_into('kinde_claims.organizations') THEN
-        PERFORM kinde_claims.organization_members_follow(code,
+        PERFORM kinde_claims.memberships_follow(NULL, code,
             NOT kinde_claims.claims_empty(after) AND NOT kinde_claims.claims_equal(before, after));
     END IF;
     IF kinde_claims.claims_equal(before, after) OR kinde_claims.copy_from_into('kinde_claims.organizations') THEN
@@ -2172,8 +2205,8 @@ BEGIN
     PERFORM kinde_claims.user_id_check(NEW.kinde_id);
     PERFORM kinde_claims.org_code_check(NEW.org_code);
     -- A write of the keys or the claims makes sure of the parents; a rewrite of the token alone
-    -- (a parent changed and holds its row locks: organization_members_follow,
-    -- memberships_follow_user) only computes it again, and creates no parent a DELETE removed.
+    -- (a parent changed and holds its row locks: memberships_follow) only computes it again,
+    -- and creates no parent a DELETE removed.
     IF TG_OP = 'INSERT' OR OLD.kinde_id <> NEW.kinde_id OR OLD.org_code <> NEW.org_code
        OR OLD.claims::text IS DISTINCT FROM NEW.claims::text THEN
         INSERT INTO kinde_claims.organizations (org_code) VALUES (NEW.org_code) ON CONFLICT (org_code) DO NOTHING;
@@ -2181,11 +2214,7 @@ BEGIN
         PERFORM FROM kinde_claims.organizations o, kinde_claims.profiles p
         WHERE o.org_code = NEW.org_code AND p.kinde_id = NEW.kinde_id FOR SHARE OF o, p;
     END IF;
-    NEW.token := (SELECT COALESCE(p.claims, '{}') || COALESCE(o.claims, '{}') || COALESCE(NEW.claims, '{}')
-                         || jsonb_build_object('lifetime_subscriber', COALESCE(p.lifetime_subscriber, false))
-                  FROM (SELECT) one
-                  LEFT JOIN kinde_claims.profiles p ON p.kinde_id = NEW.kinde_id
-                  LEFT JOIN kinde_claims.organizations o ON o.org_code = NEW.org_code);
+    NEW.token := kinde_claims.member_token(NEW.kinde_id, NEW.org_code, NEW.claims);
     RETURN NEW;
 END
 $$;
@@ -2477,36 +2506,16 @@ COMMENT ON FUNCTION public.kinde_membership_delete(text, text) IS
 --     EXECUTE FUNCTION kinde_profile_upsert_trigger('key_column', 'claim=column', ...);
 -- and with the same arguments as a BEFORE TRUNCATE ... FOR EACH STATEMENT trigger. Every write
 -- goes through the tables' own triggers (the rules, the tokens, the history: source 'trigger' or
--- 'truncate'). Errors (projection_spec, projected_claims, projection_row) name the trigger and its
--- table. Fired any other way: 39P01. SECURITY DEFINER: the app table's owner needs only EXECUTE.
+-- 'truncate'). Errors (projection_fire, projection_spec, projected_claims, projection_row) name
+-- the trigger and its table. Fired any other way: 39P01. SECURITY DEFINER: the app table's owner
+-- needs only EXECUTE.
 CREATE OR REPLACE FUNCTION public.kinde_profile_upsert_trigger() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    spec jsonb;
 BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        IF TG_WHEN <> 'BEFORE' THEN
-            RAISE EXCEPTION USING ERRCODE = '39P01',
-                MESSAGE = 'kinde_profile_upsert_trigger() must fire BEFORE TRUNCATE, while the rows are still there',
-                HINT = 'Create it as BEFORE TRUNCATE ... FOR EACH STATEMENT.';
-        END IF;
-        PERFORM kinde_claims.projection_truncate(kinde_claims.projection_spec(TG_RELID, TG_NAME, false));
-        RETURN NULL;
-    END IF;
-    IF TG_LEVEL <> 'ROW' THEN
-        RAISE EXCEPTION USING ERRCODE = '39P01',
-            MESSAGE = 'kinde_profile_upsert_trigger() must be a FOR EACH ROW trigger';
-    END IF;
-    IF TG_WHEN <> 'AFTER' THEN
-        RAISE EXCEPTION USING ERRCODE = '39P01',
-            MESSAGE = 'kinde_profile_upsert_trigger() must fire AFTER INSERT, UPDATE or DELETE',
-            HINT = 'Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
-    END IF;
-    spec := kinde_claims.projection_spec(TG_RELID, TG_NAME, false);
-    PERFORM kinde_claims.projection_row(spec,
-        CASE WHEN TG_OP <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(NEW), NEW) END,
-        CASE WHEN TG_OP <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(OLD), OLD) END);
+    PERFORM kinde_claims.projection_fire(
+        'kinde_profile_upsert_trigger()', TG_OP, TG_WHEN, TG_LEVEL, TG_RELID, TG_NAME,
+        false, NEW, OLD);
     RETURN NULL;
 END
 $$;
@@ -2520,36 +2529,16 @@ COMMENT ON FUNCTION public.kinde_profile_upsert_trigger() IS
 --     EXECUTE FUNCTION kinde_organization_upsert_trigger('key_column', 'claim=column', ...);
 -- and with the same arguments as a BEFORE TRUNCATE ... FOR EACH STATEMENT trigger. Every write
 -- goes through the tables' own triggers (the rules, the tokens, the history: source 'trigger' or
--- 'truncate'). Errors (projection_spec, projected_claims, projection_row) name the trigger and its
--- table. Fired any other way: 39P01. SECURITY DEFINER: the app table's owner needs only EXECUTE.
+-- 'truncate'). Errors (projection_fire, projection_spec, projected_claims, projection_row) name
+-- the trigger and its table. Fired any other way: 39P01. SECURITY DEFINER: the app table's owner
+-- needs only EXECUTE.
 CREATE OR REPLACE FUNCTION public.kinde_organization_upsert_trigger() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    spec jsonb;
 BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        IF TG_WHEN <> 'BEFORE' THEN
-            RAISE EXCEPTION USING ERRCODE = '39P01',
-                MESSAGE = 'kinde_organization_upsert_trigger() must fire BEFORE TRUNCATE, while the rows are still there',
-                HINT = 'Create it as BEFORE TRUNCATE ... FOR EACH STATEMENT.';
-        END IF;
-        PERFORM kinde_claims.projection_truncate(kinde_claims.projection_spec(TG_RELID, TG_NAME, true));
-        RETURN NULL;
-    END IF;
-    IF TG_LEVEL <> 'ROW' THEN
-        RAISE EXCEPTION USING ERRCODE = '39P01',
-            MESSAGE = 'kinde_organization_upsert_trigger() must be a FOR EACH ROW trigger';
-    END IF;
-    IF TG_WHEN <> 'AFTER' THEN
-        RAISE EXCEPTION USING ERRCODE = '39P01',
-            MESSAGE = 'kinde_organization_upsert_trigger() must fire AFTER INSERT, UPDATE or DELETE',
-            HINT = 'Create it as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
-    END IF;
-    spec := kinde_claims.projection_spec(TG_RELID, TG_NAME, true);
-    PERFORM kinde_claims.projection_row(spec,
-        CASE WHEN TG_OP <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(NEW), NEW) END,
-        CASE WHEN TG_OP <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(OLD), OLD) END);
+    PERFORM kinde_claims.projection_fire(
+        'kinde_organization_upsert_trigger()', TG_OP, TG_WHEN, TG_LEVEL, TG_RELID, TG_NAME,
+        true, NEW, OLD);
     RETURN NULL;
 END
 $$;

@@ -7,8 +7,6 @@
 
 #include "pg_boundary.hpp"
 
-#include <string_view>
-
 extern "C" {
 #include "access/htup.h"
 #include "access/tupdesc.h"
@@ -61,9 +59,12 @@ void switch_back(const UserSwitch &saved);
 struct OrganizationsCatalog {
     Oid organizations;
     Oid organizations_pkey;  // (org_code)
+    AttrNumber organization_org_code;
     AttrNumber organization_claims;
     Oid memberships;
     Oid memberships_pkey;  // (kinde_id, org_code)
+    AttrNumber membership_kinde_id;
+    AttrNumber membership_org_code;
     AttrNumber membership_claims;
     AttrNumber membership_token;  // the stored token (NULL: not stored)
 };
@@ -112,10 +113,33 @@ Jsonb *object_from_children(const ObjectChild *children, uint32 count);
 inline bool claims_empty(Jsonb *claims) {
     return claims == nullptr || JB_ROOT_COUNT(claims) == 0;
 }
+// Two jsonb values with the same bytes (false when either is NULL).
+inline bool same_bytes(const Jsonb *a, const Jsonb *b) {
+    return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+// Two token parts (a user's, an organization's or a membership's claims) that put the same bytes
+// into a token, NULL and {} alike: kinde_claims_for returns the stored bytes, so a stored token
+// follows any change of them ({"a": 1.0} after {"a": 1} included).
+inline bool claims_same_bytes(Jsonb *a, Jsonb *b) {
+    if (claims_empty(a) || claims_empty(b))
+        return claims_empty(a) == claims_empty(b);
+    return same_bytes(a, b);
+}
+// Two claims objects with the same JSON value, NULL and {} alike ({"a": 1.0} equals {"a": 1}):
+// what decides whether a change is recorded in the history.
+bool claims_equal(Jsonb *a, Jsonb *b);
+// {}, in the current memory context.
+Jsonb *empty_object();
 
 // The bytes of a text value, in place (short or long header; the value must not be toasted).
 inline std::string_view text_view(text *value) {
     return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
+}
+// Two texts (a user id, an org code) with the same bytes; two NULLs are equal.
+inline bool text_equal(text *a, text *b) {
+    if (a == nullptr || b == nullptr)
+        return a == b;
+    return text_view(a) == text_view(b);
 }
 // The object a token for an organization carries: user || organization || membership (later
 // names win; any part may be NULL or {}), with the user's lifetime_subscriber.
@@ -130,7 +154,6 @@ struct ProfileRow {
 ProfileRow profile_row(HeapTuple row, TupleDesc desc);
 // Same token object? Compares JSON values, not bytes ({"a": 1.0} equals {"a": 1}).
 bool token_claims_equal(const ProfileRow &a, const ProfileRow &b);
-bool kinde_id_equal(text *a, text *b);
 
 // The claims history (claims_history.cpp). An API function pushes its source ("upsert",
 // "webhook" with the event_id, "trigger" with the app table, ...) around its write and pops it
@@ -186,6 +209,12 @@ SPIPlanPtr saved_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types)
 // SPI_processed. Any status but `expected` (SPI_OK_INSERT, ...) is a bug in the statement,
 // raised as an internal error naming `what`. Call inside SPI.
 uint64 spi_execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what);
+// The same, reading the latest committed state instead of the statement's snapshot, as foreign
+// key checks do: for a statement run after the row locks that order it with the writes it could
+// combine with, so it sees a write it waited for (in REPEATABLE READ too, whose snapshot may
+// predate that write or not show a row it must lock). `count` limits the rows (0: all).
+uint64 spi_execute_latest(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what,
+                          long count = 0);
 // SPI_connect, with its failure raised as an internal error; pair it with SPI_finish().
 void spi_connect();
 

@@ -5,6 +5,7 @@
 // A non-member's call probes the membership, then the profile. No parsing, no planning, no SPI.
 // Read-only, so it runs on a hot standby and inside PostgREST's READ ONLY transaction.
 #include "kinde_claims.hpp"
+#include "transaction_local.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -12,9 +13,7 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "access/xact.h"
 #include "executor/tuptable.h"
-#include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -30,20 +29,20 @@ namespace {
 // lookup is cheap enough that two lock-table probes per call show in its cost (bench/ablate
 // turns this off with KC_ABLATE_HELD_LOCKS to show how much: bench/results/latest.md).
 struct HeldLocks {
-    LocalTransactionId transaction = InvalidLocalTransactionId;
-    SubTransactionId subtransaction = InvalidSubTransactionId;
-    Oid table = InvalidOid;
-    Oid index = InvalidOid;
+    struct Relations {
+        Oid table;
+        Oid index;
+    };
+    TransactionLocal<Relations> held;
 
     LOCKMODE lock_to_take(Oid table_oid, Oid index_oid) const {
-        if (transaction == MyProc->lxid && subtransaction == GetCurrentSubTransactionId() && table == table_oid &&
-            index == index_oid)
-            return NoLock;
-        return AccessShareLock;
+        const Relations *relations = held.get();
+        return relations && relations->table == table_oid && relations->index == index_oid ? NoLock
+                                                                                             : AccessShareLock;
     }
     void remember(LOCKMODE lock, Oid table_oid, Oid index_oid) {
         if (lock != NoLock)
-            *this = {MyProc->lxid, GetCurrentSubTransactionId(), table_oid, index_oid};
+            held.set({table_oid, index_oid});
     }
 };
 #else

@@ -14,10 +14,6 @@ namespace {
 
 constexpr const char *kTriggerName = "kinde_claims.profiles_before_write()";
 
-bool same_bytes(Jsonb *a, Jsonb *b) {
-    return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
-
 HeapTuple profile_before_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     bool is_update = TRIGGER_FIRED_BY_UPDATE(data->tg_event);
@@ -39,7 +35,7 @@ HeapTuple profile_before_write(TriggerData *data) {
     // revoking lifetime_subscriber; claims_check likewise skips the claims this write keeps.
     if (profile.claims != nullptr && !same_bytes(old_profile.claims, profile.claims))
         claims_check(profile.claims, old_profile.claims);
-    if (kinde_id_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
+    if (text_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
         return row;
     int columns[1] = {profiles_catalog().updated_at};
     Datum values[1] = {TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};

@@ -28,11 +28,12 @@ void forget_profiles_catalog(Datum, Oid relid) {
         org_cached_valid = false;
 }
 
-AttrNumber column(Oid relid, const char *name) {
+// The number of column `name` of kinde_claims.`table` (relid).
+AttrNumber column(Oid relid, const char *table, const char *name) {
     AttrNumber attnum = get_attnum(relid, name);
     if (attnum == InvalidAttrNumber)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("kinde_claims.profiles has no column \"%s\"", name),
+                        errmsg("kinde_claims.%s has no column \"%s\"", table, name),
                         errhint("The kinde_claims extension's objects were altered; reinstall it.")));
     return attnum;
 }
@@ -58,10 +59,10 @@ const ProfilesCatalog &profiles_catalog() {
     ProfilesCatalog fresh;
     fresh.profiles = relation(namespace_oid, "profiles");
     fresh.kinde_id_index = relation(namespace_oid, "profiles_kinde_id_key");
-    fresh.kinde_id = column(fresh.profiles, "kinde_id");
-    fresh.lifetime_subscriber = column(fresh.profiles, "lifetime_subscriber");
-    fresh.claims = column(fresh.profiles, "claims");
-    fresh.updated_at = column(fresh.profiles, "updated_at");
+    fresh.kinde_id = column(fresh.profiles, "profiles", "kinde_id");
+    fresh.lifetime_subscriber = column(fresh.profiles, "profiles", "lifetime_subscriber");
+    fresh.claims = column(fresh.profiles, "profiles", "claims");
+    fresh.updated_at = column(fresh.profiles, "profiles", "updated_at");
     cached = fresh;
     cached_valid = true;
     return cached;
@@ -79,11 +80,14 @@ const OrganizationsCatalog &organizations_catalog() {
                         errmsg("relation \"kinde_claims.organizations\" does not exist"),
                         errhint("Run ALTER EXTENSION kinde_claims UPDATE: organizations arrived in 0.6.0.")));
     fresh.organizations_pkey = relation(namespace_oid, "organizations_pkey");
-    fresh.organization_claims = column(fresh.organizations, "claims");
+    fresh.organization_org_code = column(fresh.organizations, "organizations", "org_code");
+    fresh.organization_claims = column(fresh.organizations, "organizations", "claims");
     fresh.memberships = relation(namespace_oid, "memberships");
     fresh.memberships_pkey = relation(namespace_oid, "memberships_pkey");
-    fresh.membership_claims = column(fresh.memberships, "claims");
-    fresh.membership_token = column(fresh.memberships, "token");
+    fresh.membership_kinde_id = column(fresh.memberships, "memberships", "kinde_id");
+    fresh.membership_org_code = column(fresh.memberships, "memberships", "org_code");
+    fresh.membership_claims = column(fresh.memberships, "memberships", "claims");
+    fresh.membership_token = column(fresh.memberships, "memberships", "token");
     org_cached = fresh;
     org_cached_valid = true;
     return org_cached;

@@ -191,17 +191,29 @@ void history_register_callbacks() {
 
 namespace {
 
-void history_insert_statement(const Datum *context, const bool *context_null) {
+// Who wrote and through which path: the columns source, event_id, app_table, actor and jwt_role
+// of an entry, in that order (nullptr: NULL), from the source the write pushed and the session.
+struct Writer {
+    static constexpr int kColumns = 5;
+    text *columns[kColumns];
+};
+
+Writer current_writer() {
+    const HistorySource *source = current_source;
+    return {{cstring_to_text(source ? source->source : "sql"), source ? source->event_id : nullptr,
+             source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr,
+             role_name(acting_role()), jwt_role()}};
+}
+
+// Runs one of the history's INSERT statements (SPI nulls: 'n' for NULL). As the tables' owner:
+// the writer may be any role the owner let write the table it wrote; the history is the owner's.
+void insert_as_owner(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types, Datum *values,
+                     const char *nulls) {
     Oid owner = profiles_owner();
     spi_connect();
-    Oid types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID};
-    SPIPlanPtr plan = saved_plan(&insert_plan, kInsertSql, 8, types);
-    char nulls[8];
-    for (int i = 0; i < 8; ++i)
-        nulls[i] = context_null[i] ? 'n' : ' ';
-    // The writer may be any role the owner let write the table; the history is the owner's.
+    SPIPlanPtr plan = saved_plan(cache, sql, nargs, types);
     UserSwitch saved = switch_user(owner);
-    spi_execute(plan, const_cast<Datum *>(context), nulls, SPI_OK_INSERT, "claims history insert");
+    spi_execute(plan, values, nulls, SPI_OK_INSERT, "claims history insert");
     switch_back(saved);
     SPI_finish();
 }
@@ -217,25 +229,28 @@ void history_record(text *kinde_id, const ProfileRow &before, const ProfileRow &
     Oid relid = history_table_oid();
     if (!OidIsValid(relid))
         return;
-    const HistorySource *source = current_source;
-    text *event_id = source ? source->event_id : nullptr;
-    text *app_table = source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr;
-    text *actor = role_name(acting_role());
-    text *jwt = jwt_role();
-    // In the order of kInsertSql's parameters.
-    const Datum context[8] = {PointerGetDatum(kinde_id),
-                              CStringGetTextDatum(source ? source->source : "sql"),
-                              PointerGetDatum(event_id),
-                              PointerGetDatum(app_table),
-                              PointerGetDatum(actor),
-                              PointerGetDatum(jwt),
-                              JsonbPGetDatum(token_claims_build(before.lifetime_subscriber, before.claims)),
-                              JsonbPGetDatum(token_claims_build(after.lifetime_subscriber, after.claims))};
-    const bool context_null[8] = {
-        false, false, event_id == nullptr, app_table == nullptr, false, jwt == nullptr, false, false};
+    // In the order of kInsertSql's parameters: kinde_id, the writer's columns, the two tokens.
+    constexpr int kCount = 1 + Writer::kColumns + 2;
+    Writer writer = current_writer();
+    Datum context[kCount];
+    bool context_null[kCount];
+    context[0] = PointerGetDatum(kinde_id);
+    context_null[0] = false;
+    for (int i = 0; i < Writer::kColumns; ++i) {
+        context[1 + i] = PointerGetDatum(writer.columns[i]);
+        context_null[1 + i] = writer.columns[i] == nullptr;
+    }
+    context[kCount - 2] = JsonbPGetDatum(token_claims_build(before.lifetime_subscriber, before.claims));
+    context[kCount - 1] = JsonbPGetDatum(token_claims_build(after.lifetime_subscriber, after.claims));
+    context_null[kCount - 2] = context_null[kCount - 1] = false;
 
-    if (!history_insert_direct(relid, context, context_null))
-        history_insert_statement(context, context_null);
+    if (history_insert_direct(relid, context, context_null))
+        return;
+    Oid types[kCount] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID};
+    char nulls[kCount];
+    for (int i = 0; i < kCount; ++i)
+        nulls[i] = context_null[i] ? 'n' : ' ';
+    insert_as_owner(&insert_plan, kInsertSql, kCount, types, context, nulls);
 }
 
 void history_record_query(Oid written_table, SPIPlanPtr *cache, const char *sql, int nargs, Oid *types,
@@ -243,31 +258,23 @@ void history_record_query(Oid written_table, SPIPlanPtr *cache, const char *sql,
     // Not for pg_restore's COPY into the written table itself (see history_record).
     if (copy_from_into(written_table) || !OidIsValid(history_table_oid()))
         return;
-    constexpr int kContext = 5;
-    const HistorySource *source = current_source;
-    text *event_id = source ? source->event_id : nullptr;
-    text *app_table = source && OidIsValid(source->app_table) ? app_table_name(source->app_table) : nullptr;
-    text *actor = role_name(acting_role());
-    text *jwt = jwt_role();
-    Oid owner = profiles_owner();
-
-    Oid all_types[kContext + 8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum all_values[kContext + 8] = {CStringGetTextDatum(source ? source->source : "sql"),
-                                      PointerGetDatum(event_id), PointerGetDatum(app_table),
-                                      PointerGetDatum(actor), PointerGetDatum(jwt)};
-    char all_nulls[kContext + 8] = {' ', event_id ? ' ' : 'n', app_table ? ' ' : 'n', ' ', jwt ? ' ' : 'n'};
+    constexpr int kContext = Writer::kColumns;
+    Writer writer = current_writer();
+    Oid all_types[kContext + 8];
+    Datum all_values[kContext + 8];
+    char all_nulls[kContext + 8];
+    for (int i = 0; i < kContext; ++i) {
+        all_types[i] = TEXTOID;
+        all_values[i] = PointerGetDatum(writer.columns[i]);
+        all_nulls[i] = writer.columns[i] ? ' ' : 'n';
+    }
     Assert(nargs <= 8);
     for (int i = 0; i < nargs; ++i) {
         all_types[kContext + i] = types[i];
         all_values[kContext + i] = values[i];
         all_nulls[kContext + i] = nulls[i];
     }
-    spi_connect();
-    SPIPlanPtr plan = saved_plan(cache, sql, kContext + nargs, all_types);
-    UserSwitch saved = switch_user(owner);
-    spi_execute(plan, all_values, all_nulls, SPI_OK_INSERT, "claims history insert");
-    switch_back(saved);
-    SPI_finish();
+    insert_as_owner(cache, sql, kContext + nargs, all_types, all_values, all_nulls);
 }
 
 }  // namespace kinde_claims

@@ -4,7 +4,9 @@ EXTENSION = kinde_claims
 MODULE_big = kinde_claims
 EXTENSION_SOURCES := $(shell cat src/extension/sources.list)
 OBJS = $(EXTENSION_SOURCES:.cpp=.o)
-DATA = $(sort $(wildcard src/extension/kinde_claims--*.sql))
+# sql/ holds what a user installs: the released scripts, frozen, and the generated ones
+# (scripts/gen-sql writes them from src/sql/; docs/layout.md#sql-scripts).
+DATA = $(sort $(wildcard sql/kinde_claims--*.sql))
 
 # The tests live under test/ (one --inputdir): every test/sql/*.sql is a pg_regress test that sets
 # up what it needs, every test/specs/*.spec an isolation test (concurrent sessions); the expected

@@ -1,8 +1,12 @@
 -- Describes every object of extension kinde_claims as sorted text lines with names, never OIDs:
--- functions (signature, volatility, SECURITY DEFINER, SET clauses, ACL, body), tables (RLS
--- flags, storage parameters with their TOAST table's, ACLs, columns, constraints, indexes,
--- triggers, policies), sequences, schemas, types, comments, the initial privileges pg_dump
--- relies on, and extconfig. One line per item (newlines in function bodies are shown as \n).
+-- the members (pg_depend 'e'); functions (kind, signature, volatility, parallel, SECURITY
+-- DEFINER, strict, leakproof, cost, rows, SET clauses, support, ACL, body); tables (RLS flags,
+-- replica identity, storage parameters with their TOAST table's, ACLs, the visible columns in
+-- order with their statistics target, storage and compression, constraints, indexes with their
+-- flags, triggers, policies); sequences and what owns them; event triggers; schemas; types;
+-- comments on all of these; the initial privileges pg_dump relies on (pg_init_privs); extconfig
+-- and extcondition. Dropped columns are left out: an update that drops a column leaves it
+-- behind as attisdropped. One line per item (newlines in function bodies are shown as \n).
 -- Two databases whose snapshots are equal hold the same extension. Used by the upgrade and
 -- backup suites: psql -X -A -t -f catalog_snapshot.sql
 SET search_path = pg_catalog;
@@ -13,6 +17,17 @@ WITH members AS (
     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'kinde_claims'
 ), member_relations AS (
     SELECT c.* FROM members m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+), described AS (
+    -- Everything a comment may be on: the members, and the parts of their tables.
+    SELECT classid, objid FROM members
+    UNION ALL
+    SELECT 'pg_class'::regclass, i.indexrelid FROM member_relations c JOIN pg_index i ON i.indrelid = c.oid
+    UNION ALL
+    SELECT 'pg_constraint'::regclass, co.oid FROM member_relations c JOIN pg_constraint co ON co.conrelid = c.oid
+    UNION ALL
+    SELECT 'pg_trigger'::regclass, t.oid FROM member_relations c JOIN pg_trigger t ON t.tgrelid = c.oid
+    UNION ALL
+    SELECT 'pg_policy'::regclass, po.oid FROM member_relations c JOIN pg_policy po ON po.polrelid = c.oid
 ), lines(line) AS (
     SELECT format('extension version=%s schema=%s relocatable=%s owner=%s config=%s conditions=%s',
                   e.extversion, e.extnamespace::regnamespace, e.extrelocatable, pg_get_userbyid(e.extowner),
@@ -22,11 +37,12 @@ WITH members AS (
     UNION ALL
     SELECT 'member ' || pg_describe_object(classid, objid, 0) FROM members
     UNION ALL
-    SELECT format('function %s args=(%s) returns=%s language=%s volatility=%s parallel=%s security_definer=%s '
-                  'strict=%s leakproof=%s cost=%s rows=%s config=%s owner=%s acl=%s symbol_or_body=%s library=%s',
-                  p.oid::regprocedure, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
+    SELECT format('function %s kind=%s args=(%s) returns=%s language=%s volatility=%s parallel=%s security_definer=%s '
+                  'strict=%s leakproof=%s cost=%s rows=%s config=%s support=%s owner=%s acl=%s symbol_or_body=%s library=%s',
+                  p.oid::regprocedure, p.prokind, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
                   l.lanname, p.provolatile, p.proparallel, p.prosecdef, p.proisstrict, p.proleakproof,
-                  p.procost, p.prorows, p.proconfig, pg_get_userbyid(p.proowner), p.proacl, replace(p.prosrc, E'\n', '\n'), p.probin)
+                  p.procost, p.prorows, p.proconfig, p.prosupport, pg_get_userbyid(p.proowner), p.proacl,
+                  replace(p.prosrc, E'\n', '\n'), p.probin)
     FROM members m
     JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
     JOIN pg_language l ON l.oid = p.prolang
@@ -38,12 +54,17 @@ WITH members AS (
                   pg_get_userbyid(c.relowner), c.relacl)
     FROM member_relations c
     UNION ALL
-    SELECT format('column %s.%s position=%s type=%s not_null=%s default=%s identity=%s generated=%s collation=%s acl=%s',
+    SELECT format('column %s.%s position=%s type=%s not_null=%s default=%s identity=%s generated=%s collation=%s '
+                  'statistics=%s storage=%s compression=%s options=%s acl=%s',
                   c.oid::regclass, a.attname,
                   rank() OVER (PARTITION BY c.oid ORDER BY a.attnum),
                   format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid),
                   a.attidentity, a.attgenerated,
-                  (SELECT collname FROM pg_collation WHERE oid = a.attcollation), a.attacl)
+                  (SELECT collname FROM pg_collation WHERE oid = a.attcollation),
+                  a.attstattarget, a.attstorage, a.attcompression,
+                  -- Postgres keeps a per-database attribute version among the options (pg_attver).
+                  (SELECT array_agg(o ORDER BY o) FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\_attver=%'),
+                  a.attacl)
     FROM member_relations c
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -53,7 +74,9 @@ WITH members AS (
                   co.condeferred, co.convalidated)
     FROM member_relations c JOIN pg_constraint co ON co.conrelid = c.oid
     UNION ALL
-    SELECT format('index %s', pg_get_indexdef(i.indexrelid))
+    SELECT format('index %s primary=%s replica_identity=%s clustered=%s immediate=%s valid=%s options=%s',
+                  pg_get_indexdef(i.indexrelid), i.indisprimary, i.indisreplident, i.indisclustered,
+                  i.indimmediate, i.indisvalid, (SELECT ic.reloptions FROM pg_class ic WHERE ic.oid = i.indexrelid))
     FROM member_relations c JOIN pg_index i ON i.indrelid = c.oid
     UNION ALL
     SELECT format('trigger %s enabled=%s', pg_get_triggerdef(t.oid), t.tgenabled)
@@ -66,10 +89,19 @@ WITH members AS (
                   pg_get_expr(po.polqual, po.polrelid), pg_get_expr(po.polwithcheck, po.polrelid))
     FROM member_relations c JOIN pg_policy po ON po.polrelid = c.oid
     UNION ALL
-    SELECT format('sequence %s type=%s start=%s increment=%s min=%s max=%s cache=%s cycle=%s',
+    SELECT format('sequence %s type=%s start=%s increment=%s min=%s max=%s cache=%s cycle=%s owned_by=%s',
                   s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmin,
-                  s.seqmax, s.seqcache, s.seqcycle)
+                  s.seqmax, s.seqcache, s.seqcycle,
+                  (SELECT string_agg(format('%s.%s %s', d.refobjid::regclass, a.attname, d.deptype), ', ')
+                   FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                   WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
+                     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
     FROM member_relations c JOIN pg_sequence s ON s.seqrelid = c.oid
+    UNION ALL
+    SELECT format('event trigger %s event=%s function=%s enabled=%s tags=%s owner=%s',
+                  et.evtname, et.evtevent, et.evtfoid::regprocedure, et.evtenabled, et.evttags,
+                  pg_get_userbyid(et.evtowner))
+    FROM members m JOIN pg_event_trigger et ON m.classid = 'pg_event_trigger'::regclass AND et.oid = m.objid
     UNION ALL
     SELECT format('schema %s owner=%s acl=%s', n.nspname, pg_get_userbyid(n.nspowner), n.nspacl)
     FROM members m JOIN pg_namespace n ON m.classid = 'pg_namespace'::regclass AND n.oid = m.objid
@@ -81,8 +113,7 @@ WITH members AS (
     UNION ALL
     SELECT format('comment on %s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
     FROM pg_description d
-    WHERE (d.classoid, d.objoid) IN (SELECT classid, objid FROM members)
-       OR (d.classoid = 'pg_class'::regclass AND d.objoid IN (SELECT oid FROM member_relations))
+    WHERE (d.classoid, d.objoid) IN (SELECT classid, objid FROM described)
     UNION ALL
     SELECT format('initial privileges of %s: %s %s', pg_describe_object(ip.classoid, ip.objoid, ip.objsubid),
                   ip.privtype, ip.initprivs)

@@ -29,7 +29,7 @@ CREATE EXTENSION kinde_claims;
 SELECT p.oid::regprocedure AS api_function
 FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'kinde_claims'
-WHERE p.pronamespace = e.extnamespace ORDER BY 1::text;
+WHERE p.pronamespace = e.extnamespace ORDER BY p.oid::regprocedure::text;
 
 -- The issue's attack, with the full report.
 CREATE FUNCTION public.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;

@@ -14,7 +14,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.prosecde
        p.proconfig
 FROM pg_proc p
 WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'kinde%'
-ORDER BY 1;
+ORDER BY p.oid::regprocedure::text;
 
 -- The table: columns, the unique index on kinde_id, RLS on, kept by pg_dump.
 SELECT attname, format_type(atttypid, atttypmod), attnotnull,

@@ -173,7 +173,7 @@ ROLLBACK;
 -- keeps one function for the workflow's role.
 SELECT p.oid::regprocedure, p.proacl FROM pg_proc p
 WHERE p.proname IN ('kinde_claims_for', 'kinde_organization_upsert', 'kinde_organization_delete',
-                    'kinde_membership_upsert', 'kinde_membership_delete') ORDER BY 1;
+                    'kinde_membership_upsert', 'kinde_membership_delete') ORDER BY p.oid::regprocedure::text;
 SELECT c.oid::regclass, c.relacl, c.relrowsecurity FROM pg_class c
 WHERE c.oid IN ('kinde_claims.organizations'::regclass, 'kinde_claims.memberships'::regclass) ORDER BY 1;
 

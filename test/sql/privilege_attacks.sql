@@ -112,7 +112,7 @@ SELECT input, pg_temp.outcome_as('regress_kc_priv_attacker', statement) AS resul
 SELECT kinde_claims_for('kp_victim');
 SELECT count(*) AS profiles FROM kinde_claims.profiles;
 SELECT p.oid::regprocedure, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner) AS owner
-FROM pg_proc p WHERE p.proname LIKE 'kinde%' ORDER BY 1;
+FROM pg_proc p WHERE p.proname LIKE 'kinde%' ORDER BY p.oid::regprocedure::text;
 SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'kinde_claims.profiles'::regclass;
 SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'kinde_claims.profiles'::regclass AND NOT tgisinternal ORDER BY 1;
 SELECT has_function_privilege('public', 'kinde_profile_upsert(text, boolean, jsonb)', 'EXECUTE') AS public_may_upsert,

@@ -14,11 +14,11 @@ CREATE EXTENSION kinde_claims;
 DROP SCHEMA kinde_claims;
 GRANT CREATE ON SCHEMA public TO regress_kc_search_path_attacker;
 SET ROLE regress_kc_search_path_attacker;
-CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb
+CREATE FUNCTION public.kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb
     LANGUAGE sql AS $$SELECT '{"lifetime_subscriber": true}'::jsonb$$;
 RESET ROLE;
 CREATE EXTENSION kinde_claims;
-DROP FUNCTION public.kinde_claims_for(text);
+DROP FUNCTION public.kinde_claims_for(text, text);
 
 CREATE EXTENSION kinde_claims;
 GRANT EXECUTE ON FUNCTION kinde_claims_for(text, text), kinde_profile_upsert(text, boolean, jsonb),

@@ -1,0 +1,45 @@
+-- Takes every privilege on this extension's objects away from everyone but their owner:
+-- PUBLIC's default EXECUTE, and the explicit grants that ALTER DEFAULT PRIVILEGES (Supabase
+-- grants ALL to anon and authenticated in public) attached when they were created.
+-- Only where there is something to take: it revokes from PUBLIC only where PUBLIC holds something,
+-- and from other roles only what default privileges (ALTER DEFAULT PRIVILEGES) gave; each REVOKE
+-- in an extension script records the ACL as initial privileges, and an operator's grant recorded
+-- there would not be dumped. Every version's script calls it after creating objects; an update
+-- never takes away the operator's grants (the workflow's EXECUTE on kinde_claims_for among them).
+CREATE OR REPLACE FUNCTION kinde_claims.revoke_default_privileges() RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target record;
+    grantee oid;
+BEGIN
+    FOR target IN
+        WITH member AS (
+            SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'kinde_claims')
+        SELECT 'FUNCTION ' || p.oid::regprocedure AS object, p.proacl AS acl, p.proowner AS owner
+        FROM member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+        UNION ALL
+        SELECT 'TABLE ' || c.oid::regclass, c.relacl, c.relowner
+        FROM member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+        UNION ALL
+        SELECT 'SCHEMA ' || quote_ident(n.nspname), n.nspacl, n.nspowner
+        FROM member m JOIN pg_namespace n ON m.classid = 'pg_namespace'::regclass AND n.oid = m.objid
+    LOOP
+        -- Only where there is something to take: inside an extension script every REVOKE also
+        -- records the object's ACL as the extension's initial privileges, and an administrator's
+        -- grant recorded there would no longer be dumped by pg_dump.
+        IF target.acl IS NULL OR EXISTS (SELECT FROM aclexplode(target.acl) a WHERE a.grantee = 0) THEN
+            EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', target.object);
+        END IF;
+        FOR grantee IN
+            SELECT DISTINCT a.grantee FROM aclexplode(target.acl) a
+            WHERE a.grantee <> 0 AND a.grantee <> target.owner
+              AND EXISTS (SELECT FROM pg_default_acl d, aclexplode(d.defaclacl) g
+                          WHERE d.defaclrole = target.owner AND g.grantee = a.grantee)
+        LOOP
+            EXECUTE format('REVOKE ALL ON %s FROM %I', target.object, pg_get_userbyid(grantee));
+        END LOOP;
+    END LOOP;
+END
+$$;

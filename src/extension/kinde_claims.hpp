@@ -71,6 +71,9 @@ struct OrganizationsCatalog {
 const OrganizationsCatalog &organizations_catalog();
 // False in a database still at a version before 0.6.0 (the library updated, the SQL not yet).
 bool organizations_installed();
+// Whether kinde_claims.member_token(jsonb, boolean, jsonb, jsonb), the merge rule of a member's
+// token (0.9.0), exists in this database; looked up again after any change of pg_proc.
+bool member_token_installed();
 void profiles_catalog_register_invalidation();
 // kinde_profile_upsert_trigger keeps each trigger's parsed arguments until its table changes.
 void upsert_trigger_register_invalidation();

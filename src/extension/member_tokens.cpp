@@ -1,7 +1,7 @@
 // A member's token (organizations.hpp tells the whole design): the merged-size guarantee, the
 // locks on a membership's parents, the stored tokens' rewrite, and the history entries of
-// members' tokens. Every SQL spelling of the merge rule (user || organization || membership,
-// with the user's lifetime_subscriber) is in this file.
+// members' tokens. Every statement that builds a member's token is in this file, and each calls
+// the one merge rule, kinde_claims.member_token.
 #include "organizations.hpp"
 #include "transaction_local.hpp"
 
@@ -61,61 +61,90 @@ constexpr const char *kLockParentsSql =
     "SELECT 1 FROM kinde_claims.organizations o, kinde_claims.profiles p "
     "WHERE o.org_code OPERATOR(pg_catalog.=) $2 AND p.kinde_id OPERATOR(pg_catalog.=) $1 FOR SHARE OF o, p";
 
-// The token object of a member in SQL: user || organization || membership, with the flag.
-#define KC_FLAG                                                                                         \
-    "pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(p.lifetime_subscriber, false))"
-#define KC_CONCAT " OPERATOR(pg_catalog.||) "
-#define KC_USER "COALESCE(p.claims, '{}'::pg_catalog.jsonb)"
+// The merge rule, user || organization || membership then lifetime_subscriber, is
+// kinde_claims.member_token(user_claims, subscriber, org_claims, membership_claims) (0.9.0,
+// src/sql/functions/member_token.sql), which the planner inlines: every statement below calls
+// it, through the TOKEN argument of its macro. A database still at 0.6.0 to 0.8.0 (this library
+// installed, ALTER EXTENSION ... UPDATE not run yet) has no such function, so each statement is
+// also compiled with KC_MEMBER_TOKEN_BEFORE_0_9_0, the function's body spelled inline, and runs
+// so until the update (member_token_installed). Remove that spelling when 0.8.0 is no longer served.
+#define KC_MEMBER_TOKEN_CALL(u, s, o, m) "kinde_claims.member_token(" u ", " s ", " o ", " m ")"
+#define KC_MEMBER_TOKEN_BEFORE_0_9_0(u, s, o, m)                                                              \
+    "(CASE WHEN " m " IS NULL THEN COALESCE(" u ", '{}'::pg_catalog.jsonb) "                                  \
+    "ELSE COALESCE(" u ", '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.||) "                                   \
+    "COALESCE(" o ", '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.||) " m " END OPERATOR(pg_catalog.||) "      \
+    "CASE WHEN " s " THEN '{\"lifetime_subscriber\": true}'::pg_catalog.jsonb "                               \
+    "ELSE '{\"lifetime_subscriber\": false}'::pg_catalog.jsonb END)"
 
 // An organization's claims changed from $7 to $8: one entry per member whose token changed.
-constexpr const char *kOrganizationHistorySql =
-    "INSERT INTO kinde_claims.claims_history "
-    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "
-    "SELECT t.kinde_id, $6, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("
-    "SELECT m.kinde_id, " KC_USER KC_CONCAT "$7" KC_CONCAT "m.claims" KC_CONCAT KC_FLAG " AS old_claims, "
-    KC_USER KC_CONCAT "$8" KC_CONCAT "m.claims" KC_CONCAT KC_FLAG " AS new_claims "
-    "FROM kinde_claims.memberships m "
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "
-    "WHERE m.org_code OPERATOR(pg_catalog.=) $6) t "
-    "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims ORDER BY t.kinde_id";
+#define KC_ORGANIZATION_HISTORY_SQL(TOKEN)                                                                    \
+    "INSERT INTO kinde_claims.claims_history "                                                                \
+    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "             \
+    "SELECT t.kinde_id, $6, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("                            \
+    "SELECT m.kinde_id, " TOKEN("p.claims", "p.lifetime_subscriber", "$7", "m.claims") " AS old_claims, "    \
+    TOKEN("p.claims", "p.lifetime_subscriber", "$8", "m.claims") " AS new_claims "                          \
+    "FROM kinde_claims.memberships m "                                                                        \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                      \
+    "WHERE m.org_code OPERATOR(pg_catalog.=) $6) t "                                                          \
+    "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims ORDER BY t.kinde_id"
 
 // A membership ($6, $7) changed from $8 to $9 (NULL: no membership, the user-only token).
-#define KC_MEMBER_TOKEN(x)                                                                              \
-    "CASE WHEN " x " IS NULL THEN " KC_USER " ELSE " KC_USER KC_CONCAT                                  \
-    "COALESCE(o.claims, '{}'::pg_catalog.jsonb)" KC_CONCAT x " END" KC_CONCAT KC_FLAG
-constexpr const char *kMembershipHistorySql =
-    "INSERT INTO kinde_claims.claims_history "
-    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "
-    "SELECT $6, $7, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("
-    "SELECT " KC_MEMBER_TOKEN("$8::pg_catalog.jsonb") " AS old_claims, "
-    KC_MEMBER_TOKEN("$9::pg_catalog.jsonb") " AS new_claims "
-    "FROM (SELECT) one "
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $6 "
-    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $7) t "
-    "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims";
+#define KC_MEMBERSHIP_HISTORY_SQL(TOKEN)                                                                      \
+    "INSERT INTO kinde_claims.claims_history "                                                                \
+    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "             \
+    "SELECT $6, $7, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("                                    \
+    "SELECT " TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "$8::pg_catalog.jsonb") " AS old_claims, " \
+    TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "$9::pg_catalog.jsonb") " AS new_claims "         \
+    "FROM (SELECT) one "                                                                                      \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $6 "                              \
+    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $7) t "                      \
+    "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims"
 
-// A member's token in SQL, for the row m of memberships: what kinde_claims_for returns for it.
-#define KC_TOKEN_OF_M                                                                                        \
-    "(SELECT " KC_USER KC_CONCAT "COALESCE(o.claims, '{}'::pg_catalog.jsonb)" KC_CONCAT                      \
-    "m.claims" KC_CONCAT KC_FLAG " FROM (SELECT) one "                                                       \
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                     \
-    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) m.org_code)"
-// The tokens of a user's or an organization's memberships, rewritten (their rows locked first).
-constexpr const char *kUserTokensSql = "UPDATE kinde_claims.memberships m SET token = " KC_TOKEN_OF_M
-                                       " WHERE m.kinde_id OPERATOR(pg_catalog.=) $1";
-constexpr const char *kOrganizationTokensSql = "UPDATE kinde_claims.memberships m SET token = " KC_TOKEN_OF_M
-                                               " WHERE m.org_code OPERATOR(pg_catalog.=) $1";
-// A membership's own token, for its BEFORE trigger: its new claims are $3.
-constexpr const char *kMembershipTokenSql =
-    "SELECT " KC_USER KC_CONCAT "COALESCE(o.claims, '{}'::pg_catalog.jsonb)" KC_CONCAT
-    "COALESCE($3, '{}'::pg_catalog.jsonb)" KC_CONCAT KC_FLAG " FROM (SELECT) one "
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $1 "
-    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $2";
+// The tokens of a user's ($1) or an organization's ($1) memberships, rewritten (their rows
+// locked first): each row m's token is what kinde_claims_for returns for it.
+#define KC_TOKENS_SQL(TOKEN, WHERE)                                                                           \
+    "UPDATE kinde_claims.memberships m SET token = (SELECT "                                                  \
+    TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "m.claims") " FROM (SELECT) one "                 \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                      \
+    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) m.org_code) "                \
+    "WHERE " WHERE
+#define KC_USER_TOKENS_SQL(TOKEN) KC_TOKENS_SQL(TOKEN, "m.kinde_id OPERATOR(pg_catalog.=) $1")
+#define KC_ORGANIZATION_TOKENS_SQL(TOKEN) KC_TOKENS_SQL(TOKEN, "m.org_code OPERATOR(pg_catalog.=) $1")
 
-SPIPlanPtr user_tokens_plan, organization_tokens_plan, membership_token_plan, lock_user_memberships_plan,
-    lock_organization_memberships_plan, user_largest_plan, organization_largest_plan, membership_largest_plan,
-    ensure_organization_plan, ensure_profile_plan, lock_parents_plan, organization_history_plan,
-    membership_history_plan;
+// A membership's own token, for its BEFORE trigger: (kinde_id, org_code) is ($1, $2) and its new
+// claims are $3 (NULL, which the AFTER trigger refuses, merges as {}).
+#define KC_MEMBERSHIP_TOKEN_SQL(TOKEN)                                                                        \
+    "SELECT " TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "COALESCE($3, '{}'::pg_catalog.jsonb)") \
+    " FROM (SELECT) one "                                                                                     \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $1 "                              \
+    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $2"
+
+// One of the statements above in its two spellings, [0] calling kinde_claims.member_token and
+// [1] for a database before 0.9.0, each prepared on its first use.
+struct TokenStatement {
+    const char *sql[2];
+    SPIPlanPtr plan[2];
+};
+#define KC_TOKEN_STATEMENT(STATEMENT) {{STATEMENT(KC_MEMBER_TOKEN_CALL), STATEMENT(KC_MEMBER_TOKEN_BEFORE_0_9_0)}, {}}
+TokenStatement organization_history_statement = KC_TOKEN_STATEMENT(KC_ORGANIZATION_HISTORY_SQL);
+TokenStatement membership_history_statement = KC_TOKEN_STATEMENT(KC_MEMBERSHIP_HISTORY_SQL);
+TokenStatement user_tokens_statement = KC_TOKEN_STATEMENT(KC_USER_TOKENS_SQL);
+TokenStatement organization_tokens_statement = KC_TOKEN_STATEMENT(KC_ORGANIZATION_TOKENS_SQL);
+TokenStatement membership_token_statement = KC_TOKEN_STATEMENT(KC_MEMBERSHIP_TOKEN_SQL);
+
+// The spelling this database takes: its plan cache and statement.
+struct Spelled {
+    SPIPlanPtr *cache;
+    const char *sql;
+};
+Spelled spelled(TokenStatement &statement) {
+    int spelling = member_token_installed() ? 0 : 1;
+    return {&statement.plan[spelling], statement.sql[spelling]};
+}
+
+SPIPlanPtr lock_user_memberships_plan, lock_organization_memberships_plan, user_largest_plan,
+    organization_largest_plan, membership_largest_plan, ensure_organization_plan, ensure_profile_plan,
+    lock_parents_plan;
 
 // While this (sub)transaction's token rewrite runs, the memberships BEFORE trigger keeps the
 // token the rewrite computed (under its locks) instead of computing it again per row. Kept for
@@ -138,12 +167,11 @@ struct Largest {
     int64 bytes;
 };
 
-// Locks with `lock_sql` (when given) and rewrites the locked rows' tokens with `tokens_sql`
+// Locks with `lock_sql` (when given) and rewrites the locked rows' tokens with `tokens`
 // (when given), then finds the largest merged size with `check_sql` (when given), all in the
 // latest committed state. Only Postgres calls: no C++ object with a destructor is alive.
-Largest merged_largest(SPIPlanPtr *lock_cache, const char *lock_sql, SPIPlanPtr *tokens_cache,
-                       const char *tokens_sql, SPIPlanPtr *check_cache, const char *check_sql, int nargs,
-                       Datum *values) {
+Largest merged_largest(SPIPlanPtr *lock_cache, const char *lock_sql, TokenStatement *tokens,
+                       SPIPlanPtr *check_cache, const char *check_sql, int nargs, Datum *values) {
     MemoryContext caller_context = CurrentMemoryContext;
     Oid types[2] = {TEXTOID, TEXTOID};
     Largest largest{false, nullptr, nullptr, 0};
@@ -155,10 +183,11 @@ Largest merged_largest(SPIPlanPtr *lock_cache, const char *lock_sql, SPIPlanPtr 
         switch_back(saved);
         return largest;
     }
-    if (tokens_sql != nullptr) {
+    if (tokens != nullptr) {
+        Spelled rewrite = spelled(*tokens);
         TransactionLocal<bool> outer = token_rewrite;
         token_rewrite.set(true);
-        run_latest(tokens_cache, tokens_sql, nargs, types, values, nullptr, SPI_OK_UPDATE);
+        run_latest(rewrite.cache, rewrite.sql, nargs, types, values, nullptr, SPI_OK_UPDATE);
         token_rewrite = outer;
     }
     if (check_sql == nullptr) {
@@ -202,15 +231,14 @@ void refuse_if_too_large(const Largest &largest) {
 void organization_members_changed(text *org_code, bool check_size) {
     Datum values[1] = {PointerGetDatum(org_code)};
     refuse_if_too_large(merged_largest(&lock_organization_memberships_plan, kLockOrganizationMembershipsSql,
-                                       &organization_tokens_plan, kOrganizationTokensSql,
-                                       &organization_largest_plan,
+                                       &organization_tokens_statement, &organization_largest_plan,
                                        check_size ? kOrganizationLargestSql : nullptr, 1, values));
 }
 
 void merged_size_check_membership(text *kinde_id, text *org_code) {
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
-    refuse_if_too_large(merged_largest(nullptr, nullptr, nullptr, nullptr, &membership_largest_plan,
-                                       kMembershipLargestSql, 2, values));
+    refuse_if_too_large(
+        merged_largest(nullptr, nullptr, nullptr, &membership_largest_plan, kMembershipLargestSql, 2, values));
 }
 
 void lock_membership_parents(text *kinde_id, text *org_code) {
@@ -253,7 +281,8 @@ Jsonb *membership_token(text *kinde_id, text *org_code, Jsonb *claims) {
     char nulls[3] = {' ', ' ', claims ? ' ' : 'n'};
     UserSwitch saved = switch_user(profiles_owner());
     spi_connect();
-    run_latest(&membership_token_plan, kMembershipTokenSql, 3, types, values, nulls, SPI_OK_SELECT);
+    Spelled token_sql = spelled(membership_token_statement);
+    run_latest(token_sql.cache, token_sql.sql, 3, types, values, nulls, SPI_OK_SELECT);
     bool isnull;
     Datum token = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
     MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
@@ -269,7 +298,8 @@ void organization_history(Oid table, text *org_code, Jsonb *before, Jsonb *after
     Datum values[3] = {PointerGetDatum(org_code), JsonbPGetDatum(before ? before : empty_object()),
                        JsonbPGetDatum(after ? after : empty_object())};
     char nulls[3] = {' ', ' ', ' '};
-    history_record_query(table, &organization_history_plan, kOrganizationHistorySql, 3, types, values, nulls);
+    Spelled history = spelled(organization_history_statement);
+    history_record_query(table, history.cache, history.sql, 3, types, values, nulls);
 }
 
 void membership_history(Oid table, text *kinde_id, text *org_code, Jsonb *before, Jsonb *after) {
@@ -277,7 +307,8 @@ void membership_history(Oid table, text *kinde_id, text *org_code, Jsonb *before
     Datum values[4] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code), JsonbPGetDatum(before),
                        JsonbPGetDatum(after)};
     char nulls[4] = {' ', ' ', before ? ' ' : 'n', after ? ' ' : 'n'};
-    history_record_query(table, &membership_history_plan, kMembershipHistorySql, 4, types, values, nulls);
+    Spelled history = spelled(membership_history_statement);
+    history_record_query(table, history.cache, history.sql, 4, types, values, nulls);
 }
 
 bool user_has_memberships(text *kinde_id) {
@@ -306,9 +337,8 @@ void user_memberships_changed(text *kinde_id, bool check_size) {
     if (!user_has_memberships(kinde_id))
         return;
     Datum values[1] = {PointerGetDatum(kinde_id)};
-    refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql,
-                                       &user_tokens_plan, kUserTokensSql, &user_largest_plan,
-                                       check_size ? kUserLargestSql : nullptr, 1, values));
+    refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql, &user_tokens_statement,
+                                       &user_largest_plan, check_size ? kUserLargestSql : nullptr, 1, values));
 }
 
 }  // namespace kinde_claims

@@ -6,7 +6,11 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type_d.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -19,6 +23,11 @@ ProfilesCatalog cached;
 bool cached_valid = false;
 OrganizationsCatalog org_cached;
 bool org_cached_valid = false;
+enum class Known { unknown, yes, no } member_token_known = Known::unknown;
+
+void forget_member_token(Datum, int, uint32) {
+    member_token_known = Known::unknown;
+}
 
 void forget_profiles_catalog(Datum, Oid relid) {
     if (relid == InvalidOid || relid == cached.profiles || relid == cached.kinde_id_index)
@@ -103,8 +112,21 @@ bool organizations_installed() {
     return true;
 }
 
+bool member_token_installed() {
+    if (member_token_known == Known::unknown) {
+        Oid types[4] = {JSONBOID, BOOLOID, JSONBOID, JSONBOID};
+        List *name = list_make2(makeString(pstrdup("kinde_claims")), makeString(pstrdup("member_token")));
+        bool found = OidIsValid(LookupFuncName(name, 4, types, true));
+        list_free_deep(name);
+        member_token_known = found ? Known::yes : Known::no;
+    }
+    return member_token_known == Known::yes;
+}
+
 void profiles_catalog_register_invalidation() {
     CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
+    // Any function created, changed or dropped: look for kinde_claims.member_token again.
+    CacheRegisterSyscacheCallback(PROCOID, forget_member_token, 0);
 }
 
 // The role that owns kinde_claims.profiles (and so the extension's other tables).

@@ -3,8 +3,11 @@
 // The API functions say which path wrote (upsert, webhook, ...) through a backend-local stack of
 // sources pushed around their write; a write with no source pushed is a direct `sql` write. A
 // (sub)transaction abort pops what it left behind, so an error never leaves a stale source.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "history.hpp"
 #include "history_direct_writer.hpp"
+#include "pg_helpers.hpp"
+#include "token.hpp"
 
 extern "C" {
 #include "access/table.h"

@@ -1,6 +1,6 @@
 // Restore detection: whether the running statement is pg_restore's COPY into one of the
 // extension's tables, whose rows come back with the tokens and history a dump carries.
-#include "kinde_claims.hpp"
+#include "pg_helpers.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"

@@ -3,7 +3,7 @@
 // exactly as the extension made it, instead of through the INSERT statement.
 #pragma once
 
-#include "kinde_claims.hpp"
+#include "pg_boundary.hpp"
 
 namespace kinde_claims {
 

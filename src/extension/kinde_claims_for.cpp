@@ -1,11 +1,13 @@
 // kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb: what a user's token
 // carries, for the organization the user signed into when there is one.
 // The token path: one probe of a unique index: the profile's, or with an organization the
-// membership's, whose row holds the member's whole token (kept by the writes, organizations.cpp).
+// membership's, whose row holds the member's whole token (kept by the writes, member_tokens.cpp).
 // A non-member's call probes the membership, then the profile. No parsing, no planning, no SPI.
 // Read-only, so it runs on a hot standby and inside PostgREST's READ ONLY transaction.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "token.hpp"
 #include "transaction_local.hpp"
+#include "write_rules.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -37,8 +39,8 @@ struct HeldLocks {
 
     LOCKMODE lock_to_take(Oid table_oid, Oid index_oid) const {
         const Relations *relations = held.get();
-        return relations && relations->table == table_oid && relations->index == index_oid ? NoLock
-                                                                                             : AccessShareLock;
+        bool locked = relations && relations->table == table_oid && relations->index == index_oid;
+        return locked ? NoLock : AccessShareLock;
     }
     void remember(LOCKMODE lock, Oid table_oid, Oid index_oid) {
         if (lock != NoLock)

@@ -2,7 +2,7 @@
 // locks on a membership's parents, the stored tokens' rewrite, and the history entries of
 // members' tokens. Every statement that builds a member's token is in this file, and each calls
 // the one merge rule, kinde_claims.member_token.
-#include "organizations.hpp"
+#include "member_tokens.hpp"
 #include "transaction_local.hpp"
 
 #include <string>
@@ -24,6 +24,8 @@ extern "C" {
 namespace kinde_claims {
 namespace {
 
+// The SQL statements are laid out by hand.
+// clang-format off
 // Bytes of a part's JSON text as the claims rules count them; {} and a missing part count 0.
 #define KC_PART_BYTES(x)                                                                                \
     "CASE WHEN " x " IS NULL OR " x " OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb THEN 0 "           \
@@ -69,54 +71,55 @@ constexpr const char *kLockParentsSql =
 // also compiled with KC_MEMBER_TOKEN_BEFORE_0_9_0, the function's body spelled inline, and runs
 // so until the update (member_token_installed). Remove that spelling when 0.8.0 is no longer served.
 #define KC_MEMBER_TOKEN_CALL(u, s, o, m) "kinde_claims.member_token(" u ", " s ", " o ", " m ")"
-#define KC_MEMBER_TOKEN_BEFORE_0_9_0(u, s, o, m)                                                              \
-    "(CASE WHEN " m " IS NULL THEN COALESCE(" u ", '{}'::pg_catalog.jsonb) "                                  \
-    "ELSE COALESCE(" u ", '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.||) "                                   \
-    "COALESCE(" o ", '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.||) " m " END OPERATOR(pg_catalog.||) "      \
-    "CASE WHEN " s " THEN '{\"lifetime_subscriber\": true}'::pg_catalog.jsonb "                               \
+#define KC_MEMBER_TOKEN_BEFORE_0_9_0(u, s, o, m)                                                             \
+    "(CASE WHEN " m " IS NULL THEN COALESCE(" u ", '{}'::pg_catalog.jsonb) "                                 \
+    "ELSE COALESCE(" u ", '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.||) "                                  \
+    "COALESCE(" o ", '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.||) " m " END OPERATOR(pg_catalog.||) "     \
+    "CASE WHEN " s " THEN '{\"lifetime_subscriber\": true}'::pg_catalog.jsonb "                              \
     "ELSE '{\"lifetime_subscriber\": false}'::pg_catalog.jsonb END)"
 
 // An organization's claims changed from $7 to $8: one entry per member whose token changed.
-#define KC_ORGANIZATION_HISTORY_SQL(TOKEN)                                                                    \
-    "INSERT INTO kinde_claims.claims_history "                                                                \
-    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "             \
-    "SELECT t.kinde_id, $6, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("                            \
+#define KC_ORGANIZATION_HISTORY_SQL(TOKEN)                                                                   \
+    "INSERT INTO kinde_claims.claims_history "                                                               \
+    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "            \
+    "SELECT t.kinde_id, $6, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("                           \
     "SELECT m.kinde_id, " TOKEN("p.claims", "p.lifetime_subscriber", "$7", "m.claims") " AS old_claims, "    \
-    TOKEN("p.claims", "p.lifetime_subscriber", "$8", "m.claims") " AS new_claims "                          \
-    "FROM kinde_claims.memberships m "                                                                        \
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                      \
-    "WHERE m.org_code OPERATOR(pg_catalog.=) $6) t "                                                          \
+    TOKEN("p.claims", "p.lifetime_subscriber", "$8", "m.claims") " AS new_claims "                           \
+    "FROM kinde_claims.memberships m "                                                                       \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                     \
+    "WHERE m.org_code OPERATOR(pg_catalog.=) $6) t "                                                         \
     "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims ORDER BY t.kinde_id"
 
 // A membership ($6, $7) changed from $8 to $9 (NULL: no membership, the user-only token).
-#define KC_MEMBERSHIP_HISTORY_SQL(TOKEN)                                                                      \
-    "INSERT INTO kinde_claims.claims_history "                                                                \
-    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "             \
-    "SELECT $6, $7, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("                                    \
-    "SELECT " TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "$8::pg_catalog.jsonb") " AS old_claims, " \
+#define KC_MEMBERSHIP_HISTORY_SQL(TOKEN)                                                                     \
+    "INSERT INTO kinde_claims.claims_history "                                                               \
+    "(kinde_id, org_code, source, event_id, app_table, actor, jwt_role, old_claims, new_claims) "            \
+    "SELECT $6, $7, $1, $2, $3, $4, $5, t.old_claims, t.new_claims FROM ("                                   \
+    "SELECT " TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "$8::pg_catalog.jsonb")                 \
+    " AS old_claims, "                                                                                       \
     TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "$9::pg_catalog.jsonb") " AS new_claims "         \
-    "FROM (SELECT) one "                                                                                      \
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $6 "                              \
-    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $7) t "                      \
+    "FROM (SELECT) one "                                                                                     \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $6 "                             \
+    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $7) t "                     \
     "WHERE t.old_claims OPERATOR(pg_catalog.<>) t.new_claims"
 
 // The tokens of a user's ($1) or an organization's ($1) memberships, rewritten (their rows
 // locked first): each row m's token is what kinde_claims_for returns for it.
-#define KC_TOKENS_SQL(TOKEN, WHERE)                                                                           \
-    "UPDATE kinde_claims.memberships m SET token = (SELECT "                                                  \
+#define KC_TOKENS_SQL(TOKEN, WHERE)                                                                          \
+    "UPDATE kinde_claims.memberships m SET token = (SELECT "                                                 \
     TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "m.claims") " FROM (SELECT) one "                 \
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                      \
-    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) m.org_code) "                \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) m.kinde_id "                     \
+    "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) m.org_code) "               \
     "WHERE " WHERE
 #define KC_USER_TOKENS_SQL(TOKEN) KC_TOKENS_SQL(TOKEN, "m.kinde_id OPERATOR(pg_catalog.=) $1")
 #define KC_ORGANIZATION_TOKENS_SQL(TOKEN) KC_TOKENS_SQL(TOKEN, "m.org_code OPERATOR(pg_catalog.=) $1")
 
 // A membership's own token, for its BEFORE trigger: (kinde_id, org_code) is ($1, $2) and its new
 // claims are $3 (NULL, which the AFTER trigger refuses, merges as {}).
-#define KC_MEMBERSHIP_TOKEN_SQL(TOKEN)                                                                        \
+#define KC_MEMBERSHIP_TOKEN_SQL(TOKEN)                                                                       \
     "SELECT " TOKEN("p.claims", "p.lifetime_subscriber", "o.claims", "COALESCE($3, '{}'::pg_catalog.jsonb)") \
-    " FROM (SELECT) one "                                                                                     \
-    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $1 "                              \
+    " FROM (SELECT) one "                                                                                    \
+    "LEFT JOIN kinde_claims.profiles p ON p.kinde_id OPERATOR(pg_catalog.=) $1 "                             \
     "LEFT JOIN kinde_claims.organizations o ON o.org_code OPERATOR(pg_catalog.=) $2"
 
 // One of the statements above in its two spellings, [0] calling kinde_claims.member_token and
@@ -125,7 +128,9 @@ struct TokenStatement {
     const char *sql[2];
     SPIPlanPtr plan[2];
 };
-#define KC_TOKEN_STATEMENT(STATEMENT) {{STATEMENT(KC_MEMBER_TOKEN_CALL), STATEMENT(KC_MEMBER_TOKEN_BEFORE_0_9_0)}, {}}
+#define KC_TOKEN_STATEMENT(STATEMENT)                                                                        \
+    {{STATEMENT(KC_MEMBER_TOKEN_CALL), STATEMENT(KC_MEMBER_TOKEN_BEFORE_0_9_0)}, {}}
+// clang-format on
 TokenStatement organization_history_statement = KC_TOKEN_STATEMENT(KC_ORGANIZATION_HISTORY_SQL);
 TokenStatement membership_history_statement = KC_TOKEN_STATEMENT(KC_MEMBERSHIP_HISTORY_SQL);
 TokenStatement user_tokens_statement = KC_TOKEN_STATEMENT(KC_USER_TOKENS_SQL);
@@ -237,8 +242,8 @@ void organization_members_changed(text *org_code, bool check_size) {
 
 void merged_size_check_membership(text *kinde_id, text *org_code) {
     Datum values[2] = {PointerGetDatum(kinde_id), PointerGetDatum(org_code)};
-    refuse_if_too_large(
-        merged_largest(nullptr, nullptr, nullptr, &membership_largest_plan, kMembershipLargestSql, 2, values));
+    refuse_if_too_large(merged_largest(nullptr, nullptr, nullptr, &membership_largest_plan,
+                                       kMembershipLargestSql, 2, values));
 }
 
 void lock_membership_parents(text *kinde_id, text *org_code) {
@@ -337,8 +342,9 @@ void user_memberships_changed(text *kinde_id, bool check_size) {
     if (!user_has_memberships(kinde_id))
         return;
     Datum values[1] = {PointerGetDatum(kinde_id)};
-    refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql, &user_tokens_statement,
-                                       &user_largest_plan, check_size ? kUserLargestSql : nullptr, 1, values));
+    refuse_if_too_large(merged_largest(&lock_user_memberships_plan, kLockUserMembershipsSql,
+                                       &user_tokens_statement, &user_largest_plan,
+                                       check_size ? kUserLargestSql : nullptr, 1, values));
 }
 
 }  // namespace kinde_claims

@@ -2,7 +2,7 @@
 // tells the design): every write, through the functions or straight into the tables, has its
 // keys and claims checked, and a change that reaches a token rewrites the stored tokens, checks
 // the merged size and adds the members' history entries (member_tokens.cpp).
-#include "organizations.hpp"
+#include "member_tokens.hpp"
 
 #include <string>
 
@@ -139,7 +139,7 @@ void membership_after_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
     bool inserted = TRIGGER_FIRED_BY_INSERT(data->tg_event);
     HeapTuple old_row = inserted ? nullptr : data->tg_trigtuple;
-    HeapTuple new_row = inserted ? data->tg_trigtuple
+    HeapTuple new_row = inserted                                  ? data->tg_trigtuple
                         : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple
                                                                   : nullptr;
     HeapTuple row = new_row ? new_row : old_row;
@@ -174,27 +174,25 @@ void membership_after_write(TriggerData *data) {
 }  // namespace kinde_claims
 
 KC_FUNCTION(kinde_claims_organizations_after_write) {
-    TriggerData *data = kinde_claims::trigger_data(fcinfo, kinde_claims::kOrganizationsTrigger,
-                                                   kinde_claims::RowTriggerFires::after_any,
-                                                   kinde_claims::organizations_catalog().organizations,
-                                                   "organizations");
+    TriggerData *data = kinde_claims::trigger_data(
+        fcinfo, kinde_claims::kOrganizationsTrigger, kinde_claims::RowTriggerFires::after_any,
+        kinde_claims::organizations_catalog().organizations, "organizations");
     kinde_claims::organization_after_write(data);
     return PointerGetDatum(nullptr);
 }
 
 KC_FUNCTION(kinde_claims_memberships_before_write) {
-    TriggerData *data = kinde_claims::trigger_data(fcinfo, kinde_claims::kMembershipsBeforeTrigger,
-                                                   kinde_claims::RowTriggerFires::before_insert_or_update,
-                                                   kinde_claims::organizations_catalog().memberships,
-                                                   "memberships");
+    TriggerData *data =
+        kinde_claims::trigger_data(fcinfo, kinde_claims::kMembershipsBeforeTrigger,
+                                   kinde_claims::RowTriggerFires::before_insert_or_update,
+                                   kinde_claims::organizations_catalog().memberships, "memberships");
     return PointerGetDatum(kinde_claims::membership_before_write(data));
 }
 
 KC_FUNCTION(kinde_claims_memberships_after_write) {
-    TriggerData *data = kinde_claims::trigger_data(fcinfo, kinde_claims::kMembershipsTrigger,
-                                                   kinde_claims::RowTriggerFires::after_any,
-                                                   kinde_claims::organizations_catalog().memberships,
-                                                   "memberships");
+    TriggerData *data = kinde_claims::trigger_data(
+        fcinfo, kinde_claims::kMembershipsTrigger, kinde_claims::RowTriggerFires::after_any,
+        kinde_claims::organizations_catalog().memberships, "memberships");
     kinde_claims::membership_after_write(data);
     return PointerGetDatum(nullptr);
 }

@@ -2,7 +2,7 @@
 // kinde_organization_delete, kinde_membership_upsert and kinde_membership_delete, and the writes
 // kinde_webhook_apply makes when it follows Kinde. Each is one statement on its table; the row
 // triggers (organization_triggers.cpp) check it and keep members' tokens (member_tokens.cpp).
-#include "organizations.hpp"
+#include "member_tokens.hpp"
 
 extern "C" {
 #include "catalog/pg_type_d.h"
@@ -113,8 +113,8 @@ bool organization_delete(text *org_code) {
     // Members' history while the organization's claims are still there to show.
     run(&organization_memberships_delete_plan, kOrganizationMembershipsDeleteSql, 1, types, values, nullptr,
         SPI_OK_DELETE);
-    bool deleted = run(&organization_delete_plan, kOrganizationDeleteSql, 1, types, values, nullptr,
-                       SPI_OK_DELETE) > 0;
+    bool deleted =
+        run(&organization_delete_plan, kOrganizationDeleteSql, 1, types, values, nullptr, SPI_OK_DELETE) > 0;
     SPI_finish();
     return deleted;
 }

@@ -1,5 +1,7 @@
 // Reading a row of kinde_claims.profiles as the token it gives, for the row triggers.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "pg_helpers.hpp"
+#include "token.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

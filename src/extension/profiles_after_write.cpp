@@ -4,7 +4,12 @@
 // kinde_claims.notify is off: the history entry is written either way). A missing profile
 // carries the defaults, so inserting or deleting a default profile, or an update that changes
 // nothing a token shows, stays silent.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "history.hpp"
+#include "organizations.hpp"
+#include "pg_helpers.hpp"
+#include "settings.hpp"
+#include "token.hpp"
 
 extern "C" {
 #include "commands/async.h"
@@ -45,7 +50,7 @@ bool same_token_bytes(const ProfileRow &a, const ProfileRow &b) {
 }
 
 // A user's token reaches every organization the user is a member of: their stored tokens are
-// rewritten, and larger claims checked against the merged-size guarantee (organizations.cpp).
+// rewritten, and larger claims checked against the merged-size guarantee (member_tokens.cpp).
 // A user with no memberships costs one index probe. A restore's COPY brings the tokens back
 // with the memberships rows.
 void organizations_follow(const ProfileRow &before, const ProfileRow &after, Oid relid) {

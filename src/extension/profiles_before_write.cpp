@@ -1,7 +1,10 @@
 // BEFORE INSERT OR UPDATE row trigger on kinde_claims.profiles: the rules hold for every write,
 // whether it comes from kinde_profile_upsert or from an admin's UPDATE.
 // updated_at moves only when what a token carries, or the id, changes.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "pg_helpers.hpp"
+#include "token.hpp"
+#include "write_rules.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

@@ -1,6 +1,7 @@
 // Resolves kinde_claims.profiles by schema-qualified name, never through search_path, and keeps
 // the answer until the relcache invalidates the table or its index.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "pg_helpers.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

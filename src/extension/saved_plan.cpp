@@ -1,5 +1,5 @@
 // The prepared statements the write paths keep for the life of the backend, and how they run.
-#include "kinde_claims.hpp"
+#include "pg_helpers.hpp"
 
 extern "C" {
 #include "executor/spi.h"

@@ -1,6 +1,6 @@
 // The object a token carries, built the same way by every function that returns it, and how
 // two claims objects compare.
-#include "kinde_claims.hpp"
+#include "token.hpp"
 
 extern "C" {
 #include "utils/fmgrprotos.h"

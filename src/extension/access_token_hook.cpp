@@ -24,6 +24,7 @@
 // itself (out of memory, an I/O error), which fails Auth's own statements as well. The guarded
 // path alone sets lock_timeout, so a call that needs neither pays for no setting either.
 #include "kinde_claims.hpp"
+#include "transaction_local.hpp"
 
 #include <cstring>
 #include <string>
@@ -94,29 +95,26 @@ bool lock_for_reading(Oid relid, bool guarded) {
     return ConditionalLockRelationOid(relid, AccessShareLock);
 }
 
-// The relations the fast path last locked, and in which (sub)transaction: the locks stay until
-// that transaction ends or that subtransaction rolls back, so while all of it matches, a call asks
-// the lock manager nothing (as kinde_claims_for's HeldLocks).
+// The relations the fast path last locked, for the (sub)transaction that locked them: the locks
+// stay until that transaction ends or that subtransaction rolls back, so while it is set and the
+// relations match, a call asks the lock manager nothing (as kinde_claims_for's HeldLocks).
 struct FastPathLocks {
-    LocalTransactionId transaction = InvalidLocalTransactionId;
-    SubTransactionId subtransaction = InvalidSubTransactionId;
-    Oid relations[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
+    Oid relations[4];
 };
-FastPathLocks fast_path_locks;
+TransactionLocal<FastPathLocks> fast_path_locks;
 
 // Locks the four relations a lookup reads (InvalidOid: none), as lock_for_reading does.
 bool lock_all_for_reading(const Oid (&relations)[4], bool guarded) {
-    if (!guarded && fast_path_locks.transaction == MyProc->lxid &&
-        fast_path_locks.subtransaction == GetCurrentSubTransactionId() &&
-        memcmp(fast_path_locks.relations, relations, sizeof relations) == 0)
+    const FastPathLocks *held = guarded ? nullptr : fast_path_locks.get();
+    if (held && memcmp(held->relations, relations, sizeof relations) == 0)
         return true;
     for (Oid relid : relations)
         if (OidIsValid(relid) && !lock_for_reading(relid, guarded))
             return false;
     if (!guarded) {
-        fast_path_locks.transaction = MyProc->lxid;
-        fast_path_locks.subtransaction = GetCurrentSubTransactionId();
-        memcpy(fast_path_locks.relations, relations, sizeof relations);
+        FastPathLocks locked;
+        memcpy(locked.relations, relations, sizeof relations);
+        fast_path_locks.set(locked);
     }
     return true;
 }

@@ -2,7 +2,7 @@
 // (utils/jsonb.h): byte for byte what jsonb_concat builds, at a fraction of its cost on the
 // token path (bench/results/latest.md, "What each speed trick saves"). The same for the custom
 // access token hook's merges (object_children, object_from_children).
-#include "kinde_claims.hpp"
+#include "token.hpp"
 
 #include <string_view>
 

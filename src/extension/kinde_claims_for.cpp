@@ -1,10 +1,13 @@
 // kinde_claims_for(user_id text, org_code text DEFAULT NULL) RETURNS jsonb: what a user's token
 // carries, for the organization the user signed into when there is one.
 // The token path: one probe of a unique index: the profile's, or with an organization the
-// membership's, whose row holds the member's whole token (kept by the writes, organizations.cpp).
+// membership's, whose row holds the member's whole token (kept by the writes, member_tokens.cpp).
 // A non-member's call probes the membership, then the profile. No parsing, no planning, no SPI.
 // Read-only, so it runs on a hot standby and inside PostgREST's READ ONLY transaction.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "token.hpp"
+#include "transaction_local.hpp"
+#include "write_rules.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -12,9 +15,7 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "access/xact.h"
 #include "executor/tuptable.h"
-#include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -30,20 +31,20 @@ namespace {
 // lookup is cheap enough that two lock-table probes per call show in its cost (bench/ablate
 // turns this off with KC_ABLATE_HELD_LOCKS to show how much: bench/results/latest.md).
 struct HeldLocks {
-    LocalTransactionId transaction = InvalidLocalTransactionId;
-    SubTransactionId subtransaction = InvalidSubTransactionId;
-    Oid table = InvalidOid;
-    Oid index = InvalidOid;
+    struct Relations {
+        Oid table;
+        Oid index;
+    };
+    TransactionLocal<Relations> held;
 
     LOCKMODE lock_to_take(Oid table_oid, Oid index_oid) const {
-        if (transaction == MyProc->lxid && subtransaction == GetCurrentSubTransactionId() && table == table_oid &&
-            index == index_oid)
-            return NoLock;
-        return AccessShareLock;
+        const Relations *relations = held.get();
+        bool locked = relations && relations->table == table_oid && relations->index == index_oid;
+        return locked ? NoLock : AccessShareLock;
     }
     void remember(LOCKMODE lock, Oid table_oid, Oid index_oid) {
         if (lock != NoLock)
-            *this = {MyProc->lxid, GetCurrentSubTransactionId(), table_oid, index_oid};
+            held.set({table_oid, index_oid});
     }
 };
 #else

@@ -178,10 +178,11 @@ Jsonb *row_claims(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple ro
     return JsonbValueToJsonb(result);
 }
 
-// The row's user id; nullptr when the column is NULL (the row belongs to no user).
-text *row_kinde_id(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row) {
+// The row's key, a user id or an org code; nullptr when the column is NULL (the row belongs to
+// no user or organization).
+text *row_key(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row) {
     bool isnull;
-    Datum value = heap_getattr(row, args.kinde_id, RelationGetDescr(data->tg_relation), &isnull);
+    Datum value = heap_getattr(row, args.key, RelationGetDescr(data->tg_relation), &isnull);
     return isnull ? nullptr : DatumGetTextPP(value);
 }
 
@@ -241,26 +242,27 @@ SPIPlanPtr organization_remove_plan;
 
 }  // namespace
 
-void profile_remove_claims(const UpsertTriggerArgs &args, text *kinde_id) {
+void target_remove_claims(const UpsertTriggerArgs &args, text *key) {
     Oid types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
     SPIPlanPtr plan = args.target == Target::organization
                           ? saved_plan(&organization_remove_plan, kOrganizationRemoveSql, 3, types)
                           : saved_plan(&remove_plan, kRemoveSql, 3, types);
-    Datum values[3] = {PointerGetDatum(kinde_id), BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber),
+    Datum values[3] = {PointerGetDatum(key), BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber),
                        args.claim_keys};
     spi_execute(plan, values, nullptr, SPI_OK_UPDATE, "claims removal");
 }
 
-void profile_set_claims(const UpsertTriggerArgs &args, text *kinde_id, NullableDatum lifetime_subscriber,
-                        Jsonb *claims) {
+void target_set_claims(const UpsertTriggerArgs &args, text *key, NullableDatum lifetime_subscriber,
+                       Jsonb *claims) {
     Oid types[4] = {TEXTOID, BOOLOID, TEXTARRAYOID, JSONBOID};
     SPIPlanPtr plan = args.target == Target::organization
                           ? saved_plan(&organization_upsert_plan, kOrganizationUpsertSql, 4, types)
                           : saved_plan(&upsert_plan, kUpsertSql, 4, types);
-    Datum values[4] = {PointerGetDatum(kinde_id), lifetime_subscriber.value, args.claim_keys,
+    Datum values[4] = {PointerGetDatum(key), lifetime_subscriber.value, args.claim_keys,
                        JsonbPGetDatum(claims)};
     char nulls[4] = {' ', lifetime_subscriber.isnull ? 'n' : ' ', ' ', ' '};
-    spi_execute(plan, values, nulls, SPI_OK_INSERT, "profile claims upsert");
+    spi_execute(plan, values, nulls, SPI_OK_INSERT,
+                args.target == Target::organization ? "organization claims upsert" : "profile claims upsert");
 }
 
 // Under session_replication_role = replica, Postgres fires only triggers enabled ALWAYS: a
@@ -297,13 +299,13 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
         new_row = data->tg_newtuple;
     }
 
-    text *new_id = new_row ? row_kinde_id(data, args, new_row) : nullptr;
+    text *new_id = new_row ? row_key(data, args, new_row) : nullptr;
     NullableDatum lifetime_subscriber{0, true};
     Jsonb *claims = nullptr;
     if (new_id) {
         if (!key_valid(args, new_id)) {
             char *prefix = trigger_prefix(data);
-            char *suffix = psprintf(" in column \"%s\"", args.kinde_id_column);
+            char *suffix = psprintf(" in column \"%s\"", args.key_column);
             trigger_violation(prefix,
                               args.target == Target::organization ? *rules::check_org_code(text_view(new_id))
                                                                   : *rules::check_kinde_id(text_view(new_id)),
@@ -315,13 +317,13 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
                 heap_getattr(new_row, args.lifetime_subscriber, RelationGetDescr(data->tg_relation), &isnull);
             lifetime_subscriber = {BoolGetDatum(!isnull && DatumGetBool(value)), false};
         }
-        text *same_user_id = old_row ? row_kinde_id(data, args, old_row) : nullptr;
-        bool same_user = same_user_id && kinde_id_equal(same_user_id, new_id);
+        text *same_user_id = old_row ? row_key(data, args, old_row) : nullptr;
+        bool same_user = same_user_id && text_equal(same_user_id, new_id);
         claims = row_claims(data, args, new_row, same_user ? old_row : nullptr);
     }
     // An old id that is not a valid Kinde user id can have no profile to take claims from.
-    text *old_id = old_row ? row_kinde_id(data, args, old_row) : nullptr;
-    bool remove_old = old_id && key_valid(args, old_id) && !(new_id && kinde_id_equal(old_id, new_id));
+    text *old_id = old_row ? row_key(data, args, old_row) : nullptr;
+    bool remove_old = old_id && key_valid(args, old_id) && !(new_id && text_equal(old_id, new_id));
 
     if (!remove_old && !new_id)
         return;
@@ -329,9 +331,9 @@ void upsert_trigger_apply(TriggerData *data, const UpsertTriggerArgs &args) {
     spi_connect();
     HistorySource *source = history_source_push("trigger", nullptr, RelationGetRelid(data->tg_relation));
     if (remove_old)
-        profile_remove_claims(args, old_id);
+        target_remove_claims(args, old_id);
     if (new_id)
-        profile_set_claims(args, new_id, lifetime_subscriber, claims);
+        target_set_claims(args, new_id, lifetime_subscriber, claims);
     history_source_pop(source);
     SPI_finish();
     writes_as_origin_end(guc_level);
@@ -407,8 +409,8 @@ void upsert_trigger_truncate(TriggerData *data, const UpsertTriggerArgs &args) {
     foreach (cell, truncated_leaves(rel)) {
         Oid leaf_id = lfirst_oid(cell);
         Relation leaf = table_open(leaf_id, AccessExclusiveLock);
-        AttrNumber attnum = leaf_id == RelationGetRelid(rel) ? args.kinde_id
-                                                              : get_attnum(leaf_id, args.kinde_id_column);
+        AttrNumber attnum = leaf_id == RelationGetRelid(rel) ? args.key
+                                                              : get_attnum(leaf_id, args.key_column);
         TableScanDesc scan = table_beginscan(leaf, snapshot, 0, nullptr);
         TupleTableSlot *slot = table_slot_create(leaf, nullptr);
         while (table_scan_getnextslot(scan, ForwardScanDirection, slot)) {

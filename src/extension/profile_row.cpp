@@ -1,10 +1,11 @@
 // Reading a row of kinde_claims.profiles as the token it gives, for the row triggers.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "pg_helpers.hpp"
+#include "token.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
 #include "commands/trigger.h"
-#include "utils/fmgrprotos.h"
 }
 
 namespace kinde_claims {
@@ -23,19 +24,7 @@ ProfileRow profile_row(HeapTuple row, TupleDesc desc) {
 }
 
 bool token_claims_equal(const ProfileRow &a, const ProfileRow &b) {
-    if (a.lifetime_subscriber != b.lifetime_subscriber)
-        return false;
-    bool a_empty = claims_empty(a.claims);
-    bool b_empty = claims_empty(b.claims);
-    if (a_empty || b_empty)
-        return a_empty == b_empty;
-    return DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(a.claims), JsonbPGetDatum(b.claims)));
-}
-
-bool kinde_id_equal(text *a, text *b) {
-    if (a == nullptr || b == nullptr)
-        return a == b;
-    return text_view(a) == text_view(b);
+    return a.lifetime_subscriber == b.lifetime_subscriber && claims_equal(a.claims, b.claims);
 }
 
 TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *trigger_name, RowTriggerFires fires) {

@@ -4,7 +4,12 @@
 // kinde_claims.notify is off: the history entry is written either way). A missing profile
 // carries the defaults, so inserting or deleting a default profile, or an update that changes
 // nothing a token shows, stays silent.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "history.hpp"
+#include "organizations.hpp"
+#include "pg_helpers.hpp"
+#include "settings.hpp"
+#include "token.hpp"
 
 extern "C" {
 #include "commands/async.h"
@@ -38,29 +43,20 @@ void token_changed(text *kinde_id, const char *op, const ProfileRow &before, con
         notify_changed(kinde_id, op);
 }
 
-bool same_bytes(Jsonb *a, Jsonb *b) {
-    return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
-
 // The same token bytes? kinde_claims_for returns the stored bytes, so memberships' stored
 // tokens follow any change of them (NULL and {} alike).
 bool same_token_bytes(const ProfileRow &a, const ProfileRow &b) {
-    if (a.lifetime_subscriber != b.lifetime_subscriber)
-        return false;
-    bool a_empty = a.claims == nullptr || JB_ROOT_COUNT(a.claims) == 0;
-    bool b_empty = b.claims == nullptr || JB_ROOT_COUNT(b.claims) == 0;
-    return a_empty || b_empty ? a_empty == b_empty : same_bytes(a.claims, b.claims);
+    return a.lifetime_subscriber == b.lifetime_subscriber && claims_same_bytes(a.claims, b.claims);
 }
 
 // A user's token reaches every organization the user is a member of: their stored tokens are
-// rewritten, and larger claims checked against the merged-size guarantee (organizations.cpp).
+// rewritten, and larger claims checked against the merged-size guarantee (member_tokens.cpp).
 // A user with no memberships costs one index probe. A restore's COPY brings the tokens back
 // with the memberships rows.
 void organizations_follow(const ProfileRow &before, const ProfileRow &after, Oid relid) {
     if (same_token_bytes(before, after) || !organizations_installed() || copy_from_into(relid))
         return;
-    bool grew = after.claims != nullptr && JB_ROOT_COUNT(after.claims) != 0 &&
-                (before.claims == nullptr || !same_bytes(before.claims, after.claims));
+    bool grew = !claims_empty(after.claims) && !same_bytes(before.claims, after.claims);
     user_memberships_changed(after.kinde_id, grew);
 }
 
@@ -82,7 +78,7 @@ void profile_after_write(TriggerData *data) {
     } else {
         ProfileRow before = profile_row(data->tg_trigtuple, desc);
         ProfileRow after = profile_row(data->tg_newtuple, desc);
-        if (kinde_id_equal(before.kinde_id, after.kinde_id)) {
+        if (text_equal(before.kinde_id, after.kinde_id)) {
             organizations_follow(before, after, relid);
             if (!token_claims_equal(before, after))
                 token_changed(after.kinde_id, "update", before, after);

@@ -1,7 +1,10 @@
 // BEFORE INSERT OR UPDATE row trigger on kinde_claims.profiles: the rules hold for every write,
 // whether it comes from kinde_profile_upsert or from an admin's UPDATE.
 // updated_at moves only when what a token carries, or the id, changes.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "pg_helpers.hpp"
+#include "token.hpp"
+#include "write_rules.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -13,10 +16,6 @@ namespace kinde_claims {
 namespace {
 
 constexpr const char *kTriggerName = "kinde_claims.profiles_before_write()";
-
-bool same_bytes(Jsonb *a, Jsonb *b) {
-    return a != nullptr && b != nullptr && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
 
 HeapTuple profile_before_write(TriggerData *data) {
     TupleDesc desc = RelationGetDescr(data->tg_relation);
@@ -39,7 +38,7 @@ HeapTuple profile_before_write(TriggerData *data) {
     // revoking lifetime_subscriber; claims_check likewise skips the claims this write keeps.
     if (profile.claims != nullptr && !same_bytes(old_profile.claims, profile.claims))
         claims_check(profile.claims, old_profile.claims);
-    if (kinde_id_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
+    if (text_equal(old_profile.kinde_id, profile.kinde_id) && token_claims_equal(old_profile, profile))
         return row;
     int columns[1] = {profiles_catalog().updated_at};
     Datum values[1] = {TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};

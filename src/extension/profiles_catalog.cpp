@@ -1,12 +1,17 @@
 // Resolves kinde_claims.profiles by schema-qualified name, never through search_path, and keeps
 // the answer until the relcache invalidates the table or its index.
-#include "kinde_claims.hpp"
+#include "catalog.hpp"
+#include "pg_helpers.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type_d.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -19,6 +24,11 @@ ProfilesCatalog cached;
 bool cached_valid = false;
 OrganizationsCatalog org_cached;
 bool org_cached_valid = false;
+enum class Known { unknown, yes, no } member_token_known = Known::unknown;
+
+void forget_member_token(Datum, int, uint32) {
+    member_token_known = Known::unknown;
+}
 
 void forget_profiles_catalog(Datum, Oid relid) {
     if (relid == InvalidOid || relid == cached.profiles || relid == cached.kinde_id_index)
@@ -28,11 +38,12 @@ void forget_profiles_catalog(Datum, Oid relid) {
         org_cached_valid = false;
 }
 
-AttrNumber column(Oid relid, const char *name) {
+// The number of column `name` of kinde_claims.`table` (relid).
+AttrNumber column(Oid relid, const char *table, const char *name) {
     AttrNumber attnum = get_attnum(relid, name);
     if (attnum == InvalidAttrNumber)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("kinde_claims.profiles has no column \"%s\"", name),
+                        errmsg("kinde_claims.%s has no column \"%s\"", table, name),
                         errhint("The kinde_claims extension's objects were altered; reinstall it.")));
     return attnum;
 }
@@ -58,10 +69,10 @@ const ProfilesCatalog &profiles_catalog() {
     ProfilesCatalog fresh;
     fresh.profiles = relation(namespace_oid, "profiles");
     fresh.kinde_id_index = relation(namespace_oid, "profiles_kinde_id_key");
-    fresh.kinde_id = column(fresh.profiles, "kinde_id");
-    fresh.lifetime_subscriber = column(fresh.profiles, "lifetime_subscriber");
-    fresh.claims = column(fresh.profiles, "claims");
-    fresh.updated_at = column(fresh.profiles, "updated_at");
+    fresh.kinde_id = column(fresh.profiles, "profiles", "kinde_id");
+    fresh.lifetime_subscriber = column(fresh.profiles, "profiles", "lifetime_subscriber");
+    fresh.claims = column(fresh.profiles, "profiles", "claims");
+    fresh.updated_at = column(fresh.profiles, "profiles", "updated_at");
     cached = fresh;
     cached_valid = true;
     return cached;
@@ -79,11 +90,14 @@ const OrganizationsCatalog &organizations_catalog() {
                         errmsg("relation \"kinde_claims.organizations\" does not exist"),
                         errhint("Run ALTER EXTENSION kinde_claims UPDATE: organizations arrived in 0.6.0.")));
     fresh.organizations_pkey = relation(namespace_oid, "organizations_pkey");
-    fresh.organization_claims = column(fresh.organizations, "claims");
+    fresh.organization_org_code = column(fresh.organizations, "organizations", "org_code");
+    fresh.organization_claims = column(fresh.organizations, "organizations", "claims");
     fresh.memberships = relation(namespace_oid, "memberships");
     fresh.memberships_pkey = relation(namespace_oid, "memberships_pkey");
-    fresh.membership_claims = column(fresh.memberships, "claims");
-    fresh.membership_token = column(fresh.memberships, "token");
+    fresh.membership_kinde_id = column(fresh.memberships, "memberships", "kinde_id");
+    fresh.membership_org_code = column(fresh.memberships, "memberships", "org_code");
+    fresh.membership_claims = column(fresh.memberships, "memberships", "claims");
+    fresh.membership_token = column(fresh.memberships, "memberships", "token");
     org_cached = fresh;
     org_cached_valid = true;
     return org_cached;
@@ -99,8 +113,21 @@ bool organizations_installed() {
     return true;
 }
 
+bool member_token_installed() {
+    if (member_token_known == Known::unknown) {
+        Oid types[4] = {JSONBOID, BOOLOID, JSONBOID, JSONBOID};
+        List *name = list_make2(makeString(pstrdup("kinde_claims")), makeString(pstrdup("member_token")));
+        bool found = OidIsValid(LookupFuncName(name, 4, types, true));
+        list_free_deep(name);
+        member_token_known = found ? Known::yes : Known::no;
+    }
+    return member_token_known == Known::yes;
+}
+
 void profiles_catalog_register_invalidation() {
     CacheRegisterRelcacheCallback(forget_profiles_catalog, 0);
+    // Any function created, changed or dropped: look for kinde_claims.member_token again.
+    CacheRegisterSyscacheCallback(PROCOID, forget_member_token, 0);
 }
 
 // The role that owns kinde_claims.profiles (and so the extension's other tables).

@@ -178,7 +178,7 @@ HTAB *rows_projected(Relation rel, TriggerData *data, const UpsertTriggerArgs &a
             ItemPointerSetInvalid(&row.t_self);
             row.t_tableOid = relid;
             row.t_data = header;
-            text *key = row_kinde_id(data, args, &row);
+            text *key = row_key(data, args, &row);
             // No key, or one no profile or organization can have: the row projects nothing.
             if (key == nullptr || !key_valid(args, key))
                 continue;
@@ -378,13 +378,13 @@ Datum projection_check(FunctionCallInfo fcinfo, bool repair) {
             const UpsertTriggerArgs &args = upsert_trigger_args_for(&data, trigger->target);
             text *key = cstring_to_text(d.key);
             if (d.rows == nullptr) {
-                profile_remove_claims(args, key);
+                target_remove_claims(args, key);
                 continue;
             }
             NullableDatum lifetime_subscriber{0, true};
             if (args.lifetime_subscriber != InvalidAttrNumber)
                 lifetime_subscriber = {BoolGetDatum(d.rows->last_lifetime_subscriber), false};
-            profile_set_claims(args, key, lifetime_subscriber, d.rows->last_claims);
+            target_set_claims(args, key, lifetime_subscriber, d.rows->last_claims);
         }
         switch_back(saved);
         history_source_pop(source);

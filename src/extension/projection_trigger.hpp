@@ -41,8 +41,8 @@ struct ClaimColumn {
 struct UpsertTriggerArgs {
     MemoryContext context;
     Target target;
-    AttrNumber kinde_id;
-    const char *kinde_id_column;
+    AttrNumber key;          // the user-id column (profile) or the org-code column (organization)
+    const char *key_column;  // its name
     const char *prefix;              // trigger_prefix(), for errors about a row's values
     AttrNumber lifetime_subscriber;  // InvalidAttrNumber when this trigger does not map it
     int nclaims;
@@ -65,12 +65,12 @@ const UpsertTriggerArgs &upsert_trigger_args_for(TriggerData *data, Target targe
 
 // A row's mapped claims, its key, and the key's rule (kinde_profile_upsert_trigger.cpp).
 Jsonb *row_claims(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row, HeapTuple old_row);
-text *row_kinde_id(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row);
+text *row_key(TriggerData *data, const UpsertTriggerArgs &args, HeapTuple row);
 bool key_valid(const UpsertTriggerArgs &args, text *key);
 // The trigger's writes of a key's claims, through kinde_claims.profiles or .organizations.
-void profile_remove_claims(const UpsertTriggerArgs &args, text *kinde_id);
-void profile_set_claims(const UpsertTriggerArgs &args, text *kinde_id, NullableDatum lifetime_subscriber,
-                        Jsonb *claims);
+void target_remove_claims(const UpsertTriggerArgs &args, text *key);
+void target_set_claims(const UpsertTriggerArgs &args, text *key, NullableDatum lifetime_subscriber,
+                       Jsonb *claims);
 // Writes as session_replication_role = origin; pass the answer to writes_as_origin_end.
 int writes_as_origin();
 void writes_as_origin_end(int level);

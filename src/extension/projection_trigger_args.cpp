@@ -168,8 +168,8 @@ UpsertTriggerArgs *upsert_trigger_parse(TriggerData *data, Target target) {
                       organization ? "Kinde org codes are text: the org-code column must be text or varchar."
                                    : "Kinde user ids are text: the user-id column must be text or varchar.",
                       hint);
-    args->kinde_id = id_column->attnum;
-    args->kinde_id_column = MemoryContextStrdup(context, trigger->tgargs[0]);
+    args->key = id_column->attnum;
+    args->key_column = MemoryContextStrdup(context, trigger->tgargs[0]);
 
     for (int i = 1; i < trigger->tgnargs; ++i) {
         const char *argument = trigger->tgargs[i];

@@ -1,8 +1,9 @@
 // The prepared statements the write paths keep for the life of the backend, and how they run.
-#include "kinde_claims.hpp"
+#include "pg_helpers.hpp"
 
 extern "C" {
 #include "executor/spi.h"
+#include "utils/snapmgr.h"
 }
 
 namespace kinde_claims {
@@ -20,6 +21,14 @@ SPIPlanPtr saved_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types)
 
 uint64 spi_execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what) {
     int status = SPI_execute_plan(plan, values, nulls, false, 0);
+    if (status != expected)
+        elog(ERROR, "%s returned %s", what, SPI_result_code_string(status));
+    return SPI_processed;
+}
+
+uint64 spi_execute_latest(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what,
+                          long count) {
+    int status = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot, false, true, count);
     if (status != expected)
         elog(ERROR, "%s returned %s", what, SPI_result_code_string(status));
     return SPI_processed;

@@ -1,5 +1,6 @@
-// The object a token carries, built the same way by every function that returns it.
-#include "kinde_claims.hpp"
+// The object a token carries, built the same way by every function that returns it, and how
+// two claims objects compare.
+#include "token.hpp"
 
 extern "C" {
 #include "utils/fmgrprotos.h"
@@ -11,12 +12,8 @@ namespace {
 // {"lifetime_subscriber": false} and {"lifetime_subscriber": true}, built once per backend.
 Jsonb *flag_objects[2];
 
-Jsonb *flag_object(bool lifetime_subscriber) {
-    Jsonb *&object = flag_objects[lifetime_subscriber ? 1 : 0];
-    if (object)
-        return object;
-    MemoryContext caller_context = MemoryContextSwitchTo(TopMemoryContext);
-    JsonbParseState *state = nullptr;
+// Pushes "lifetime_subscriber": flag into the object being built in `state`.
+void push_flag(JsonbParseState **state, bool lifetime_subscriber) {
     JsonbValue key;
     key.type = jbvString;
     key.val.string.val = const_cast<char *>(rules::kLifetimeSubscriber.data());
@@ -24,9 +21,18 @@ Jsonb *flag_object(bool lifetime_subscriber) {
     JsonbValue value;
     value.type = jbvBool;
     value.val.boolean = lifetime_subscriber;
+    pushJsonbValue(state, WJB_KEY, &key);
+    pushJsonbValue(state, WJB_VALUE, &value);
+}
+
+Jsonb *flag_object(bool lifetime_subscriber) {
+    Jsonb *&object = flag_objects[lifetime_subscriber ? 1 : 0];
+    if (object)
+        return object;
+    MemoryContext caller_context = MemoryContextSwitchTo(TopMemoryContext);
+    JsonbParseState *state = nullptr;
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-    pushJsonbValue(&state, WJB_KEY, &key);
-    pushJsonbValue(&state, WJB_VALUE, &value);
+    push_flag(&state, lifetime_subscriber);
     object = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, nullptr));
     MemoryContextSwitchTo(caller_context);
     return object;
@@ -49,6 +55,16 @@ Jsonb *token_claims_build(bool lifetime_subscriber, Jsonb *claims) {
     return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims), JsonbPGetDatum(flag)));
 }
 
+bool claims_equal(Jsonb *a, Jsonb *b) {
+    if (claims_empty(a) || claims_empty(b))
+        return claims_empty(a) == claims_empty(b);
+    return DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(a), JsonbPGetDatum(b)));
+}
+
+Jsonb *empty_object() {
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+}
+
 Jsonb *token_claims_build_merged(bool lifetime_subscriber, Jsonb *user, Jsonb *organization, Jsonb *membership) {
     // One pass over the parts' top-level pairs, in merge order: pushJsonbValue keeps the last
     // value of a repeated key when the object ends, as jsonb_concat does, at a third of the cost
@@ -65,15 +81,7 @@ Jsonb *token_claims_build_merged(bool lifetime_subscriber, Jsonb *user, Jsonb *o
             if (token == WJB_KEY || token == WJB_VALUE)
                 pushJsonbValue(&state, token, &value);
     }
-    JsonbValue key;
-    key.type = jbvString;
-    key.val.string.val = const_cast<char *>(rules::kLifetimeSubscriber.data());
-    key.val.string.len = static_cast<int>(rules::kLifetimeSubscriber.size());
-    JsonbValue flag;
-    flag.type = jbvBool;
-    flag.val.boolean = lifetime_subscriber;
-    pushJsonbValue(&state, WJB_KEY, &key);
-    pushJsonbValue(&state, WJB_VALUE, &flag);
+    push_flag(&state, lifetime_subscriber);
     return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, nullptr));
 }
 

@@ -189,6 +189,7 @@ CREATE TRIGGER memberships_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde
 
 -- Internal helpers.
 \ir functions/claims_problems.sql
+\ir functions/member_token.sql
 \ir functions/revoke_default_privileges.sql
 
 -- The API (docs/sql-api.md): the token path,

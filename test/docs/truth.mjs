@@ -90,7 +90,8 @@ export function sqlMentions(text) {
   for (const { line, code } of codeSpans(text)) {
     code.split('\n').forEach((codeLine, k) => {
       const at = line + k;
-      for (const m of codeLine.matchAll(/\b(kinde_claims\.[a-z0-9_]+|kinde_[a-z0-9_]+)\s*(\()?/g)) {
+      // A name after "/" is a file path (hosted/kinde_claims.sql), not SQL.
+      for (const m of codeLine.matchAll(/(?<![\w/-])(kinde_claims\.[a-z0-9_]+|kinde_[a-z0-9_]+)\s*(\()?/g)) {
         const name = m[1];
         if (m[2] === undefined) {
           if (name.startsWith('kinde_claims.')) found.push({ line: at, kind: 'setting', name });

@@ -6,6 +6,9 @@ CREATE EXTENSION kinde_claims;
 \i :setting_sql
 \set SHOW_CONTEXT never
 \set VERBOSITY default
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set try_sql :abs_srcdir '/lib/try.sql'
+\i :try_sql
 
 -- One function, two arities: PostgREST sees one candidate with or without org_code.
 SELECT p.oid::regprocedure, pg_get_function_arguments(p.oid)
@@ -150,6 +153,24 @@ SELECT count(*) AS entries FROM kinde_claims.claims_history;
 SELECT kinde_organization_delete('org_h');
 SELECT kinde_id, org_code, source, old_claims, new_claims FROM kinde_claims.claims_history
 WHERE pushed_at IS NULL AND lease_id IS NULL ORDER BY id;
+
+-- The row triggers read their tables' columns by the numbers the catalog resolved: attached to
+-- another table, they refuse (39P01) rather than read its rows as memberships or organizations.
+CREATE TABLE public.not_memberships (kinde_id text, org_code text, claims jsonb, token jsonb);
+CREATE TRIGGER misplaced BEFORE INSERT ON public.not_memberships
+    FOR EACH ROW EXECUTE FUNCTION kinde_claims.memberships_before_write();
+SELECT pg_temp.try($$INSERT INTO public.not_memberships VALUES ('kp_x', 'org_x', '{}', NULL)$$);
+DROP TRIGGER misplaced ON public.not_memberships;
+CREATE TRIGGER misplaced AFTER DELETE ON public.not_memberships
+    FOR EACH ROW EXECUTE FUNCTION kinde_claims.organizations_after_write();
+INSERT INTO public.not_memberships VALUES ('kp_x', 'org_x', '{}', NULL);
+SELECT pg_temp.try($$DELETE FROM public.not_memberships$$);
+DROP TABLE public.not_memberships;
+-- A column of the extension's tables gone: the error names the table that lacks it.
+BEGIN;
+ALTER TABLE kinde_claims.memberships DROP COLUMN token;
+SELECT pg_temp.try($$SELECT kinde_claims_for('kp_h1', 'org_h')$$);
+ROLLBACK;
 
 -- Privileges: nobody but the owner may call the new functions after install; the token path
 -- keeps one function for the workflow's role.

@@ -32,15 +32,24 @@ CREATE FUNCTION public.spa_event(type text, event_id text, kinde_id text) RETURN
 $$;
 SELECT kinde_profile_upsert('kp_victim', true, '{"plan": "pro"}');
 
--- Which functions rely on search_path at all: every function not written in C pins it, and the
--- C functions that are SECURITY DEFINER without a SET clause are exactly those attacked below.
+-- Which functions rely on search_path at all: every function not written in C pins it, or has a
+-- SQL-standard body, whose objects are bound when it is created (kinde_claims.member_token, which
+-- a SET clause would keep the planner from inlining); the C functions that are SECURITY DEFINER
+-- without a SET clause are exactly those attacked below.
 SELECT p.oid::regprocedure AS unpinned_function, l.lanname
 FROM pg_depend d
 JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
 JOIN pg_language l ON l.oid = p.prolang
 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
-  AND l.lanname <> 'c' AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
+  AND l.lanname <> 'c' AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
+  AND p.prosqlbody IS NULL;
+SELECT p.oid::regprocedure AS bound_when_created, p.prosecdef, p.proacl
+FROM pg_depend d
+JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
+  AND p.prosqlbody IS NOT NULL ORDER BY 1;
 SELECT p.oid::regprocedure AS c_security_definer_without_set_clause
 FROM pg_depend d
 JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid

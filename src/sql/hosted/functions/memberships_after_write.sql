@@ -14,6 +14,11 @@ DECLARE
     after jsonb;
     bytes bigint;
 BEGIN
+    -- Attached to another table its rows are not memberships: refused, as the C++ edition's trigger does.
+    IF TG_RELID <> 'kinde_claims.memberships'::regclass THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_claims.memberships_after_write() must be a trigger on kinde_claims.memberships';
+    END IF;
     IF TG_LEVEL <> 'ROW' THEN
         RAISE EXCEPTION USING ERRCODE = '39P01',
             MESSAGE = 'kinde_claims.memberships_after_write() must be a FOR EACH ROW trigger';

@@ -10,6 +10,11 @@ CREATE OR REPLACE FUNCTION kinde_claims.memberships_before_write() RETURNS trigg
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- Attached to another table its rows are not memberships: refused, as the C++ edition's trigger does.
+    IF TG_RELID <> 'kinde_claims.memberships'::regclass THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_claims.memberships_before_write() must be a trigger on kinde_claims.memberships';
+    END IF;
     IF TG_LEVEL <> 'ROW' THEN
         RAISE EXCEPTION USING ERRCODE = '39P01',
             MESSAGE = 'kinde_claims.memberships_before_write() must be a FOR EACH ROW trigger';

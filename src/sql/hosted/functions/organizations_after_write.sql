@@ -12,6 +12,11 @@ DECLARE
     before jsonb;
     after jsonb;
 BEGIN
+    -- Attached to another table its rows are not organizations: refused, as the C++ edition's trigger does.
+    IF TG_RELID <> 'kinde_claims.organizations'::regclass THEN
+        RAISE EXCEPTION USING ERRCODE = '39P01',
+            MESSAGE = 'kinde_claims.organizations_after_write() must be a trigger on kinde_claims.organizations';
+    END IF;
     IF TG_LEVEL <> 'ROW' THEN
         RAISE EXCEPTION USING ERRCODE = '39P01',
             MESSAGE = 'kinde_claims.organizations_after_write() must be a FOR EACH ROW trigger';

@@ -755,13 +755,14 @@ REVOKE ALL ON FUNCTION kinde_claims.kinde_issued_claims_list() FROM PUBLIC;
 
 -- member_token(kinde_id text, org_code text, membership_claims jsonb) RETURNS jsonb: a member's
 -- whole token, what kinde_claims_for returns for (kinde_id, org_code): the user's claims, the
--- organization's and the membership's `membership_claims` (token_claims_merged), read now.
+-- organization's and the membership's `membership_claims`, read now, merged by the one rule both
+-- editions store a member's token with: kinde_claims.member_token (src/sql/functions/member_token.sql).
 CREATE OR REPLACE FUNCTION kinde_claims.member_token(kinde_id text, org_code text, membership_claims jsonb)
     RETURNS jsonb
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN (SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, o.claims, membership_claims)
+    RETURN (SELECT kinde_claims.member_token(p.claims, p.lifetime_subscriber, o.claims, membership_claims)
             FROM (SELECT) one
             LEFT JOIN kinde_claims.profiles p ON p.kinde_id = member_token.kinde_id
             LEFT JOIN kinde_claims.organizations o ON o.org_code = member_token.org_code);
@@ -1868,7 +1869,7 @@ REVOKE ALL ON FUNCTION kinde_claims.webhook_timestamp(text) FROM PUBLIC;
 -- role left by a plain SET of an earlier transaction (behind a transaction pooler) from this
 -- transaction's own: a setting's stack is not visible to SQL.
 CREATE OR REPLACE FUNCTION kinde_claims.acting_role() RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE
     RETURN CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
                 THEN pg_catalog.session_user()::text ELSE pg_catalog.current_setting('role') END;
 REVOKE ALL ON FUNCTION kinde_claims.acting_role() FROM PUBLIC;
@@ -1876,7 +1877,7 @@ REVOKE ALL ON FUNCTION kinde_claims.acting_role() FROM PUBLIC;
 -- app_table_name(relation oid) RETURNS text: a table's schema-qualified, quoted name, for a
 -- history entry's app table and for messages; NULL for NULL or a table that no longer exists.
 CREATE OR REPLACE FUNCTION kinde_claims.app_table_name(relation oid) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE
     RETURN (SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.'
                    OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -1885,14 +1886,14 @@ REVOKE ALL ON FUNCTION kinde_claims.app_table_name(oid) FROM PUBLIC;
 
 -- claims_empty(claims jsonb) RETURNS boolean: no custom claims: NULL and {} give the same token.
 CREATE OR REPLACE FUNCTION kinde_claims.claims_empty(claims jsonb) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN claims IS NULL OR claims = '{}'::jsonb;
 REVOKE ALL ON FUNCTION kinde_claims.claims_empty(jsonb) FROM PUBLIC;
 
 -- claims_equal(a jsonb, b jsonb) RETURNS boolean: the same custom claims as a token shows them:
 -- NULL and {} alike, else jsonb's equality ({"a": 1.0} equals {"a": 1}).
 CREATE OR REPLACE FUNCTION kinde_claims.claims_equal(a jsonb, b jsonb) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN a IS NULL OR a = '{}'::jsonb OR b IS NULL OR b = '{}'::jsonb
                 THEN (a IS NULL OR a = '{}'::jsonb) = (b IS NULL OR b = '{}'::jsonb)
                 ELSE a = b END;
@@ -1929,7 +1930,7 @@ REVOKE ALL ON FUNCTION kinde_claims.column_type_name(oid, text) FROM PUBLIC;
 -- (copy_from_into in organizations.cpp reads the active portal). `relation` is written as the
 -- dump writes it, schema.table.
 CREATE OR REPLACE FUNCTION kinde_claims.copy_from_into(relation text) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE
     RETURN COALESCE(pg_catalog.current_query() OPERATOR(pg_catalog.~*)
         ('^\s*COPY\s+' OPERATOR(pg_catalog.||) pg_catalog.replace(relation, '.', '\.')
          OPERATOR(pg_catalog.||) '\M[^;]*\mFROM\M'), false);
@@ -1938,7 +1939,7 @@ REVOKE ALL ON FUNCTION kinde_claims.copy_from_into(text) FROM PUBLIC;
 -- key_violation(key text, organization boolean) RETURNS text[]: the error {message, detail} for a
 -- non-NULL key that is not a Kinde user id (or, with `organization`, not an org code); else NULL.
 CREATE OR REPLACE FUNCTION kinde_claims.key_violation(key text, organization boolean) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE
         WHEN organization AND NOT (key COLLATE "C" ~ '^org_[0-9A-Za-z]{1,64}$') THEN
             ARRAY['invalid organization code ' || kinde_claims.quote_for_message(key),
@@ -1952,7 +1953,7 @@ REVOKE ALL ON FUNCTION kinde_claims.key_violation(text, boolean) FROM PUBLIC;
 -- loggable_user_id(user_id text) RETURNS text: a hook event's user id as log lines show it:
 -- quoted and cut with quote_for_message, "missing" for none.
 CREATE OR REPLACE FUNCTION kinde_claims.loggable_user_id(user_id text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN COALESCE(kinde_claims.quote_for_message(user_id), 'missing');
 REVOKE ALL ON FUNCTION kinde_claims.loggable_user_id(text) FROM PUBLIC;
 
@@ -1961,7 +1962,7 @@ REVOKE ALL ON FUNCTION kinde_claims.loggable_user_id(text) FROM PUBLIC;
 -- them; {} and a missing part count 0 (KC_PART_BYTES in organizations.cpp).
 CREATE OR REPLACE FUNCTION kinde_claims.merged_bytes(user_claims jsonb, organization_claims jsonb,
         membership_claims jsonb) RETURNS bigint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (SELECT pg_catalog.sum(CASE WHEN part IS NULL OR part OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb
                                        THEN 0 ELSE pg_catalog.octet_length(part::pg_catalog.text) END)::bigint
             FROM (VALUES (user_claims), (organization_claims), (membership_claims)) parts(part));
@@ -1971,7 +1972,7 @@ REVOKE ALL ON FUNCTION kinde_claims.merged_bytes(jsonb, jsonb, jsonb) FROM PUBLI
 -- claim names Kinde issues itself (FACTS.md §6), refused unless kinde_claims.allowed_kinde_claims
 -- allows them. test/suites/21-hosted-rules keeps it equal to the C++ table.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ARRAY['permissions', 'roles', 'org_code',
                  'org_name', 'feature_flags', 'email', 'external_organization_id', 'application_properties',
                  'organization_properties', 'user_properties', 'has_trial_period', 'trial_expires_on', 'at_hash', 'name',
@@ -1982,7 +1983,7 @@ REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_names() FROM PUBLIC
 -- longer than one of these and starting with it (ASCII case ignored) is issued by Kinde too.
 -- test/suites/21-hosted-rules keeps it equal to the C++ table.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ARRAY['ext_', 'x-hasura-']::text[];
 REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() FROM PUBLIC;
 
@@ -1992,7 +1993,7 @@ REVOKE ALL ON FUNCTION kinde_claims.rules_kinde_issued_claim_prefixes() FROM PUB
 -- claim_name_violation, kinde_webhook_apply) use the same numbers; test/suites/21-hosted-rules
 -- keeps all of them equal to the C++ constants.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_limits() RETURNS TABLE (name text, value integer)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     BEGIN ATOMIC
         VALUES ('kKindeIdMaxChars', 64), ('kOrgCodeMaxChars', 64), ('kClaimNameMaxChars', 128),
                ('kDefaultMaxClaimsBytes', 4096), ('kWebhookEventTypeMaxChars', 64),
@@ -2005,7 +2006,7 @@ REVOKE ALL ON FUNCTION kinde_claims.rules_limits() FROM PUBLIC;
 -- claim names Kinde does not let a workflow set on any token. The one place the SQL edition
 -- lists them; test/suites/21-hosted-rules keeps it equal to the C++ table.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_prohibited_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ARRAY['act', 'aud', 'auth_time', 'azp', 'exp',
                  'iat', 'iss', 'jti', 'nbf', 'rat', 'scp', 'sid', 'sub', 'updated_at']::text[];
 REVOKE ALL ON FUNCTION kinde_claims.rules_prohibited_claim_names() FROM PUBLIC;
@@ -2014,7 +2015,7 @@ REVOKE ALL ON FUNCTION kinde_claims.rules_prohibited_claim_names() FROM PUBLIC;
 -- Supabase Auth sets or requires in its access token (FACTS.md §11), which the access token hook
 -- never lets a stored claim replace. test/suites/21-hosted-rules keeps it equal.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_supabase_token_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ARRAY['aal', 'amr', 'app_metadata', 'aud', 'client_id', 'email', 'exp', 'iat', 'is_anonymous',
                  'iss', 'jti', 'nbf', 'phone', 'role', 'scope', 'session_id', 'sub', 'user_metadata']::text[];
 REVOKE ALL ON FUNCTION kinde_claims.rules_supabase_token_claim_names() FROM PUBLIC;
@@ -2022,7 +2023,7 @@ REVOKE ALL ON FUNCTION kinde_claims.rules_supabase_token_claim_names() FROM PUBL
 -- significant_digits(number text) RETURNS integer: how many significant digits a decimal's text
 -- ([-]digits[.digits][e[+-]digits]) has, leading and trailing zeros left out; 0 for zero.
 CREATE OR REPLACE FUNCTION kinde_claims.significant_digits(number text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN length(trim(BOTH '0' FROM replace(split_part(split_part(lower(ltrim(number, '-')), 'e', 1), '.', 1)
                                              || split_part(split_part(lower(number), 'e', 1), '.', 2), '-', '')));
 REVOKE ALL ON FUNCTION kinde_claims.significant_digits(text) FROM PUBLIC;
@@ -2031,7 +2032,7 @@ REVOKE ALL ON FUNCTION kinde_claims.significant_digits(text) FROM PUBLIC;
 -- carries, built the same way by every function that returns it (token_claims.cpp): the claims
 -- (NULL reads as {}) with lifetime_subscriber set (NULL reads as false). Inlined where called.
 CREATE OR REPLACE FUNCTION kinde_claims.token_claims(lifetime_subscriber boolean, claims jsonb) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE PARALLEL SAFE
     RETURN pg_catalog.jsonb_concat(COALESCE(claims, '{}'::pg_catalog.jsonb),
         pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
 REVOKE ALL ON FUNCTION kinde_claims.token_claims(boolean, jsonb) FROM PUBLIC;
@@ -2042,7 +2043,7 @@ REVOKE ALL ON FUNCTION kinde_claims.token_claims(boolean, jsonb) FROM PUBLIC;
 -- names winning, any part NULL, {} or not an object left out, with the user's lifetime_subscriber.
 CREATE OR REPLACE FUNCTION kinde_claims.token_claims_merged(lifetime_subscriber boolean, user_claims jsonb,
         organization_claims jsonb, membership_claims jsonb) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE PARALLEL SAFE
     RETURN pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(
         CASE WHEN pg_catalog.jsonb_typeof(user_claims) OPERATOR(pg_catalog.=) 'object' THEN user_claims
              ELSE '{}'::pg_catalog.jsonb END,

@@ -1,7 +1,7 @@
 -- key_violation(key text, organization boolean) RETURNS text[]: the error {message, detail} for a
 -- non-NULL key that is not a Kinde user id (or, with `organization`, not an org code); else NULL.
 CREATE OR REPLACE FUNCTION kinde_claims.key_violation(key text, organization boolean) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE
         WHEN organization AND NOT (key COLLATE "C" ~ '^org_[0-9A-Za-z]{1,64}$') THEN
             ARRAY['invalid organization code ' || kinde_claims.quote_for_message(key),

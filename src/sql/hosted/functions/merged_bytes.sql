@@ -3,7 +3,7 @@
 -- them; {} and a missing part count 0 (KC_PART_BYTES in organizations.cpp).
 CREATE OR REPLACE FUNCTION kinde_claims.merged_bytes(user_claims jsonb, organization_claims jsonb,
         membership_claims jsonb) RETURNS bigint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (SELECT pg_catalog.sum(CASE WHEN part IS NULL OR part OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb
                                        THEN 0 ELSE pg_catalog.octet_length(part::pg_catalog.text) END)::bigint
             FROM (VALUES (user_claims), (organization_claims), (membership_claims)) parts(part));

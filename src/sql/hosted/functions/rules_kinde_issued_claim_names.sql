@@ -2,7 +2,7 @@
 -- claim names Kinde issues itself (FACTS.md §6), refused unless kinde_claims.allowed_kinde_claims
 -- allows them. test/suites/21-hosted-rules keeps it equal to the C++ table.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_kinde_issued_claim_names() RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ARRAY['permissions', 'roles', 'org_code',
                  'org_name', 'feature_flags', 'email', 'external_organization_id', 'application_properties',
                  'organization_properties', 'user_properties', 'has_trial_period', 'trial_expires_on', 'at_hash', 'name',

@@ -4,7 +4,7 @@
 -- claim_name_violation, kinde_webhook_apply) use the same numbers; test/suites/21-hosted-rules
 -- keeps all of them equal to the C++ constants.
 CREATE OR REPLACE FUNCTION kinde_claims.rules_limits() RETURNS TABLE (name text, value integer)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     BEGIN ATOMIC
         VALUES ('kKindeIdMaxChars', 64), ('kOrgCodeMaxChars', 64), ('kClaimNameMaxChars', 128),
                ('kDefaultMaxClaimsBytes', 4096), ('kWebhookEventTypeMaxChars', 64),

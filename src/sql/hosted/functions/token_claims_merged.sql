@@ -4,7 +4,7 @@
 -- names winning, any part NULL, {} or not an object left out, with the user's lifetime_subscriber.
 CREATE OR REPLACE FUNCTION kinde_claims.token_claims_merged(lifetime_subscriber boolean, user_claims jsonb,
         organization_claims jsonb, membership_claims jsonb) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE PARALLEL SAFE
     RETURN pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(
         CASE WHEN pg_catalog.jsonb_typeof(user_claims) OPERATOR(pg_catalog.=) 'object' THEN user_claims
              ELSE '{}'::pg_catalog.jsonb END,

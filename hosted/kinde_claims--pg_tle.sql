@@ -556,8 +556,9 @@ REVOKE ALL ON FUNCTION kinde_claims.claims_for_rest(text, text) FROM PUBLIC;
 -- app table, the acting role (acting_role) and the JWT's role (jwt_role). One row.
 -- The source: an API function sets the transaction-local setting kinde_claims_write.source to
 -- {"source": ..., "event_id": ..., "app_table": oid} around its write (history_source_push in
--- claims_history.cpp); its SET clause puts back the caller's value when it returns, and a
--- (sub)transaction abort undoes it with the write. Unlike the C++ edition's backend-local stack a
+-- claims_history.cpp) with set_config(..., true): it lasts to the end of the transaction (a
+-- (sub)transaction abort undoes it with the write), so a later direct write in the same
+-- transaction is recorded with that source too. Unlike the C++ edition's backend-local stack a
 -- direct writer of the tables can set it too, and so name the source of its own write.
 CREATE OR REPLACE FUNCTION kinde_claims.history_context()
     RETURNS TABLE (source text, event_id text, app_table text, actor text, jwt_role text)
@@ -1066,9 +1067,11 @@ BEGIN
     FOR tg IN SELECT t.tgname, t.tgtype, t.tgqual IS NOT NULL AS has_when,
                      p.proname = 'kinde_organization_upsert_trigger' AS org
               FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-              JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'kinde_claims'
-              WHERE t.tgrelid = app_table AND p.proname IN ('kinde_profile_upsert_trigger', 'kinde_organization_upsert_trigger')
+              -- This installation's two trigger functions, by their OIDs: the plain migration
+              -- makes no extension, so membership of one cannot tell them.
+              WHERE t.tgrelid = app_table
+                AND t.tgfoid IN ('@extschema@.kinde_profile_upsert_trigger()'::regprocedure,
+                                 '@extschema@.kinde_organization_upsert_trigger()'::regprocedure)
                 AND t.tgtype & 1 = 1 AND t.tgtype & 2 = 0 AND t.tgtype & 64 = 0
               ORDER BY t.tgname COLLATE "C" LOOP
         IF NOT found_any THEN
@@ -1094,7 +1097,8 @@ BEGIN
         projects_removal := tg.tgtype & 8 = 8 AND NOT rel.relispartition;
         -- Every row (a partitioned table's partitions' too): the keys and what each row projects.
         rows_by_key := '{}';
-        FOR r IN EXECUTE format('SELECT kinde_claims.row_without_sql_nulls($1, to_jsonb(t), t) FROM %s%s AS t',
+        FOR r IN EXECUTE format('SELECT kinde_claims.row_without_sql_nulls($1, %s, t) FROM %s%s AS t',
+                                kinde_claims.projected_row_sql(spec, 't'),
                                 CASE WHEN rel.relkind = 'p' THEN '' ELSE 'ONLY ' END, rel.qualified) USING spec LOOP
             key := r ->> (spec ->> 'key_column');
             IF key IS NULL OR kinde_claims.key_violation(key, organization) IS NOT NULL THEN
@@ -1184,7 +1188,8 @@ REVOKE ALL ON FUNCTION kinde_claims.projection_disagreements(regclass, boolean) 
 -- kinde_profile_upsert_trigger.cpp), given their TG_OP, TG_WHEN, TG_LEVEL, TG_RELID, TG_NAME,
 -- NEW and OLD: BEFORE TRUNCATE takes the rows' claims off (projection_truncate), an AFTER ROW
 -- write projects the row (projection_row); fired any other way it raises 39P01 naming
--- `function_name`.
+-- `function_name`. A row is read through the mapped columns only (row_json), never to_jsonb of
+-- the whole row, which would run the cast functions of other columns' types as the owner.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_fire(function_name text, op text, fired_when text,
         fired_level text, relation oid, trigger_name name, organization boolean, new_row anyelement,
         old_row anyelement) RETURNS void
@@ -1212,8 +1217,8 @@ BEGIN
     END IF;
     spec := kinde_claims.projection_spec(relation, trigger_name, organization);
     PERFORM kinde_claims.projection_row(spec,
-        CASE WHEN op <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(new_row), new_row) END,
-        CASE WHEN op <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, to_jsonb(old_row), old_row) END);
+        CASE WHEN op <> 'DELETE' THEN kinde_claims.row_without_sql_nulls(spec, kinde_claims.row_json(spec, new_row), new_row) END,
+        CASE WHEN op <> 'INSERT' THEN kinde_claims.row_without_sql_nulls(spec, kinde_claims.row_json(spec, old_row), old_row) END);
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.projection_fire(text, text, text, text, oid, name, boolean, anyelement, anyelement) FROM PUBLIC;
@@ -1531,6 +1536,19 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.raise_violation(text[]) FROM PUBLIC;
 
+-- row_json(spec jsonb, row_value anyelement) RETURNS jsonb: projected_row_sql of one row value.
+CREATE OR REPLACE FUNCTION kinde_claims.row_json(spec jsonb, row_value anyelement) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    EXECUTE 'SELECT ' || kinde_claims.projected_row_sql(spec, '($1)') INTO result USING row_value;
+    RETURN result;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.row_json(jsonb, anyelement) FROM PUBLIC;
+
 -- row_security_refusal(source oid, role text, fn text, consequence text) RETURNS void: raises
 -- 42501 when row-level security applies to `role` on `source` or, through views, on a table behind
 -- it (checked as the view's owner, or as `role` for a security_invoker view): `fn` would see a
@@ -1639,13 +1657,14 @@ CREATE OR REPLACE FUNCTION kinde_claims.setting_set(name text, value text) RETUR
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    owner text := (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = 'kinde_claims.settings'::regclass);
+    owner_oid oid := (SELECT c.relowner FROM pg_class c WHERE c.oid = 'kinde_claims.settings'::regclass);
+    owner text := owner_oid::regrole::text;
     stored text := value;
     parts text[];
     bytes numeric;
     violation text[];
 BEGIN
-    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+    IF NOT pg_has_role(current_user, owner_oid, 'USAGE') THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = format('permission denied to set parameter "%s"', name),
             DETAIL = format('Only the owner of kinde_claims.settings (%s) may change the SQL edition''s settings.', owner);
@@ -1967,6 +1986,31 @@ CREATE OR REPLACE FUNCTION kinde_claims.merged_bytes(user_claims jsonb, organiza
                                        THEN 0 ELSE pg_catalog.octet_length(part::pg_catalog.text) END)::bigint
             FROM (VALUES (user_claims), (organization_claims), (membership_claims)) parts(part));
 REVOKE ALL ON FUNCTION kinde_claims.merged_bytes(jsonb, jsonb, jsonb) FROM PUBLIC;
+
+-- projected_row_sql(spec jsonb, source text) RETURNS text: the SQL expression that turns an app
+-- table's row (`source`: a row alias such as t, or ($1)) into the JSON object of only the columns
+-- the trigger maps (its key, its flag, its claims), as to_jsonb would write them. Never to_jsonb
+-- of the whole row: that would convert every column, and a column of a type of the table owner's
+-- with a cast to json would run the cast's function as this function's owner. The mapped columns
+-- are of built-in types or domains over them (projection_spec), whose conversion runs no user
+-- code. In chunks of 40 columns (jsonb_build_object takes at most 100 arguments).
+CREATE OR REPLACE FUNCTION kinde_claims.projected_row_sql(spec jsonb, source text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+BEGIN ATOMIC
+    SELECT COALESCE(pg_catalog.string_agg(chunk.expr, ' OPERATOR(pg_catalog.||) '), '''{}''::pg_catalog.jsonb')
+    FROM (SELECT 'pg_catalog.jsonb_build_object('
+                 OPERATOR(pg_catalog.||) pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', c.col, source, c.col), ', ')
+                 OPERATOR(pg_catalog.||) ')' AS expr
+          FROM (SELECT cols.col, (pg_catalog.row_number() OVER ()) OPERATOR(pg_catalog.-) 1 AS n
+                FROM (SELECT DISTINCT one.col
+                      FROM (SELECT spec OPERATOR(pg_catalog.->>) 'key_column' AS col
+                            UNION ALL SELECT spec OPERATOR(pg_catalog.->>) 'flag_column'
+                            UNION ALL SELECT e OPERATOR(pg_catalog.->>) 'column'
+                                      FROM pg_catalog.jsonb_array_elements(spec OPERATOR(pg_catalog.->) 'claims') e) one
+                      WHERE one.col IS NOT NULL) cols) c
+          GROUP BY c.n OPERATOR(pg_catalog./) 40) chunk;
+END;
+REVOKE ALL ON FUNCTION kinde_claims.projected_row_sql(jsonb, text) FROM PUBLIC;
 
 -- The SQL edition's copy of kKindeIssuedClaims (src/rules/kinde_rules.cpp), in its order: the
 -- claim names Kinde issues itself (FACTS.md §6), refused unless kinde_claims.allowed_kinde_claims
@@ -2483,10 +2527,10 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_for(user_id text, org_code t
     LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 AS $$
 DECLARE
-    result jsonb;
+    result pg_catalog.jsonb;
 BEGIN
     IF org_code IS NULL THEN
-        -- kinde_claims.token_claims written out: a call of it (it has a SET clause) costs more.
+        -- kinde_claims.token_claims written out: a call of a function costs more than the expression.
         SELECT pg_catalog.jsonb_concat(p.claims,
                    pg_catalog.jsonb_build_object('lifetime_subscriber', p.lifetime_subscriber))
         INTO result FROM kinde_claims.profiles p

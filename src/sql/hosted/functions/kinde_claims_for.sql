@@ -16,10 +16,10 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_claims_for(user_id text, org_code t
     LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 AS $$
 DECLARE
-    result jsonb;
+    result pg_catalog.jsonb;
 BEGIN
     IF org_code IS NULL THEN
-        -- kinde_claims.token_claims written out: a call of it (it has a SET clause) costs more.
+        -- kinde_claims.token_claims written out: a call of a function costs more than the expression.
         SELECT pg_catalog.jsonb_concat(p.claims,
                    pg_catalog.jsonb_build_object('lifetime_subscriber', p.lifetime_subscriber))
         INTO result FROM kinde_claims.profiles p

@@ -59,9 +59,11 @@ BEGIN
     FOR tg IN SELECT t.tgname, t.tgtype, t.tgqual IS NOT NULL AS has_when,
                      p.proname = 'kinde_organization_upsert_trigger' AS org
               FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-              JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'kinde_claims'
-              WHERE t.tgrelid = app_table AND p.proname IN ('kinde_profile_upsert_trigger', 'kinde_organization_upsert_trigger')
+              -- This installation's two trigger functions, by their OIDs: the plain migration
+              -- makes no extension, so membership of one cannot tell them.
+              WHERE t.tgrelid = app_table
+                AND t.tgfoid IN ('@extschema@.kinde_profile_upsert_trigger()'::regprocedure,
+                                 '@extschema@.kinde_organization_upsert_trigger()'::regprocedure)
                 AND t.tgtype & 1 = 1 AND t.tgtype & 2 = 0 AND t.tgtype & 64 = 0
               ORDER BY t.tgname COLLATE "C" LOOP
         IF NOT found_any THEN
@@ -87,7 +89,8 @@ BEGIN
         projects_removal := tg.tgtype & 8 = 8 AND NOT rel.relispartition;
         -- Every row (a partitioned table's partitions' too): the keys and what each row projects.
         rows_by_key := '{}';
-        FOR r IN EXECUTE format('SELECT kinde_claims.row_without_sql_nulls($1, to_jsonb(t), t) FROM %s%s AS t',
+        FOR r IN EXECUTE format('SELECT kinde_claims.row_without_sql_nulls($1, %s, t) FROM %s%s AS t',
+                                kinde_claims.projected_row_sql(spec, 't'),
                                 CASE WHEN rel.relkind = 'p' THEN '' ELSE 'ONLY ' END, rel.qualified) USING spec LOOP
             key := r ->> (spec ->> 'key_column');
             IF key IS NULL OR kinde_claims.key_violation(key, organization) IS NOT NULL THEN

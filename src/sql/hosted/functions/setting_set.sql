@@ -16,13 +16,14 @@ CREATE OR REPLACE FUNCTION kinde_claims.setting_set(name text, value text) RETUR
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    owner text := (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = 'kinde_claims.settings'::regclass);
+    owner_oid oid := (SELECT c.relowner FROM pg_class c WHERE c.oid = 'kinde_claims.settings'::regclass);
+    owner text := owner_oid::regrole::text;
     stored text := value;
     parts text[];
     bytes numeric;
     violation text[];
 BEGIN
-    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+    IF NOT pg_has_role(current_user, owner_oid, 'USAGE') THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = format('permission denied to set parameter "%s"', name),
             DETAIL = format('Only the owner of kinde_claims.settings (%s) may change the SQL edition''s settings.', owner);

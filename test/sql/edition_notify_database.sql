@@ -8,28 +8,9 @@ CREATE EXTENSION dblink;
 SHOW kinde_claims.notify;
 SELECT setting, context, vartype FROM pg_settings WHERE name = 'kinde_claims.notify';
 
--- A dblink connection to DB as ROLE.
-CREATE FUNCTION pg_temp.connect(name text, db text, role text) RETURNS text LANGUAGE sql AS $$
-    SELECT dblink_connect(name, format('host=%s port=%s dbname=%s user=%s',
-        split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'), db, role))
-$$;
--- What connection CONN received before the barrier sent just before (as in notify.sql).
-CREATE FUNCTION pg_temp.received(conn text DEFAULT 'listener') RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-    note record;
-BEGIN
-    FOR attempt IN 1..2000 LOOP
-        FOR note IN SELECT * FROM dblink_get_notify(conn) LOOP
-            IF note.extra = 'barrier' THEN
-                RETURN;
-            END IF;
-            RETURN NEXT note.extra;
-        END LOOP;
-        PERFORM pg_sleep(0.005);
-    END LOOP;
-    RAISE EXCEPTION 'the barrier notification never arrived';
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set listen_sql :abs_srcdir '/lib/listen.sql'
+\i :listen_sql
 -- Per database, by its owner, who is not a superuser: once the extension's library is loaded in
 -- the owner's session (any call of one of its functions), ALTER DATABASE ... SET takes it, and
 -- every new session in that database starts with it off.

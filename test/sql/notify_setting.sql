@@ -4,31 +4,12 @@
 CREATE EXTENSION kinde_claims;
 CREATE EXTENSION dblink;
 
--- A dblink connection to DB as ROLE.
-CREATE FUNCTION pg_temp.connect(name text, db text, role text) RETURNS text LANGUAGE sql AS $$
-    SELECT dblink_connect(name, format('host=%s port=%s dbname=%s user=%s',
-        split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'), db, role))
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set listen_sql :abs_srcdir '/lib/listen.sql'
+\i :listen_sql
 SELECT pg_temp.connect('listener', current_database(), current_user);
 SELECT dblink_exec('listener', 'LISTEN kinde_claims_changed');
 
--- What connection CONN received before the barrier sent just before (as in notify.sql).
-CREATE FUNCTION pg_temp.received(conn text DEFAULT 'listener') RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-    note record;
-BEGIN
-    FOR attempt IN 1..2000 LOOP
-        FOR note IN SELECT * FROM dblink_get_notify(conn) LOOP
-            IF note.extra = 'barrier' THEN
-                RETURN;
-            END IF;
-            RETURN NEXT note.extra;
-        END LOOP;
-        PERFORM pg_sleep(0.005);
-    END LOOP;
-    RAISE EXCEPTION 'the barrier notification never arrived';
-END
-$$;
 CREATE FUNCTION pg_temp.history(user_id text) RETURNS TABLE (source text, new_claims jsonb)
     LANGUAGE sql AS 'SELECT source, new_claims FROM kinde_claims_history(user_id) ORDER BY changed_at';
 

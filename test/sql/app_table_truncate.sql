@@ -331,8 +331,7 @@ SELECT * FROM kinde_claims_projection_repair('app.teams');
 SELECT count(*) AS entries FROM app.unpushed();
 
 -- Nobody but the owner may run the new functions after install.
-SELECT p.oid::regprocedure, p.proacl IS NULL OR NOT pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE') AS not_public,
-       p.prosecdef
+SELECT p.oid::regprocedure, p.proacl IS NULL OR NOT pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE') AS not_public
 FROM pg_proc p WHERE p.proname LIKE 'kinde_claims_projection_%' ORDER BY 1;
 
 DROP TABLE app.purchases, app.teams, app.plans, app.plans_eu, app.org_subscriptions, app.orders, app.grants CASCADE;

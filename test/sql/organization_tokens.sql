@@ -17,47 +17,9 @@ SELECT kinde_claims.member_token('{"a": 1, "b": 1}', true, '{"b": 2, "c": 2}', '
        kinde_claims.member_token('{"a": 1}', NULL, '{"b": 2}', NULL) AS no_membership,
        kinde_claims.member_token(NULL, false, NULL, '{}') AS empty_parts;
 
--- The merge, recomputed from the three tables, and what each member's token path returns.
-CREATE FUNCTION pg_temp.stale() RETURNS TABLE (kinde_id text, org_code text, token jsonb, merged jsonb)
-    LANGUAGE sql AS $$
-    SELECT m.kinde_id, m.org_code, m.token, t.merged
-    FROM kinde_claims.memberships m
-    LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
-    LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code,
-    LATERAL (SELECT kinde_claims.member_token(p.claims, p.lifetime_subscriber, o.claims, m.claims) AS merged) t
-    -- Compared as text: the token path returns the stored bytes ({"n": 1.0} is not {"n": 1}).
-    -- A NULL token is not stored (counted apart); what the token path returns must match anyway.
-    WHERE (m.token IS NOT NULL AND m.token::text IS DISTINCT FROM t.merged::text)
-       OR kinde_claims_for(m.kinde_id, m.org_code)::text IS DISTINCT FROM t.merged::text
-    ORDER BY 1, 2
-$$;
--- How many stored tokens differ from what kinde_claims_for's C++ merge gives for the same rows:
--- every token set to NULL (past the triggers), read, and all of it rolled back.
-CREATE FUNCTION pg_temp.cpp_differs() RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    differ bigint;
-BEGIN
-    BEGIN
-        CREATE TEMP TABLE stored_tokens AS
-            SELECT m.kinde_id, m.org_code, m.token FROM kinde_claims.memberships m WHERE m.token IS NOT NULL;
-        PERFORM set_config('session_replication_role', 'replica', true);
-        UPDATE kinde_claims.memberships SET token = NULL;
-        PERFORM set_config('session_replication_role', 'origin', true);
-        SELECT count(*) INTO differ FROM stored_tokens s
-        WHERE s.token::text IS DISTINCT FROM kinde_claims_for(s.kinde_id, s.org_code)::text;
-        RAISE EXCEPTION 'undo';
-    EXCEPTION WHEN raise_exception THEN
-        NULL;  -- the block's changes are rolled back; differ keeps its count
-    END;
-    RETURN differ;
-END
-$$;
-CREATE FUNCTION pg_temp.check(what text) RETURNS text LANGUAGE sql AS $$
-    SELECT what || ': ' || (SELECT count(*) FROM kinde_claims.memberships) || ' members, '
-           || (SELECT count(*) FROM kinde_claims.memberships WHERE token IS NULL) || ' not stored, '
-           || (SELECT count(*) FROM pg_temp.stale()) || ' stale, '
-           || pg_temp.cpp_differs() || ' unlike the C++ merge'
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set member_tokens_sql :abs_srcdir '/lib/member_tokens.sql'
+\i :member_tokens_sql
 
 -- Membership writes compute their own token.
 SELECT kinde_profile_upsert('kp_t1', true, '{"plan": "free", "theme": "dark"}');
@@ -213,26 +175,4 @@ SELECT * FROM pg_temp.stale();
 SELECT pg_temp.check('after COPY');
 
 DROP TABLE app_plans, app_notes, org_subscriptions;
-DROP EXTENSION kinde_claims;
-
--- A database still at 0.8.0 (no kinde_claims.member_token) served by this library before ALTER
--- EXTENSION ... UPDATE: its statements spell the same rule inline and store the same tokens and
--- history; after the update they call the function.
-CREATE EXTENSION kinde_claims VERSION '0.8.0';
-SELECT to_regprocedure('kinde_claims.member_token(jsonb, boolean, jsonb, jsonb)') AS member_token;
-SELECT kinde_profile_upsert('kp_l1', true, '{"plan": "free"}');
-SELECT kinde_organization_upsert('org_l1', '{"plan": "team", "region": "eu"}');
-SELECT kinde_membership_upsert('kp_l1', 'org_l1', '{"seat": "admin"}');
-SELECT kinde_membership_upsert('kp_l2', 'org_l1');
-SELECT kinde_organization_upsert('org_l1', '{"region": "us"}');
-SELECT kinde_profile_upsert('kp_l2', false, '{"theme": "dark"}');
-SELECT kinde_membership_delete('kp_l1', 'org_l1');
-SELECT kinde_id, org_code, token FROM kinde_claims.memberships ORDER BY 1, 2;
-SELECT pg_temp.cpp_differs() AS unlike_the_cpp_merge;
-SELECT kinde_id, org_code, source, old_claims, new_claims FROM kinde_claims.claims_history
-WHERE org_code IS NOT NULL ORDER BY id;
-ALTER EXTENSION kinde_claims UPDATE;
-SELECT kinde_membership_upsert('kp_l1', 'org_l1', '{"seat": "back"}');
-SELECT kinde_organization_upsert('org_l1', '{"region": "ap"}');
-SELECT pg_temp.check('0.8.0 updated to 0.9.0');
 DROP EXTENSION kinde_claims;

@@ -1313,7 +1313,9 @@ REVOKE ALL ON FUNCTION kinde_claims.projection_fire(text, text, text, text, oid,
 -- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
 -- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
 -- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
--- so that the tables' own triggers fire; the SET clause puts the setting back.
+-- so that the tables' own triggers fire; the SET clause puts the setting back. An owner that may
+-- not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint, not a write
+-- that skips those triggers.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1346,7 +1348,18 @@ BEGIN
         RETURN;
     END IF;
     IF current_setting('session_replication_role') = 'replica' THEN
-        PERFORM set_config('session_replication_role', 'origin', true);
+        BEGIN
+            PERFORM set_config('session_replication_role', 'origin', true);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION USING ERRCODE = '42501',
+                MESSAGE = (spec ->> 'prefix') || 'cannot write claims under session_replication_role = replica',
+                DETAIL = format('The trigger is enabled ALWAYS, so it fires under replica, where the tables of '
+                                'kinde_claims skip their own triggers, which check every write; switching to '
+                                'origin for its writes needs a superuser''s right to set session_replication_role, '
+                                'which %s, the owner of kinde_claims, lacks.', current_user),
+                HINT = 'Write the table under session_replication_role = origin (the default), or have a superuser '
+                       'run GRANT SET ON PARAMETER session_replication_role TO ' || quote_ident(current_user::text) || '.';
+        END;
     END IF;
     PERFORM set_config('kinde_claims_write.source',
         jsonb_build_object('source', 'trigger', 'app_table', (spec ->> 'relid')::bigint)::text, true);
@@ -2691,7 +2704,8 @@ $$;
 -- A row found has keys that passed the rules when it was written, so the arguments are checked
 -- only when none is (claims_for_rest, which also answers a non-member, a membership stored without
 -- its token and an unknown user). Unlike the C++ edition, a row stored with a key that breaks the
--- rules (only a write with the table's triggers disabled can store one) is served, not refused.
+-- rules (only a write with the table's triggers disabled can store one) is served, not refused:
+-- a move's steps list such rows instead (docs/hosted.md#moving-between-editions).
 -- Like the C++ declaration it has no SET clause (one would cost a setting's save and restore on
 -- every call): every name and operator in it is schema-qualified, so a caller's search_path
 -- changes nothing.

@@ -3709,10 +3709,10 @@ END
 $$;
 
 -- Nobody but the owner may use anything until granted (docs/security.md): PUBLIC's default
--- EXECUTE and whatever default privileges gave go.
-SELECT kinde_claims.revoke_default_privileges();
+-- EXECUTE and whatever default privileges gave go (in a DO block, so psql prints no result).
+DO $$ BEGIN PERFORM kinde_claims.revoke_default_privileges(); END $$;
 
 -- Nothing of it for PUBLIC or the API roles, the marker kinde_claims.sql_edition() included;
 -- an upgrade keeps the operator's own grants (docs/hosted.md).
-SELECT kinde_claims.revoke_default_privileges();
+DO $$ BEGIN PERFORM kinde_claims.revoke_default_privileges(); END $$;
 COMMIT;

@@ -226,5 +226,5 @@ CREATE TRIGGER memberships_after_write AFTER INSERT OR UPDATE OR DELETE ON kinde
 \ir install/overload_report.sql
 
 -- Nobody but the owner may use anything until granted (docs/security.md): PUBLIC's default
--- EXECUTE and whatever default privileges gave go.
-SELECT kinde_claims.revoke_default_privileges();
+-- EXECUTE and whatever default privileges gave go (in a DO block, so psql prints no result).
+DO $$ BEGIN PERFORM kinde_claims.revoke_default_privileges(); END $$;

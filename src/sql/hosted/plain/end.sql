@@ -1,4 +1,4 @@
 -- Nothing of it for PUBLIC or the API roles, the marker kinde_claims.sql_edition() included;
 -- an upgrade keeps the operator's own grants (docs/hosted.md).
-SELECT kinde_claims.revoke_default_privileges();
+DO $$ BEGIN PERFORM kinde_claims.revoke_default_privileges(); END $$;
 COMMIT;

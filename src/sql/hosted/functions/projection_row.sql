@@ -17,6 +17,7 @@ DECLARE
     claims jsonb;
     violation text[];
     remove_old boolean;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF new_key IS NOT NULL THEN
         violation := kinde_claims.key_violation(new_key, organization);
@@ -47,6 +48,7 @@ BEGIN
     IF new_key IS NOT NULL THEN
         PERFORM kinde_claims.projection_write(spec, new_key, flag, claims);
     END IF;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.projection_row(jsonb, jsonb, jsonb) FROM PUBLIC;

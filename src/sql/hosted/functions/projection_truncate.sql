@@ -15,6 +15,7 @@ DECLARE
     leaf oid;
     found_keys text[] := '{}';
     leaf_keys text[];
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     FOR leaf IN SELECT t.relid FROM pg_partition_tree(relation) t
                 JOIN pg_class c ON c.oid = t.relid WHERE c.relkind = 'r'
@@ -40,6 +41,7 @@ BEGIN
                claims = jsonb_delete(p.claims, VARIADIC keys)
         WHERE p.kinde_id = ANY (found_keys) AND (p.lifetime_subscriber AND maps_flag OR jsonb_exists_any(p.claims, keys));
     END IF;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.projection_truncate(jsonb) FROM PUBLIC;

@@ -1109,6 +1109,7 @@ DECLARE
     found_any boolean := false;
     found_rows jsonb := '[]';
     projects_removal boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
     outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF app_table IS NULL THEN
@@ -1230,7 +1231,8 @@ BEGIN
     found_rows := COALESCE((SELECT jsonb_agg(d ORDER BY d ->> 'trigger' COLLATE "C", d ->> 'key' COLLATE "C")
                             FROM jsonb_array_elements(found_rows) d), '[]');
     IF repair THEN
-        IF current_setting('session_replication_role') = 'replica' THEN
+        as_replica := current_setting('session_replication_role') = 'replica';
+        IF as_replica THEN
             PERFORM set_config('session_replication_role', 'origin', true);
         END IF;
         PERFORM set_config('kinde_claims_write.source',
@@ -1245,6 +1247,9 @@ BEGIN
             END IF;
         END LOOP;
         PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+        IF as_replica THEN
+            PERFORM set_config('session_replication_role', 'replica', true);
+        END IF;
     END IF;
     RETURN QUERY SELECT (d ->> 'trigger')::name, CASE WHEN (d ->> 'org')::boolean THEN 'organization' ELSE 'user' END,
                         d ->> 'key', CASE WHEN jsonb_typeof(d -> 'stored') = 'null' THEN NULL ELSE d -> 'stored' END,
@@ -1301,7 +1306,8 @@ REVOKE ALL ON FUNCTION kinde_claims.projection_fire(text, text, text, text, oid,
 -- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
 -- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
 -- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
--- so that the tables' own triggers fire; the SET clause puts the setting back.
+-- so that the tables' own triggers fire, and replica is put back after them (writes_as_origin in
+-- kinde_profile_upsert_trigger.cpp; a function's SET clause would put back only what it names).
 CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1314,6 +1320,7 @@ DECLARE
     claims jsonb;
     violation text[];
     remove_old boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
     outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF new_key IS NOT NULL THEN
@@ -1334,7 +1341,8 @@ BEGIN
     IF NOT remove_old AND new_key IS NULL THEN
         RETURN;
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
+    as_replica := current_setting('session_replication_role') = 'replica';
+    IF as_replica THEN
         PERFORM set_config('session_replication_role', 'origin', true);
     END IF;
     PERFORM set_config('kinde_claims_write.source',
@@ -1346,6 +1354,9 @@ BEGIN
         PERFORM kinde_claims.projection_write(spec, new_key, flag, claims);
     END IF;
     PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    IF as_replica THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
+    END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.projection_row(jsonb, jsonb, jsonb) FROM PUBLIC;
@@ -1488,6 +1499,7 @@ DECLARE
     leaf oid;
     found_keys text[] := '{}';
     leaf_keys text[];
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
     outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     FOR leaf IN SELECT t.relid FROM pg_partition_tree(relation) t
@@ -1501,7 +1513,8 @@ BEGIN
     IF cardinality(found_keys) = 0 THEN
         RETURN;
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
+    as_replica := current_setting('session_replication_role') = 'replica';
+    IF as_replica THEN
         PERFORM set_config('session_replication_role', 'origin', true);
     END IF;
     PERFORM set_config('kinde_claims_write.source',
@@ -1515,6 +1528,9 @@ BEGIN
         WHERE p.kinde_id = ANY (found_keys) AND (p.lifetime_subscriber AND maps_flag OR jsonb_exists_any(p.claims, keys));
     END IF;
     PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    IF as_replica THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
+    END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.projection_truncate(jsonb) FROM PUBLIC;

@@ -1,6 +1,7 @@
 -- The source an API function (or a projection trigger) names in the claims history is its own
 -- write's only: a later direct write of the tables in the same transaction is recorded as 'sql',
--- in both editions (docs/hosted.md#differences-between-the-editions).
+-- in both editions (docs/hosted.md#differences-between-the-editions). Likewise the switch to
+-- session_replication_role = origin a projection trigger makes for its write.
 CREATE EXTENSION kinde_claims;
 \set SHOW_CONTEXT never
 -- A user's history entries' sources, oldest first.
@@ -50,6 +51,18 @@ SELECT * FROM kinde_claims_projection_repair('purchases');
 UPDATE kinde_claims.profiles SET claims = '{"app_plan": "free"}' WHERE kinde_id = 'kp_src4';
 COMMIT;
 SELECT pg_temp.sources('kp_src4');
+
+-- Nor does the switch to origin a projection trigger enabled ALWAYS makes under
+-- session_replication_role = replica (so that the tables' own triggers fire) outlast its write.
+ALTER TABLE purchases ENABLE ALWAYS TRIGGER purchases_claims;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO purchases VALUES ('kp_src6', 'team');
+SHOW session_replication_role;
+SELECT count(*) AS repaired FROM kinde_claims_projection_repair('purchases');
+SHOW session_replication_role;
+COMMIT;
+SELECT pg_temp.sources('kp_src6');
 
 -- A write path that failed in a savepoint leaves no source behind either.
 BEGIN;

@@ -36,6 +36,7 @@ DECLARE
     found_any boolean := false;
     found_rows jsonb := '[]';
     projects_removal boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
     outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF app_table IS NULL THEN
@@ -157,7 +158,8 @@ BEGIN
     found_rows := COALESCE((SELECT jsonb_agg(d ORDER BY d ->> 'trigger' COLLATE "C", d ->> 'key' COLLATE "C")
                             FROM jsonb_array_elements(found_rows) d), '[]');
     IF repair THEN
-        IF current_setting('session_replication_role') = 'replica' THEN
+        as_replica := current_setting('session_replication_role') = 'replica';
+        IF as_replica THEN
             PERFORM set_config('session_replication_role', 'origin', true);
         END IF;
         PERFORM set_config('kinde_claims_write.source',
@@ -172,6 +174,9 @@ BEGIN
             END IF;
         END LOOP;
         PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+        IF as_replica THEN
+            PERFORM set_config('session_replication_role', 'replica', true);
+        END IF;
     END IF;
     RETURN QUERY SELECT (d ->> 'trigger')::name, CASE WHEN (d ->> 'org')::boolean THEN 'organization' ELSE 'user' END,
                         d ->> 'key', CASE WHEN jsonb_typeof(d -> 'stored') = 'null' THEN NULL ELSE d -> 'stored' END,

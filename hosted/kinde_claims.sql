@@ -636,10 +636,11 @@ REVOKE ALL ON FUNCTION kinde_claims.claims_for_rest(text, text) FROM PUBLIC;
 -- app table, the acting role (acting_role) and the JWT's role (jwt_role). One row.
 -- The source: an API function sets the transaction-local setting kinde_claims_write.source to
 -- {"source": ..., "event_id": ..., "app_table": oid} around its write (history_source_push in
--- claims_history.cpp) with set_config(..., true): it lasts to the end of the transaction (a
--- (sub)transaction abort undoes it with the write), so a later direct write in the same
--- transaction is recorded with that source too. Unlike the C++ edition's backend-local stack a
--- direct writer of the tables can set it too, and so name the source of its own write.
+-- claims_history.cpp) with set_config(..., true) and puts back the value it found when its write
+-- is done (history_source_pop); a (sub)transaction abort undoes both with the write. So a later
+-- direct write in the same transaction is recorded as 'sql', as in the C++ edition. Unlike the
+-- C++ edition's backend-local stack a direct writer of the tables can set it too, and so name the
+-- source of its own write.
 CREATE OR REPLACE FUNCTION kinde_claims.history_context()
     RETURNS TABLE (source text, event_id text, app_table text, actor text, jwt_role text)
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
@@ -678,24 +679,88 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.history_record(text, jsonb, jsonb) FROM PUBLIC;
 
--- import_batch(kinde_ids text[], subscribers boolean[]) RETURNS bigint: one batch of valid,
--- distinct ids written by kinde_claims_import: missing profiles created, existing ones turned into
--- subscribers when the batch says so; nothing else touched. Returns the rows written.
-CREATE OR REPLACE FUNCTION kinde_claims.import_batch(kinde_ids text[], subscribers boolean[]) RETURNS bigint
-    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+-- import_write(source regclass, reader name, kinde_ids text[], subscribers boolean[],
+-- row_counts bigint[], OUT imported bigint, OUT invalid_rows bigint, OUT invalid_values bigint,
+-- OUT examples text[]): the part of kinde_claims_import that runs as the owner (profiles_import in
+-- kinde_claims_import.cpp, which switches to the owner for the write only). kinde_claims_import
+-- is SECURITY INVOKER and reads the source as its caller; it calls this twice over:
+-- - with kinde_ids NULL, before the read: checks the source's kind and columns (22004, 42P01,
+--   42809, 42703, 42804) and raises 42501 when row-level security applies to `reader` on it or on
+--   a table behind a view (kinde_claims.row_security_refusal). Writes nothing; all OUT values 0.
+-- - then once per batch of what it read (distinct ids in byte order, NULL first, each with
+--   whether any of its rows is a subscriber and how many rows it has): invalid ids (NULL, or not
+--   a Kinde user id) are skipped and counted (`invalid_rows` rows, `invalid_values` values, the
+--   first 5 of them quoted in `examples`); missing profiles are created, existing ones turned into
+--   subscribers when the batch says so; nothing else is touched. `imported`: the profiles written.
+--   History source 'import', for this write only.
+-- Who may run it: nobody but the owner until granted. A role granted kinde_claims_import needs it
+-- too (with USAGE on schema kinde_claims): Postgres checks EXECUTE on it as the role itself, and a
+-- role that may run it can do exactly what the importer's writes do (create profiles and make
+-- them subscribers, valid ids only), which kinde_claims_import on a view of its own making would
+-- do too; it reads nothing of the caller's and writes no claims. Passing another role as `reader`
+-- changes only which refusal the caller gets: the read is the caller's own.
+CREATE OR REPLACE FUNCTION kinde_claims.import_write(source regclass, reader name, kinde_ids text[],
+        subscribers boolean[], row_counts bigint[], OUT imported bigint, OUT invalid_rows bigint,
+        OUT invalid_values bigint, OUT examples text[])
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    written bigint;
+    rel record;
+    hint text := 'kinde_claims_import reads a table shaped like the tutorial''s profiles: a kinde_id text column and a '
+                 'lifetime_subscriber boolean column.';
+    base regtype;
+    wanted record;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
+    imported := 0;
+    invalid_rows := 0;
+    invalid_values := 0;
+    examples := '{}';
+    IF kinde_ids IS NULL THEN
+        IF source IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'source table must not be null';
+        END IF;
+        SELECT c.relkind, kinde_claims.app_table_name(c.oid) AS name INTO rel FROM pg_class c WHERE c.oid = source;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', source::oid);
+        END IF;
+        IF rel.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+            RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = format('"%s" is not a table or view', rel.name), HINT = hint;
+        END IF;
+        FOR wanted IN VALUES ('kinde_id', 'text'), ('lifetime_subscriber', 'boolean') LOOP
+            base := kinde_claims.column_base_type(source, wanted.column1);
+            IF base IS NULL THEN
+                RAISE EXCEPTION USING ERRCODE = '42703', HINT = hint,
+                    MESSAGE = format('source table %s has no column "%s"', rel.name, wanted.column1);
+            END IF;
+            IF NOT (base = ANY (CASE wanted.column2 WHEN 'text' THEN ARRAY['text'::regtype, 'varchar'::regtype]
+                                                    ELSE ARRAY['boolean'::regtype] END)) THEN
+                RAISE EXCEPTION USING ERRCODE = '42804', HINT = hint,
+                    MESSAGE = format('column "%s" of source table %s has type %s, not %s', wanted.column1, rel.name,
+                                     kinde_claims.column_type_name(source, wanted.column1), wanted.column2);
+            END IF;
+        END LOOP;
+        PERFORM kinde_claims.row_security_refusal(source, reader, 'kinde_claims_import',
+                                                  'import that subset as if it were all');
+        RETURN;
+    END IF;
+    SELECT count(*), COALESCE(sum(COALESCE(u.n, 1)), 0),
+           COALESCE((array_agg(COALESCE(kinde_claims.quote_for_message(u.kinde_id), 'NULL') ORDER BY u.i))[1:5], '{}')
+    INTO invalid_values, invalid_rows, examples
+    FROM ROWS FROM (unnest(kinde_ids), unnest(row_counts)) WITH ORDINALITY AS u (kinde_id, n, i)
+    WHERE u.kinde_id IS NULL OR kinde_claims.key_violation(u.kinde_id, false) IS NOT NULL;
+    PERFORM set_config('kinde_claims_write.source', '{"source": "import"}', true);
     INSERT INTO kinde_claims.profiles AS p (kinde_id, lifetime_subscriber)
-    SELECT u.kinde_id, u.lifetime_subscriber FROM ROWS FROM (unnest(kinde_ids), unnest(subscribers)) AS u (kinde_id, lifetime_subscriber)
+    SELECT u.kinde_id, COALESCE(u.lifetime_subscriber, false)
+    FROM ROWS FROM (unnest(kinde_ids), unnest(subscribers)) AS u (kinde_id, lifetime_subscriber)
+    WHERE u.kinde_id IS NOT NULL AND kinde_claims.key_violation(u.kinde_id, false) IS NULL
     ON CONFLICT (kinde_id) DO UPDATE SET lifetime_subscriber = true
     WHERE EXCLUDED.lifetime_subscriber AND NOT p.lifetime_subscriber;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    RETURN written;
+    GET DIAGNOSTICS imported = ROW_COUNT;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
 END
 $$;
-REVOKE ALL ON FUNCTION kinde_claims.import_batch(text[], boolean[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION kinde_claims.import_write(regclass, name, text[], boolean[], bigint[]) FROM PUBLIC;
 
 -- is_kinde_issued_claim(name text) RETURNS boolean: whether `name` is a claim Kinde issues itself:
 -- one of rules_kinde_issued_claim_names, or longer than and starting with one of
@@ -1102,7 +1167,8 @@ REVOKE ALL ON FUNCTION kinde_claims.projected_claims(jsonb, jsonb, jsonb) FROM P
 -- rewritten through the trigger's own statements (history source 'repair'). Sorted by trigger,
 -- then key. Raises 22004 (NULL), 42P01, 42809 (not a table), 22023 (no projection trigger), 0A000
 -- (a WHEN condition), 25006 (repair in a read-only transaction), and 42501 when the acting role
--- may not read the table or row-level security applies to it there.
+-- may not read the table or row-level security applies to it there (checked before the repair's
+-- lock, so such a caller neither takes nor waits for it).
 -- It runs as the owner (SECURITY DEFINER, unlike the C++ edition, which reads the app table as
 -- the caller): the acting role's SELECT privilege and row-level security are checked instead.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_disagreements(app_table regclass, repair boolean)
@@ -1128,6 +1194,8 @@ DECLARE
     found_any boolean := false;
     found_rows jsonb := '[]';
     projects_removal boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF app_table IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'app_table must not be null';
@@ -1146,6 +1214,18 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = format('"%s" is not a table', rel.qualified),
             DETAIL = 'Projection triggers fire on tables and partitioned tables.';
     END IF;
+    -- The acting role's right to read the table, before any lock (as table_read_check in
+    -- kinde_claims_import.cpp): a caller without it is refused at once, not after waiting for the
+    -- table's writers. SELECT on the table, or on each of its columns (what a read of its whole row
+    -- needs); and no row-level security that applies to it there.
+    IF NOT has_table_privilege(caller, app_table, 'SELECT')
+       AND (NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = app_table AND a.attnum > 0 AND NOT a.attisdropped)
+            OR EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = app_table AND a.attnum > 0 AND NOT a.attisdropped
+                         AND NOT has_column_privilege(caller, app_table, a.attnum, 'SELECT'))) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for table %s', rel.relname);
+    END IF;
+    PERFORM kinde_claims.row_security_refusal(app_table, caller, fn,
+        'take the claims of the rows it cannot see for claims no row projects');
     IF repair THEN
         EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel.qualified);
     END IF;
@@ -1159,15 +1239,7 @@ BEGIN
                                  'public.kinde_organization_upsert_trigger()'::regprocedure)
                 AND t.tgtype & 1 = 1 AND t.tgtype & 2 = 0 AND t.tgtype & 64 = 0
               ORDER BY t.tgname COLLATE "C" LOOP
-        IF NOT found_any THEN
-            found_any := true;
-            -- The app table is read as the acting role would read it.
-            IF NOT has_table_privilege(caller, app_table, 'SELECT') THEN
-                RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for table %s', rel.relname);
-            END IF;
-            PERFORM kinde_claims.row_security_refusal(app_table, caller, fn,
-                'take the claims of the rows it cannot see for claims no row projects');
-        END IF;
+        found_any := true;
         IF tg.has_when THEN
             RAISE EXCEPTION USING ERRCODE = '0A000',
                 MESSAGE = format('trigger "%s" on %s has a WHEN condition, which %s cannot evaluate', tg.tgname,
@@ -1244,7 +1316,8 @@ BEGIN
     found_rows := COALESCE((SELECT jsonb_agg(d ORDER BY d ->> 'trigger' COLLATE "C", d ->> 'key' COLLATE "C")
                             FROM jsonb_array_elements(found_rows) d), '[]');
     IF repair THEN
-        IF current_setting('session_replication_role') = 'replica' THEN
+        as_replica := current_setting('session_replication_role') = 'replica';
+        IF as_replica THEN
             PERFORM set_config('session_replication_role', 'origin', true);
         END IF;
         PERFORM set_config('kinde_claims_write.source',
@@ -1258,6 +1331,10 @@ BEGIN
                 PERFORM kinde_claims.projection_write(entry -> 'spec', entry ->> 'key', NULL, NULL);
             END IF;
         END LOOP;
+        PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+        IF as_replica THEN
+            PERFORM set_config('session_replication_role', 'replica', true);
+        END IF;
     END IF;
     RETURN QUERY SELECT (d ->> 'trigger')::name, CASE WHEN (d ->> 'org')::boolean THEN 'organization' ELSE 'user' END,
                         d ->> 'key', CASE WHEN jsonb_typeof(d -> 'stored') = 'null' THEN NULL ELSE d -> 'stored' END,
@@ -1314,9 +1391,10 @@ REVOKE ALL ON FUNCTION kinde_claims.projection_fire(text, text, text, text, oid,
 -- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
 -- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
 -- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
--- so that the tables' own triggers fire; the SET clause puts the setting back. An owner that may
--- not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint, not a write
--- that skips those triggers.
+-- so that the tables' own triggers fire, and replica is put back after them (writes_as_origin in
+-- kinde_profile_upsert_trigger.cpp; a function's SET clause would put back only what it names). An
+-- owner that may not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint,
+-- not a write that skips those triggers.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1329,6 +1407,8 @@ DECLARE
     claims jsonb;
     violation text[];
     remove_old boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF new_key IS NOT NULL THEN
         violation := kinde_claims.key_violation(new_key, organization);
@@ -1348,7 +1428,8 @@ BEGIN
     IF NOT remove_old AND new_key IS NULL THEN
         RETURN;
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
+    as_replica := current_setting('session_replication_role') = 'replica';
+    IF as_replica THEN
         BEGIN
             PERFORM set_config('session_replication_role', 'origin', true);
         EXCEPTION WHEN insufficient_privilege THEN
@@ -1369,6 +1450,10 @@ BEGIN
     END IF;
     IF new_key IS NOT NULL THEN
         PERFORM kinde_claims.projection_write(spec, new_key, flag, claims);
+    END IF;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    IF as_replica THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
     END IF;
 END
 $$;
@@ -1512,6 +1597,8 @@ DECLARE
     leaf oid;
     found_keys text[] := '{}';
     leaf_keys text[];
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     FOR leaf IN SELECT t.relid FROM pg_partition_tree(relation) t
                 JOIN pg_class c ON c.oid = t.relid WHERE c.relkind = 'r'
@@ -1524,7 +1611,8 @@ BEGIN
     IF cardinality(found_keys) = 0 THEN
         RETURN;
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
+    as_replica := current_setting('session_replication_role') = 'replica';
+    IF as_replica THEN
         PERFORM set_config('session_replication_role', 'origin', true);
     END IF;
     PERFORM set_config('kinde_claims_write.source',
@@ -1536,6 +1624,10 @@ BEGIN
         UPDATE kinde_claims.profiles AS p SET lifetime_subscriber = p.lifetime_subscriber AND NOT maps_flag,
                claims = jsonb_delete(p.claims, VARIADIC keys)
         WHERE p.kinde_id = ANY (found_keys) AND (p.lifetime_subscriber AND maps_flag OR jsonb_exists_any(p.claims, keys));
+    END IF;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    IF as_replica THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
     END IF;
 END
 $$;
@@ -2775,6 +2867,7 @@ CREATE OR REPLACE FUNCTION public.kinde_profile_upsert(
 AS $$
 DECLARE
     result jsonb;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.user_id_check(kinde_id);
     IF claims IS NOT NULL THEN
@@ -2786,6 +2879,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT profiles_kinde_id_key DO UPDATE SET
         lifetime_subscriber = COALESCE($2, p.lifetime_subscriber), claims = COALESCE($3, p.claims)
     RETURNING kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO result;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN result;
 END
 $$;
@@ -2798,11 +2892,13 @@ CREATE OR REPLACE FUNCTION public.kinde_profile_delete(kinde_id text) RETURNS bo
 AS $$
 DECLARE
     removed boolean;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.user_id_check(kinde_id);
     PERFORM set_config('kinde_claims_write.source', '{"source": "delete"}', true);
     DELETE FROM kinde_claims.profiles p WHERE p.kinde_id = $1;
     removed := FOUND;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN removed;
 END
 $$;
@@ -2818,6 +2914,7 @@ CREATE OR REPLACE FUNCTION public.kinde_organization_upsert(org_code text, claim
 AS $$
 DECLARE
     result jsonb;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.org_code_check(org_code);
     IF claims IS NOT NULL THEN
@@ -2829,6 +2926,7 @@ BEGIN
         claims = COALESCE($2, o.claims),
         updated_at = CASE WHEN COALESCE($2, o.claims) = o.claims THEN o.updated_at ELSE now() END
     RETURNING o.claims INTO result;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;
@@ -2841,10 +2939,15 @@ COMMENT ON FUNCTION public.kinde_organization_upsert(text, jsonb) IS
 CREATE OR REPLACE FUNCTION public.kinde_organization_delete(org_code text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
+    removed boolean;
 BEGIN
     PERFORM kinde_claims.org_code_check(org_code);
     PERFORM set_config('kinde_claims_write.source', '{"source": "delete"}', true);
-    RETURN kinde_claims.organization_delete(org_code);
+    removed := kinde_claims.organization_delete(org_code);
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION public.kinde_organization_delete(text) IS
@@ -2860,6 +2963,7 @@ CREATE OR REPLACE FUNCTION public.kinde_membership_upsert(kinde_id text, org_cod
 AS $$
 DECLARE
     result jsonb;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.user_id_check(kinde_id);
     PERFORM kinde_claims.org_code_check(org_code);
@@ -2872,6 +2976,7 @@ BEGIN
         claims = COALESCE($3, m.claims),
         updated_at = CASE WHEN COALESCE($3, m.claims) = m.claims THEN m.updated_at ELSE now() END
     RETURNING m.claims INTO result;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;
@@ -2883,12 +2988,17 @@ COMMENT ON FUNCTION public.kinde_membership_upsert(text, text, jsonb) IS
 CREATE OR REPLACE FUNCTION public.kinde_membership_delete(kinde_id text, org_code text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
+    removed boolean;
 BEGIN
     PERFORM kinde_claims.user_id_check(kinde_id);
     PERFORM kinde_claims.org_code_check(org_code);
     PERFORM set_config('kinde_claims_write.source', '{"source": "delete"}', true);
     DELETE FROM kinde_claims.memberships m WHERE m.kinde_id = $1 AND m.org_code = $2;
-    RETURN FOUND;
+    removed := FOUND;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION public.kinde_membership_delete(text, text) IS
@@ -2948,88 +3058,64 @@ COMMENT ON FUNCTION public.kinde_organization_upsert_trigger() IS
 -- byte order, NULL first). It never takes lifetime_subscriber away and never touches claims, so a
 -- second run changes nothing. History source 'import'.
 -- Errors: 22004 for NULL; 42P01, 42809 (not a table or view), 42703 (a column missing), 42804 (a
--- column of another type), 42501 when the acting role may not read the two columns or row-level
--- security applies to it on the source (or a table behind a view): it would import a subset in
--- silence, and the next step drops the source. Nobody but the owner may run it until granted.
--- SECURITY DEFINER in the SQL edition (the C++ edition is SECURITY INVOKER and switches to the
--- owner for the write only): the acting role's privileges and row-level security are checked.
+-- column of another type), 42501 when row-level security applies to the caller on the source (or
+-- a table behind a view): it would import a subset in silence, and the next step drops the source;
+-- and 42501 from the read itself when the caller may not read the two columns. Nobody but the
+-- owner may run it until granted.
+-- SECURITY INVOKER, as in the C++ edition: the source is read as the caller (its privileges, its
+-- row-level security, a view's functions run with its rights); the checks and the write run as
+-- the owner in kinde_claims.import_write, which a role granted this function must be granted too,
+-- with USAGE on schema kinde_claims (PL/pgSQL cannot switch to the owner part-way as the C code
+-- does: docs/hosted.md#differences-between-the-editions).
 CREATE OR REPLACE FUNCTION public.kinde_claims_import(source regclass) RETURNS bigint
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    rel record;
-    caller text := kinde_claims.acting_role();
-    hint text := 'kinde_claims_import reads a table shaped like the tutorial''s profiles: a kinde_id text column and a '
-                 'lifetime_subscriber boolean column.';
-    base regtype;
-    wanted record;
     imported bigint := 0;
-    written bigint;
     invalid_rows bigint := 0;
     invalid_values bigint := 0;
     examples text[] := '{}';
     batch_ids text[] := '{}';
     batch_flags boolean[] := '{}';
+    batch_rows bigint[] := '{}';
+    written record;
+    rows_read refcursor;
     r record;
+    more boolean;
 BEGIN
     IF source IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'source table must not be null';
     END IF;
-    SELECT c.relkind, kinde_claims.app_table_name(c.oid) AS name INTO rel FROM pg_class c WHERE c.oid = source;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', source::oid);
-    END IF;
-    IF rel.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-        RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = format('"%s" is not a table or view', rel.name), HINT = hint;
-    END IF;
-    FOR wanted IN VALUES ('kinde_id', 'text'), ('lifetime_subscriber', 'boolean') LOOP
-        base := kinde_claims.column_base_type(source, wanted.column1);
-        IF base IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = '42703', HINT = hint,
-                MESSAGE = format('source table %s has no column "%s"', rel.name, wanted.column1);
-        END IF;
-        IF NOT (base = ANY (CASE wanted.column2 WHEN 'text' THEN ARRAY['text'::regtype, 'varchar'::regtype]
-                                                ELSE ARRAY['boolean'::regtype] END)) THEN
-            RAISE EXCEPTION USING ERRCODE = '42804', HINT = hint,
-                MESSAGE = format('column "%s" of source table %s has type %s, not %s', wanted.column1, rel.name,
-                                 kinde_claims.column_type_name(source, wanted.column1), wanted.column2);
-        END IF;
-    END LOOP;
-    -- The source is read as the acting role would read it.
-    IF NOT (has_column_privilege(caller, source, 'kinde_id', 'SELECT')
-            AND has_column_privilege(caller, source, 'lifetime_subscriber', 'SELECT')) THEN
-        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for %s %s',
-            CASE rel.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
-                             ELSE 'table' END, (SELECT c.relname FROM pg_class c WHERE c.oid = source));
-    END IF;
-    PERFORM kinde_claims.row_security_refusal(source, caller, 'kinde_claims_import',
-                                              'import that subset as if it were all');
-    PERFORM set_config('kinde_claims_write.source', '{"source": "import"}', true);
+    -- The source's kind and columns, and row-level security for the caller: before the read.
+    PERFORM kinde_claims.import_write(source, current_user, NULL, NULL, NULL);
     -- Every distinct id, with whether any of its rows is a subscriber and how many rows it has;
     -- NULLs first, then byte order, so the examples of invalid ids are the same on every run.
-    FOR r IN EXECUTE format('SELECT s.kinde_id, bool_or(s.lifetime_subscriber) AS subscriber, count(*) AS n '
-                            'FROM (SELECT "kinde_id"::text COLLATE "C" AS kinde_id, '
-                            '"lifetime_subscriber"::boolean AS lifetime_subscriber FROM %s) AS s '
-                            'GROUP BY s.kinde_id ORDER BY s.kinde_id NULLS FIRST', rel.name) LOOP
-        IF r.kinde_id IS NULL OR kinde_claims.key_violation(r.kinde_id, false) IS NOT NULL THEN
-            invalid_rows := invalid_rows + r.n;
-            invalid_values := invalid_values + 1;
-            IF invalid_values <= 5 THEN
-                examples := examples || COALESCE(kinde_claims.quote_for_message(r.kinde_id), 'NULL');
-            END IF;
-            CONTINUE;
+    -- Read as the caller; a batch of 1000 goes to the owner's write at a time.
+    OPEN rows_read FOR EXECUTE format('SELECT s.kinde_id, bool_or(s.lifetime_subscriber) AS subscriber, count(*) AS n '
+                                      'FROM (SELECT "kinde_id"::text COLLATE "C" AS kinde_id, '
+                                      '"lifetime_subscriber"::boolean AS lifetime_subscriber FROM %s) AS s '
+                                      'GROUP BY s.kinde_id ORDER BY s.kinde_id NULLS FIRST', source);
+    LOOP
+        FETCH rows_read INTO r;
+        more := FOUND;
+        IF more THEN
+            batch_ids := batch_ids || r.kinde_id;
+            batch_flags := batch_flags || COALESCE(r.subscriber, false);
+            batch_rows := batch_rows || r.n;
         END IF;
-        batch_ids := batch_ids || r.kinde_id;
-        batch_flags := batch_flags || COALESCE(r.subscriber, false);
-        IF cardinality(batch_ids) = 1000 THEN
-            imported := imported + kinde_claims.import_batch(batch_ids, batch_flags);
+        IF cardinality(batch_ids) = 1000 OR (NOT more AND cardinality(batch_ids) > 0) THEN
+            SELECT * INTO written FROM kinde_claims.import_write(source, current_user, batch_ids, batch_flags, batch_rows);
+            imported := imported + written.imported;
+            invalid_rows := invalid_rows + written.invalid_rows;
+            invalid_values := invalid_values + written.invalid_values;
+            examples := (examples || written.examples)[1:5];
             batch_ids := '{}';
             batch_flags := '{}';
+            batch_rows := '{}';
         END IF;
+        EXIT WHEN NOT more;
     END LOOP;
-    IF cardinality(batch_ids) > 0 THEN
-        imported := imported + kinde_claims.import_batch(batch_ids, batch_flags);
-    END IF;
+    CLOSE rows_read;
     IF invalid_rows > 0 THEN
         RAISE NOTICE USING
             MESSAGE = format('kinde_claims_import skipped %s %s whose kinde_id is not a valid Kinde user id',
@@ -3120,6 +3206,7 @@ DECLARE
     profile text;
     organization text;
     rows bigint;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF event IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'webhook event must not be null';
@@ -3284,6 +3371,7 @@ BEGIN
             END IF;
         END IF;
     END;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN jsonb_build_object('result', result, 'kinde_id', user_id, 'event_id', event_id)
         || CASE WHEN profile IS NULL THEN '{}' ELSE jsonb_build_object('profile', profile) END
         || CASE WHEN org_code IS NULL THEN '{}' ELSE jsonb_build_object('org_code', org_code) END

@@ -21,9 +21,11 @@ extern "C" {
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/plancache.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 }
 
@@ -220,6 +222,20 @@ bool row_security_walker(Node *node, void *context) {
     return expression_tree_walker(node, walker, context);
 }
 
+// The 42501 of row_security_check and table_read_check: row-level security on `filtered` applies
+// to the current role, so `function` would read a subset of `source`.
+[[noreturn]] void row_security_refuse(Oid filtered, Oid source, const char *function, const char *consequence) {
+    char *table = source_name(filtered);
+    const char *role = GetUserNameFromId(GetUserId(), false);
+    throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    psprintf("row-level security on %s applies to role \"%s\"", table, role),
+                    psprintf("%s would read only the rows of %s that the policies show this role, and %s.",
+                             function, source_name(source), consequence),
+                    psprintf("Run it as a role row-level security does not apply to: the owner of %s "
+                             "(unless it forces row-level security), a role with BYPASSRLS, or a superuser.",
+                             table));
+}
+
 }  // namespace
 
 void row_security_check(Oid source, SPIPlanPtr plan, const char *function, const char *consequence) {
@@ -234,15 +250,16 @@ void row_security_check(Oid source, SPIPlanPtr plan, const char *function, const
     }
     if (filtered == InvalidOid)
         return;
-    char *table = source_name(filtered);
-    const char *role = GetUserNameFromId(GetUserId(), false);
-    throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                    psprintf("row-level security on %s applies to role \"%s\"", table, role),
-                    psprintf("%s would read only the rows of %s that the policies show this role, and %s.",
-                             function, source_name(source), consequence),
-                    psprintf("Run it as a role row-level security does not apply to: the owner of %s "
-                             "(unless it forces row-level security), a role with BYPASSRLS, or a superuser.",
-                             table));
+    row_security_refuse(filtered, source, function, consequence);
+}
+
+void table_read_check(Oid relid, const char *function, const char *consequence) {
+    Oid role = GetUserId();
+    if (pg_class_aclcheck(relid, role, ACL_SELECT) != ACLCHECK_OK &&
+        pg_attribute_aclcheck_all(relid, role, ACL_SELECT, ACLMASK_ALL) != ACLCHECK_OK)
+        throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE, psprintf("permission denied for table %s", get_rel_name(relid)));
+    if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+        row_security_refuse(relid, relid, function, consequence);
 }
 
 }  // namespace kinde_claims

@@ -38,6 +38,12 @@ bool copy_from_into(Oid relid);
 // current role: `function` would see a subset and take it for the whole table (`consequence`
 // says what it would do then). kinde_claims_import.cpp.
 void row_security_check(Oid source, SPIPlanPtr plan, const char *function, const char *consequence);
+// The same refusal before the table `relid` is read or locked, from the catalog alone (no lock
+// taken or waited for): 42501 "permission denied for table ..." unless the current role may select
+// every column of it (on the table or on each column: what a read of its whole row needs), and
+// row_security_check's 42501 when row-level security applies to the current role on it.
+// kinde_claims_import.cpp.
+void table_read_check(Oid relid, const char *function, const char *consequence);
 
 // When a row trigger function may fire.
 enum class RowTriggerFires { before_insert_or_update, after_any };

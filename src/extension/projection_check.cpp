@@ -56,6 +56,9 @@ namespace {
 // A trigger's function is recognised by its C symbol in this library, whatever its schema or name.
 constexpr const char *kModulePath = "$libdir/kinde_claims";
 
+// What the functions would do with a subset of the rows (row_security_check's message).
+constexpr const char *kRowSecurityConsequence = "take the claims of the rows it cannot see for claims no row projects";
+
 constexpr int kKeyBytes = 80;  // "kp_"/"org_" and 64 letters or digits, with room to spare
 
 // One key (user id or org code) with rows in the app table: what each of its rows projects.
@@ -158,7 +161,7 @@ HTAB *rows_projected(Relation rel, TriggerData *data, const UpsertTriggerArgs &a
     SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
     if (!plan)
         elog(ERROR, "could not prepare the read of %s: %s", relation_name(relid), SPI_result_code_string(SPI_result));
-    row_security_check(relid, plan, function, "take the claims of the rows it cannot see for claims no row projects");
+    row_security_check(relid, plan, function, kRowSecurityConsequence);
     Portal portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, read_only);
     for (;;) {
         SPI_cursor_fetch(portal, true, kTruncateBatch);
@@ -260,12 +263,13 @@ void trigger_disagreements(Relation rel, const FoundTrigger &found, bool read_on
 
     // The stored parts of the keys with rows, and of every profile or organization holding a
     // mapped claim (or lifetime_subscriber true, when mapped), as the tables' owner.
+    // Prepared as the owner too: parsing it looks schema kinde_claims up, which the caller may not.
     Oid types[3] = {TEXTARRAYOID, TEXTARRAYOID, BOOLOID};
+    UserSwitch saved = switch_user(profiles_owner());
     SPIPlanPtr plan = SPI_prepare(organization ? kOrganizationsStoredSql : kProfilesStoredSql, 3, types);
     if (!plan)
         elog(ERROR, "could not prepare the read of the stored claims: %s", SPI_result_code_string(SPI_result));
     Datum values[3] = {key_array, args.claim_keys, BoolGetDatum(args.lifetime_subscriber != InvalidAttrNumber)};
-    UserSwitch saved = switch_user(profiles_owner());
     int status_code = SPI_execute_plan(plan, values, nullptr, read_only, 0);
     switch_back(saved);
     if (status_code != SPI_OK_SELECT)
@@ -332,6 +336,9 @@ Datum projection_check(FunctionCallInfo fcinfo, bool repair) {
     if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
         throw pg::Error(ERRCODE_WRONG_OBJECT_TYPE, psprintf("\"%s\" is not a table", relation_name(relid)),
                         "Projection triggers fire on tables and partitioned tables.");
+    // The caller's right to read the table, before any lock: a caller without it is refused at
+    // once, not after waiting for the table's writers (the read checks again, as the caller).
+    table_read_check(relid, function, kRowSecurityConsequence);
     // The repair keeps the table's rows still until it commits (writers wait; readers do not),
     // so the claims it writes are what the rows say when it commits.
     LOCKMODE lock = repair ? ShareLock : AccessShareLock;

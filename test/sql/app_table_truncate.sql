@@ -319,6 +319,12 @@ SET ROLE regress_kc_checker;
 SELECT * FROM kinde_claims_projection_check('app.purchases');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
+-- A role that may read every row gets the answer: the stored claims are read as their owner.
+ALTER ROLE regress_kc_checker BYPASSRLS;
+SET ROLE regress_kc_checker;
+SELECT count(*) AS disagreements FROM kinde_claims_projection_check('app.purchases');
+RESET ROLE;
+ALTER ROLE regress_kc_checker NOBYPASSRLS;
 -- A row the rules refuse (restored without its trigger) fails the repair, naming it; nothing written.
 ALTER TABLE app.teams DISABLE TRIGGER teams_claims;
 INSERT INTO app.teams VALUES ('kp_big', 9223372036854775807 / 4294967296);

@@ -1,9 +1,9 @@
 -- The catalog's view of the extension, per edition (test/expected/edition_catalog.out is the C++
 -- edition's, test/expected/hosted/edition_catalog.out the SQL edition's;
 -- docs/hosted.md#differences-between-the-editions): the SQL edition has more members (its helpers
--- in schema kinde_claims and its settings table), written in PL/pgSQL and SQL, and its importer
--- and projection functions are SECURITY DEFINER where the C++ edition's check the caller's
--- privileges themselves. Who may call them is the same in both (privilege_attacks,
+-- in schema kinde_claims and its settings table), written in PL/pgSQL and SQL, and its projection
+-- functions are SECURITY DEFINER where the C++ edition's check the caller's privileges themselves
+-- (its importer is SECURITY INVOKER in both; its writer, edition_import_writer). Who may call them is the same in both (privilege_attacks,
 -- app_table_truncate, privileges); what both editions share is asserted by install and
 -- search_path_attacks.
 CREATE EXTENSION kinde_claims;

@@ -1,6 +1,9 @@
 -- kinde_claims_import(source): moving the tutorial's profiles table into kinde_claims.profiles.
 CREATE EXTENSION kinde_claims;
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set grant_sql :abs_srcdir '/lib/grant.sql'
+\i :grant_sql
 
 -- The tutorial's table: no unique index on kinde_id, so it holds duplicates and bad ids.
 CREATE TABLE public.profiles (
@@ -69,7 +72,8 @@ SELECT kinde_claims_import(NULL);
 -- Privileges: EXECUTE is granted to nobody by default. The source is read with the caller's own
 -- rights (SECURITY INVOKER), so a caller cannot import a table it may not read; when row-level
 -- security on the source applies to the caller the import is refused (42501) rather than import
--- the subset it sees. The write into kinde_claims.profiles needs no grant.
+-- the subset it sees. The write into kinde_claims.profiles needs no grant of the table (the SQL
+-- edition's owner-side writer is granted with the function: test/lib/grant.sql).
 CREATE ROLE regress_kc_import_migrator;
 CREATE TABLE secret (kinde_id text, lifetime_subscriber boolean, tenant text);
 INSERT INTO secret VALUES ('kp_tenant1', true, 'regress_kc_import_migrator'), ('kp_tenant2', true, 'someone_else');
@@ -77,7 +81,7 @@ SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION kinde_claims_import(regclass) TO regress_kc_import_migrator;
+SELECT pg_temp.kc_grant_import('regress_kc_import_migrator');
 SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
 \echo SQLSTATE :SQLSTATE
@@ -88,7 +92,8 @@ CREATE POLICY own_rows ON secret FOR SELECT USING (tenant = current_user);
 SET ROLE regress_kc_import_migrator;
 SELECT kinde_claims_import('secret');
 \echo SQLSTATE :SQLSTATE
-SELECT count(*) FROM kinde_claims.profiles;
+SELECT has_table_privilege(c.oid, 'SELECT') AS reads_profiles FROM pg_class c
+WHERE c.relname = 'profiles' AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'kinde_claims');
 -- Through a view that reads as its invoker, too; and a policy that hides every row.
 RESET ROLE;
 CREATE VIEW secret_view WITH (security_invoker = true) AS SELECT kinde_id, lifetime_subscriber FROM secret;
@@ -120,6 +125,23 @@ SELECT kinde_claims_import('secret');
 RESET ROLE;
 SELECT kinde_id, lifetime_subscriber FROM kinde_claims.profiles WHERE kinde_id LIKE 'kp_tenant%' ORDER BY 1;
 DROP VIEW secret_view;
+-- A view of the caller's own is read with the caller's rights, its functions too: one that reads
+-- a table the caller may not read is refused (42501), not read with the owner's rights.
+CREATE TABLE hidden (kinde_id text, lifetime_subscriber boolean);
+INSERT INTO hidden VALUES ('kp_hidden', true);
+SET ROLE regress_kc_import_migrator;
+CREATE FUNCTION pg_temp.hidden_id() RETURNS text LANGUAGE sql STABLE AS 'SELECT min(kinde_id) FROM public.hidden';
+CREATE TEMP VIEW peek AS SELECT pg_temp.hidden_id() AS kinde_id, true AS lifetime_subscriber;
+SELECT kinde_claims_import('peek');
+\echo SQLSTATE :SQLSTATE
+CREATE TEMP VIEW peek_direct AS SELECT kinde_id, lifetime_subscriber FROM public.hidden;
+SELECT kinde_claims_import('peek_direct');
+\echo SQLSTATE :SQLSTATE
+DROP VIEW peek, peek_direct;
+DROP FUNCTION pg_temp.hidden_id();
+RESET ROLE;
+SELECT count(*) AS hidden_imported FROM kinde_claims.profiles WHERE kinde_id = 'kp_hidden';
+DROP TABLE hidden;
 
 -- One transaction: rolled back, the import leaves nothing behind.
 INSERT INTO public.profiles (kinde_id, lifetime_subscriber) VALUES ('kp_rolledback', true);
@@ -129,7 +151,7 @@ ROLLBACK;
 SELECT count(*) AS rolled_back_profiles FROM kinde_claims.profiles WHERE kinde_id = 'kp_rolledback';
 
 DROP TABLE secret;
-REVOKE ALL ON FUNCTION kinde_claims_import(regclass) FROM regress_kc_import_migrator;
+SELECT pg_temp.kc_revoke_import('regress_kc_import_migrator');
 DROP ROLE regress_kc_import_migrator;
 DROP VIEW shaped_view;
 DROP TABLE public.profiles, one_bad, shaped, no_flag, number_ids, text_flag;

@@ -4,10 +4,11 @@
 -- app table, the acting role (acting_role) and the JWT's role (jwt_role). One row.
 -- The source: an API function sets the transaction-local setting kinde_claims_write.source to
 -- {"source": ..., "event_id": ..., "app_table": oid} around its write (history_source_push in
--- claims_history.cpp) with set_config(..., true): it lasts to the end of the transaction (a
--- (sub)transaction abort undoes it with the write), so a later direct write in the same
--- transaction is recorded with that source too. Unlike the C++ edition's backend-local stack a
--- direct writer of the tables can set it too, and so name the source of its own write.
+-- claims_history.cpp) with set_config(..., true) and puts back the value it found when its write
+-- is done (history_source_pop); a (sub)transaction abort undoes both with the write. So a later
+-- direct write in the same transaction is recorded as 'sql', as in the C++ edition. Unlike the
+-- C++ edition's backend-local stack a direct writer of the tables can set it too, and so name the
+-- source of its own write.
 CREATE OR REPLACE FUNCTION kinde_claims.history_context()
     RETURNS TABLE (source text, event_id text, app_table text, actor text, jwt_role text)
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp

@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_membership_upsert(kinde_id text, or
 AS $$
 DECLARE
     result jsonb;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.user_id_check(kinde_id);
     PERFORM kinde_claims.org_code_check(org_code);
@@ -21,6 +22,7 @@ BEGIN
         claims = COALESCE($3, m.claims),
         updated_at = CASE WHEN COALESCE($3, m.claims) = m.claims THEN m.updated_at ELSE now() END
     RETURNING m.claims INTO result;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;

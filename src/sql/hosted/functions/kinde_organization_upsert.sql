@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_organization_upsert(org_code text, 
 AS $$
 DECLARE
     result jsonb;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.org_code_check(org_code);
     IF claims IS NOT NULL THEN
@@ -20,6 +21,7 @@ BEGIN
         claims = COALESCE($2, o.claims),
         updated_at = CASE WHEN COALESCE($2, o.claims) = o.claims THEN o.updated_at ELSE now() END
     RETURNING o.claims INTO result;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN COALESCE(result, '{}'::jsonb);
 END
 $$;

@@ -11,6 +11,7 @@ CREATE OR REPLACE FUNCTION @extschema@.kinde_profile_upsert(
 AS $$
 DECLARE
     result jsonb;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     PERFORM kinde_claims.user_id_check(kinde_id);
     IF claims IS NOT NULL THEN
@@ -22,6 +23,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT profiles_kinde_id_key DO UPDATE SET
         lifetime_subscriber = COALESCE($2, p.lifetime_subscriber), claims = COALESCE($3, p.claims)
     RETURNING kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO result;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN result;
 END
 $$;

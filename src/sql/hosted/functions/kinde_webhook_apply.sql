@@ -34,6 +34,7 @@ DECLARE
     profile text;
     organization text;
     rows bigint;
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF event IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'webhook event must not be null';
@@ -198,6 +199,7 @@ BEGIN
             END IF;
         END IF;
     END;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
     RETURN jsonb_build_object('result', result, 'kinde_id', user_id, 'event_id', event_id)
         || CASE WHEN profile IS NULL THEN '{}' ELSE jsonb_build_object('profile', profile) END
         || CASE WHEN org_code IS NULL THEN '{}' ELSE jsonb_build_object('org_code', org_code) END

@@ -9,7 +9,8 @@
 -- rewritten through the trigger's own statements (history source 'repair'). Sorted by trigger,
 -- then key. Raises 22004 (NULL), 42P01, 42809 (not a table), 22023 (no projection trigger), 0A000
 -- (a WHEN condition), 25006 (repair in a read-only transaction), and 42501 when the acting role
--- may not read the table or row-level security applies to it there.
+-- may not read the table or row-level security applies to it there (checked before the repair's
+-- lock, so such a caller neither takes nor waits for it).
 -- It runs as the owner (SECURITY DEFINER, unlike the C++ edition, which reads the app table as
 -- the caller): the acting role's SELECT privilege and row-level security are checked instead.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_disagreements(app_table regclass, repair boolean)
@@ -35,6 +36,8 @@ DECLARE
     found_any boolean := false;
     found_rows jsonb := '[]';
     projects_removal boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF app_table IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'app_table must not be null';
@@ -53,6 +56,18 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = format('"%s" is not a table', rel.qualified),
             DETAIL = 'Projection triggers fire on tables and partitioned tables.';
     END IF;
+    -- The acting role's right to read the table, before any lock (as table_read_check in
+    -- kinde_claims_import.cpp): a caller without it is refused at once, not after waiting for the
+    -- table's writers. SELECT on the table, or on each of its columns (what a read of its whole row
+    -- needs); and no row-level security that applies to it there.
+    IF NOT has_table_privilege(caller, app_table, 'SELECT')
+       AND (NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = app_table AND a.attnum > 0 AND NOT a.attisdropped)
+            OR EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = app_table AND a.attnum > 0 AND NOT a.attisdropped
+                         AND NOT has_column_privilege(caller, app_table, a.attnum, 'SELECT'))) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for table %s', rel.relname);
+    END IF;
+    PERFORM kinde_claims.row_security_refusal(app_table, caller, fn,
+        'take the claims of the rows it cannot see for claims no row projects');
     IF repair THEN
         EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel.qualified);
     END IF;
@@ -66,15 +81,7 @@ BEGIN
                                  '@extschema@.kinde_organization_upsert_trigger()'::regprocedure)
                 AND t.tgtype & 1 = 1 AND t.tgtype & 2 = 0 AND t.tgtype & 64 = 0
               ORDER BY t.tgname COLLATE "C" LOOP
-        IF NOT found_any THEN
-            found_any := true;
-            -- The app table is read as the acting role would read it.
-            IF NOT has_table_privilege(caller, app_table, 'SELECT') THEN
-                RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format('permission denied for table %s', rel.relname);
-            END IF;
-            PERFORM kinde_claims.row_security_refusal(app_table, caller, fn,
-                'take the claims of the rows it cannot see for claims no row projects');
-        END IF;
+        found_any := true;
         IF tg.has_when THEN
             RAISE EXCEPTION USING ERRCODE = '0A000',
                 MESSAGE = format('trigger "%s" on %s has a WHEN condition, which %s cannot evaluate', tg.tgname,
@@ -151,7 +158,8 @@ BEGIN
     found_rows := COALESCE((SELECT jsonb_agg(d ORDER BY d ->> 'trigger' COLLATE "C", d ->> 'key' COLLATE "C")
                             FROM jsonb_array_elements(found_rows) d), '[]');
     IF repair THEN
-        IF current_setting('session_replication_role') = 'replica' THEN
+        as_replica := current_setting('session_replication_role') = 'replica';
+        IF as_replica THEN
             PERFORM set_config('session_replication_role', 'origin', true);
         END IF;
         PERFORM set_config('kinde_claims_write.source',
@@ -165,6 +173,10 @@ BEGIN
                 PERFORM kinde_claims.projection_write(entry -> 'spec', entry ->> 'key', NULL, NULL);
             END IF;
         END LOOP;
+        PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+        IF as_replica THEN
+            PERFORM set_config('session_replication_role', 'replica', true);
+        END IF;
     END IF;
     RETURN QUERY SELECT (d ->> 'trigger')::name, CASE WHEN (d ->> 'org')::boolean THEN 'organization' ELSE 'user' END,
                         d ->> 'key', CASE WHEN jsonb_typeof(d -> 'stored') = 'null' THEN NULL ELSE d -> 'stored' END,

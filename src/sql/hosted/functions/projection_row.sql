@@ -4,9 +4,10 @@
 -- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
 -- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
 -- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
--- so that the tables' own triggers fire; the SET clause puts the setting back. An owner that may
--- not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint, not a write
--- that skips those triggers.
+-- so that the tables' own triggers fire, and replica is put back after them (writes_as_origin in
+-- kinde_profile_upsert_trigger.cpp; a function's SET clause would put back only what it names). An
+-- owner that may not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint,
+-- not a write that skips those triggers.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -19,6 +20,8 @@ DECLARE
     claims jsonb;
     violation text[];
     remove_old boolean;
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     IF new_key IS NOT NULL THEN
         violation := kinde_claims.key_violation(new_key, organization);
@@ -38,7 +41,8 @@ BEGIN
     IF NOT remove_old AND new_key IS NULL THEN
         RETURN;
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
+    as_replica := current_setting('session_replication_role') = 'replica';
+    IF as_replica THEN
         BEGIN
             PERFORM set_config('session_replication_role', 'origin', true);
         EXCEPTION WHEN insufficient_privilege THEN
@@ -59,6 +63,10 @@ BEGIN
     END IF;
     IF new_key IS NOT NULL THEN
         PERFORM kinde_claims.projection_write(spec, new_key, flag, claims);
+    END IF;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    IF as_replica THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
     END IF;
 END
 $$;

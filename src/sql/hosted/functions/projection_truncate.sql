@@ -15,6 +15,8 @@ DECLARE
     leaf oid;
     found_keys text[] := '{}';
     leaf_keys text[];
+    as_replica boolean;  -- session_replication_role was replica: put back at the end
+    outer_source text := current_setting('kinde_claims_write.source', true);  -- put back at the end (history_context)
 BEGIN
     FOR leaf IN SELECT t.relid FROM pg_partition_tree(relation) t
                 JOIN pg_class c ON c.oid = t.relid WHERE c.relkind = 'r'
@@ -27,7 +29,8 @@ BEGIN
     IF cardinality(found_keys) = 0 THEN
         RETURN;
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
+    as_replica := current_setting('session_replication_role') = 'replica';
+    IF as_replica THEN
         PERFORM set_config('session_replication_role', 'origin', true);
     END IF;
     PERFORM set_config('kinde_claims_write.source',
@@ -39,6 +42,10 @@ BEGIN
         UPDATE kinde_claims.profiles AS p SET lifetime_subscriber = p.lifetime_subscriber AND NOT maps_flag,
                claims = jsonb_delete(p.claims, VARIADIC keys)
         WHERE p.kinde_id = ANY (found_keys) AND (p.lifetime_subscriber AND maps_flag OR jsonb_exists_any(p.claims, keys));
+    END IF;
+    PERFORM set_config('kinde_claims_write.source', COALESCE(outer_source, ''), true);
+    IF as_replica THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
     END IF;
 END
 $$;

@@ -420,19 +420,31 @@ REVOKE ALL ON FUNCTION kinde_claims.claim_name_violation(text) FROM PUBLIC;
 -- (FACTS.md §7), the error as {message, detail, hint}; NULL when every number survives. The path
 -- names where it sits: org_id, limits.seats, ids[2]. As claim_numbers_violation in
 -- write_rules.cpp, and like it without recursion: any depth jsonb takes is walked.
+-- Linear in the value's size: one set-based pass per level of nesting finds whether any number
+-- fails (most values: none), and only then a depth-first walk finds the first one and its path,
+-- with a stack whose elements are set in place (never copied whole) and the path joined from one
+-- step per level only for the number reported.
 CREATE OR REPLACE FUNCTION kinde_claims.claim_number_violation(path text, value jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- The values still to visit, the next one last, with their paths.
-    paths text[] := ARRAY[path];
-    pending jsonb[] := ARRAY[value];
-    here text;
+    -- The values of one level of nesting (the numbers and containers among them).
+    level jsonb[] := ARRAY[value];
+    failing boolean := false;
+    -- The walk's stack, the next value on top: the value, its step from its container ('.key' or
+    -- '[i]') and its depth (the root: 1, with no step). steps[d] is the step at depth d of the
+    -- value being visited.
+    stack_values jsonb[];
+    stack_steps text[];
+    stack_depths integer[];
+    top integer;
+    steps text[];
+    depth integer;
     item jsonb;
+    child record;
     kind text;
     arrives text;
     shown text;
-    n integer;
 BEGIN
     -- Most claims hold no number at all: their JSON text has no digit outside its strings. (No
     -- jsonpath .** here: it recurses, and a claim may nest as deep as jsonb allows.)
@@ -440,12 +452,38 @@ BEGIN
        OR regexp_replace(value::text, '"(\\.|[^"\\])*"', '', 'g') !~ '[0-9]' THEN
         RETURN NULL;
     END IF;
-    WHILE cardinality(pending) > 0 LOOP
-        n := cardinality(pending);
-        here := paths[n];
-        item := pending[n];
-        paths := paths[1:n - 1];
-        pending := pending[1:n - 1];
+    -- Whether any number fails, a level at a time. An integer of at most 15 digits is exact in a
+    -- double: no call for it.
+    WHILE NOT failing AND cardinality(level) > 0 LOOP
+        SELECT coalesce(bool_or(kinde_claims.number_arrives_as(l.item::text::numeric) IS NOT NULL), false)
+        INTO failing
+        FROM unnest(level) AS l(item)
+        WHERE jsonb_typeof(l.item) = 'number' AND l.item::text !~ '^-?[0-9]{1,15}$';
+        SELECT array_agg(c.item) INTO level
+        FROM (SELECT e.value AS item
+              FROM unnest(level) AS l(item), jsonb_array_elements(l.item) AS e(value)
+              WHERE jsonb_typeof(l.item) = 'array'
+              UNION ALL
+              SELECT e.value
+              FROM unnest(level) AS l(item), jsonb_each(l.item) AS e(key, value)
+              WHERE jsonb_typeof(l.item) = 'object') AS c
+        WHERE jsonb_typeof(c.item) IN ('number', 'object', 'array');
+    END LOOP;
+    IF NOT failing THEN
+        RETURN NULL;
+    END IF;
+    -- The first failing number in jsonb's order, and its path.
+    stack_values := ARRAY[value];
+    stack_steps := ARRAY[''];
+    stack_depths := ARRAY[1];
+    top := 1;
+    steps := ARRAY[]::text[];
+    WHILE top > 0 LOOP
+        item := stack_values[top];
+        depth := stack_depths[top];
+        steps[depth] := stack_steps[top];
+        stack_values[top] := NULL;
+        top := top - 1;
         kind := jsonb_typeof(item);
         IF kind = 'number' THEN
             arrives := kinde_claims.number_arrives_as(item::text::numeric);
@@ -455,26 +493,31 @@ BEGIN
                     shown := kinde_claims.js_number_text(shown);
                 END IF;
                 RETURN ARRAY[
-                    'claim ' || kinde_claims.quote_for_message(here) || ' holds the number '
-                        || kinde_claims.quote_for_message(shown) || ', which reaches the token as ' || arrives,
+                    'claim ' || kinde_claims.quote_for_message(path || array_to_string(steps[1:depth], ''))
+                        || ' holds the number ' || kinde_claims.quote_for_message(shown)
+                        || ', which reaches the token as ' || arrives,
                     'Kinde''s workflow runtime reads JSON numbers as IEEE-754 doubles, which keep about 15 '
                         'significant digits and magnitudes from 5e-324 to 1.7e308; this value would change on '
                         'its way into the token.',
                     'Store ids and exact amounts as strings, such as {"org_id": "750727362669608961"}.'];
             END IF;
-        ELSIF kind = 'object' THEN
+        ELSIF kind IN ('object', 'array') THEN
             -- Pushed last member first, so that the first is visited next.
-            SELECT paths || coalesce(array_agg(here || '.' || e.key ORDER BY e.ord DESC), '{}'),
-                   pending || coalesce(array_agg(e.value ORDER BY e.ord DESC), '{}')
-            INTO paths, pending
-            FROM jsonb_each(item) WITH ORDINALITY AS e(key, value, ord)
-            WHERE jsonb_typeof(e.value) IN ('number', 'object', 'array');
-        ELSIF kind = 'array' THEN
-            SELECT paths || coalesce(array_agg(here || '[' || (e.ord - 1) || ']' ORDER BY e.ord DESC), '{}'),
-                   pending || coalesce(array_agg(e.value ORDER BY e.ord DESC), '{}')
-            INTO paths, pending
-            FROM jsonb_array_elements(item) WITH ORDINALITY AS e(value, ord)
-            WHERE jsonb_typeof(e.value) IN ('number', 'object', 'array');
+            FOR child IN
+                SELECT '.' || e.key AS step, e.value, e.ord
+                FROM jsonb_each(item) WITH ORDINALITY AS e(key, value, ord)
+                WHERE kind = 'object' AND jsonb_typeof(e.value) IN ('number', 'object', 'array')
+                UNION ALL
+                SELECT '[' || (e.ord - 1) || ']', e.value, e.ord
+                FROM jsonb_array_elements(item) WITH ORDINALITY AS e(value, ord)
+                WHERE kind = 'array' AND jsonb_typeof(e.value) IN ('number', 'object', 'array')
+                ORDER BY ord DESC
+            LOOP
+                top := top + 1;
+                stack_values[top] := child.value;
+                stack_steps[top] := child.step;
+                stack_depths[top] := depth + 1;
+            END LOOP;
         END IF;
     END LOOP;
     RETURN NULL;
@@ -488,7 +531,10 @@ REVOKE ALL ON FUNCTION kinde_claims.claim_number_violation(text, jsonb) FROM PUB
 -- text whose names pass claim_name_violation and whose values pass issued_claim_violation
 -- and claim_number_violation. A claim whose value equals the one in `old_claims` (an UPDATE's
 -- stored claims) is not checked for Kinde's names or numbers again; for an INSERT, `kinde_id`'s
--- stored token is read instead, only when a claim would be refused.
+-- stored token is read instead, only when a claim would be refused: from kinde_claims.profiles
+-- itself, not through kinde_claims_for, which a call by name could miss (an overload in public,
+-- where no event trigger refuses one, makes it ambiguous). Only profiles_before_write passes
+-- `kinde_id`, as the owner (SECURITY DEFINER).
 CREATE OR REPLACE FUNCTION kinde_claims.claims_check(claims jsonb, old_claims jsonb DEFAULT NULL,
                                                      kinde_id text DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
@@ -525,7 +571,8 @@ BEGIN
             CONTINUE;
         END IF;
         IF kinde_id IS NOT NULL THEN
-            old_claims := public.kinde_claims_for(kinde_id);
+            SELECT kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO old_claims
+            FROM kinde_claims.profiles p WHERE p.kinde_id = claims_check.kinde_id;
             kinde_id := NULL;
             IF old_claims -> claim.key = claim.value THEN
                 CONTINUE;
@@ -681,7 +728,7 @@ BEGIN
             'API permissions, move the token into another organization or change the user''s '
             'identity. Kinde issues: ' || kinde_claims.kinde_issued_claims_list() || '.',
         'Use a name of your own, such as ' || kinde_claims.quote_for_message('app_' || name)
-            || '; a superuser can allow this name with kinde_claims.allowed_kinde_claims.'];
+            || '; the database''s administrator can allow this name with the setting kinde_claims.allowed_kinde_claims.'];
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.issued_claim_violation(text) FROM PUBLIC;
@@ -732,9 +779,14 @@ $$;
 REVOKE ALL ON FUNCTION kinde_claims.js_number_text(text) FROM PUBLIC;
 
 -- jwt_role() RETURNS text: the "role" string of request.jwt.claims (PostgREST sets it for each
--- request), else NULL (jwt_role in claims_history.cpp). A value that is not JSON raises 22P02
--- with the context "reading the setting request.jwt.claims for the claims history". Unlike the
--- C++ edition it cannot skip a value a plain SET of an earlier transaction left on the session.
+-- request), else NULL (jwt_role in claims_history.cpp). A value that is not JSON raises 22P02, as
+-- in the C++ edition, whose context line "reading the setting request.jwt.claims for the claims
+-- history" PL/pgSQL cannot add (test/sql/edition_error_context.sql). Unlike the C++ edition it
+-- cannot skip a value a plain SET of an earlier transaction left on the session
+-- (SQL sees no setting's stack; test/sql/edition_pooler.sql): such a value is read, and one that
+-- is not JSON fails the write (22P02, 22P05) until it is RESET, where the C++ edition writes with
+-- no JWT role. Catching the error instead would let a value not JSON set in the writing
+-- transaction through, which both editions refuse.
 CREATE OR REPLACE FUNCTION kinde_claims.jwt_role() RETURNS text
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1259,7 +1311,9 @@ REVOKE ALL ON FUNCTION kinde_claims.projection_fire(text, text, text, text, oid,
 -- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
 -- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
 -- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
--- so that the tables' own triggers fire; the SET clause puts the setting back.
+-- so that the tables' own triggers fire; the SET clause puts the setting back. An owner that may
+-- not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint, not a write
+-- that skips those triggers.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1292,7 +1346,18 @@ BEGIN
         RETURN;
     END IF;
     IF current_setting('session_replication_role') = 'replica' THEN
-        PERFORM set_config('session_replication_role', 'origin', true);
+        BEGIN
+            PERFORM set_config('session_replication_role', 'origin', true);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION USING ERRCODE = '42501',
+                MESSAGE = (spec ->> 'prefix') || 'cannot write claims under session_replication_role = replica',
+                DETAIL = format('The trigger is enabled ALWAYS, so it fires under replica, where the tables of '
+                                'kinde_claims skip their own triggers, which check every write; switching to '
+                                'origin for its writes needs a superuser''s right to set session_replication_role, '
+                                'which %s, the owner of kinde_claims, lacks.', current_user),
+                HINT = 'Write the table under session_replication_role = origin (the default), or have a superuser '
+                       'run GRANT SET ON PARAMETER session_replication_role TO ' || quote_ident(current_user::text) || '.';
+        END;
     END IF;
     PERFORM set_config('kinde_claims_write.source',
         jsonb_build_object('source', 'trigger', 'app_table', (spec ->> 'relid')::bigint)::text, true);
@@ -1674,8 +1739,9 @@ REVOKE ALL ON FUNCTION kinde_claims.setting_max_claims_bytes() FROM PUBLIC;
 -- C++ edition checks a SET of the parameter, with the same SQLSTATE and message. The value applies
 -- to every write and hook call from the next statement on (in the setting transaction) and to
 -- every session once committed. A NULL value removes the setting: the default applies again.
---   name: 'kinde_claims.max_claims_bytes' (bytes, 2 to 1048576; a unit B, kB, MB, GB or TB may
---         follow the number, rounded after it is applied; default 4096), 'kinde_claims.allowed_kinde_claims' (a comma-separated list
+--   name: 'kinde_claims.max_claims_bytes' (bytes, 2 to 1048576, read as Postgres 15 reads an
+--         integer setting: decimal, 0x hex or 0 octal, or a fraction; a unit B, kB, MB, GB or TB
+--         may follow; default 4096), 'kinde_claims.allowed_kinde_claims' (a comma-separated list
 --         of claim names Kinde issues; default empty), 'kinde_claims.supabase_identity_provider'
 --         (2 to 50 of a-z 0-9 ':' '-'; default custom:kinde), 'kinde_claims.supabase_hook_on_error'
 --         (open or closed; default open), 'kinde_claims.notify' (a Boolean; default on: the
@@ -1693,6 +1759,16 @@ DECLARE
     parts text[];
     bytes numeric;
     violation text[];
+    -- max_claims_bytes as Postgres reads it: the number, what follows it, its unit.
+    number numeric;
+    rest text;
+    unit text;
+    radix integer;
+    digit text;
+    exponent integer;
+    scale text[];
+    exact double precision;
+    step double precision;
 BEGIN
     IF NOT pg_has_role(current_user, owner_oid, 'USAGE') THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
@@ -1716,22 +1792,90 @@ BEGIN
     END IF;
     CASE name
     WHEN 'kinde_claims.max_claims_bytes' THEN
-        -- As Postgres reads an integer setting with a unit: a decimal number (a sign, a fraction or an
-        -- exponent allowed), rounded after the unit is applied.
-        parts := regexp_match(value, '^\s*([-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)\s*(B|kB|MB|GB|TB)?\s*$');
-        IF parts IS NULL OR abs(parts[1]::numeric) > 1.7976931348623157e308 THEN
-            -- Postgres names the units only when a number it could read came first.
-            IF parts IS NULL AND value ~ '^\s*[0-9]' THEN
+        -- As PG15's parse_int (guc.c) reads an integer setting with a unit: strtol(value, 0), white
+        -- space and a sign, then 0x and hex digits, 0 and octal digits, or decimal digits; read
+        -- again as strtod where that stops at '.', 'e' or 'E' or overflows a long (a decimal or
+        -- hex fraction, an exponent); white space; a unit of at most 3 characters and white space
+        -- (convert_to_base_unit: B, kB, MB, GB, TB; a fraction rounds to the next smaller unit);
+        -- rint, half to even. Postgres gives a hint only for a bad unit and for an int's range.
+        parts := regexp_match(value, '^[ \t\n\r\f\v]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(.*)$');
+        IF parts IS NULL THEN
+            number := NULL;
+            rest := value;
+        ELSE
+            radix := CASE WHEN parts[2] ~ '^0[xX]' THEN 16 WHEN parts[2] ~ '^0' THEN 8 ELSE 10 END;
+            number := 0;
+            FOREACH digit IN ARRAY regexp_split_to_array(lower(regexp_replace(parts[2], '^0[xX]', '')), '') LOOP
+                number := number * radix + (strpos('0123456789abcdef', digit) - 1);
+            END LOOP;
+            number := CASE WHEN parts[1] = '-' THEN -number ELSE number END;
+            rest := parts[3];
+        END IF;
+        IF left(rest, 1) IN ('.', 'e', 'E') OR number NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN
+            number := NULL;
+            parts := regexp_match(value, '^[ \t\n\r\f\v]*([-+]?)0[xX]([0-9a-fA-F]*)(\.([0-9a-fA-F]*))?(.*)$');
+            IF parts IS NOT NULL AND parts[2] || coalesce(parts[4], '') <> '' THEN
+                -- A hex fraction: hex digits, a point and hex digits, then p and a power of 2.
+                radix := 16;
+                exponent := -4 * length(coalesce(parts[4], ''));
+                rest := parts[5];
+            ELSE
+                parts := regexp_match(value, '^[ \t\n\r\f\v]*([-+]?)([0-9]*)(\.([0-9]*))?(.*)$');
+                radix := 10;
+                exponent := -length(coalesce(parts[4], ''));
+                rest := parts[5];
+            END IF;
+            IF parts[2] || coalesce(parts[4], '') <> '' THEN
+                number := 0;
+                FOREACH digit IN ARRAY regexp_split_to_array(lower(parts[2] || coalesce(parts[4], '')), '') LOOP
+                    number := number * radix + (strpos('0123456789abcdef', digit) - 1);
+                END LOOP;
+                scale := regexp_match(rest, CASE radix WHEN 16 THEN '^[pP]([-+]?[0-9]+)(.*)$' ELSE '^[eE]([-+]?[0-9]+)(.*)$' END);
+                IF scale IS NOT NULL THEN
+                    exponent := exponent + least(greatest(scale[1]::numeric, -100000), 100000)::integer;
+                    rest := scale[2];
+                END IF;
+                -- strtod's ERANGE (checked below): beyond a double, or below its smallest normal
+                -- magnitude. Far beyond either, not computed at all.
+                IF number <> 0 AND abs(log(number) + exponent * log(CASE radix WHEN 16 THEN 2 ELSE 10 END)) > 330 THEN
+                    number := NULL;
+                ELSE
+                    number := CASE WHEN radix = 10 THEN (number || 'e' || exponent)::numeric
+                                   WHEN exponent >= 0 THEN number * power(2::numeric, exponent)
+                                   ELSE number / power(2::numeric, -exponent) END;
+                    number := CASE WHEN parts[1] = '-' THEN -number ELSE number END;
+                END IF;
+            END IF;
+        END IF;
+        unit := NULL;
+        rest := ltrim(rest, E' \t\n\r\f' || chr(11));
+        IF number IS NOT NULL AND rest <> '' THEN
+            unit := substring(rest FROM '^[^ \t\n\r\f\v]{1,3}');
+            IF unit NOT IN ('B', 'kB', 'MB', 'GB', 'TB')
+               OR ltrim(substr(rest, length(unit) + 1), E' \t\n\r\f' || chr(11)) <> '' THEN
                 RAISE EXCEPTION USING ERRCODE = '22023',
                     MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
                     HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".';
             END IF;
+        END IF;
+        IF number IS NULL OR abs(number) >= 1.797693134862315807937289714053e308
+           OR number <> 0 AND abs(number) < 2.2250738585072014e-308 THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('invalid value for parameter "%s": "%s"', name, value);
         END IF;
-        bytes := round(parts[1]::numeric * CASE parts[4] WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576
-            WHEN 'GB' THEN 1073741824 WHEN 'TB' THEN 1099511627776 ELSE 1 END);
-        IF bytes < -2147483648 OR bytes > 2147483647 THEN
+        exact := number::double precision;
+        IF abs(exact) > 1e15 THEN
+            bytes := NULL;
+        ELSE
+            exact := exact * CASE unit WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 WHEN 'GB' THEN 1073741824
+                                       WHEN 'TB' THEN 1099511627776 ELSE 1 END;
+            IF unit IN ('kB', 'MB', 'GB', 'TB') THEN
+                step := CASE unit WHEN 'kB' THEN 1 WHEN 'MB' THEN 1024 WHEN 'GB' THEN 1048576 ELSE 1073741824 END;
+                exact := round(exact / step) * step;
+            END IF;
+            bytes := round(exact)::numeric;
+        END IF;
+        IF bytes IS NULL OR bytes < -2147483648 OR bytes > 2147483647 THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
                 HINT = 'Value exceeds integer range.';
@@ -2587,7 +2731,8 @@ $$;
 -- A row found has keys that passed the rules when it was written, so the arguments are checked
 -- only when none is (claims_for_rest, which also answers a non-member, a membership stored without
 -- its token and an unknown user). Unlike the C++ edition, a row stored with a key that breaks the
--- rules (only a write with the table's triggers disabled can store one) is served, not refused.
+-- rules (only a write with the table's triggers disabled can store one) is served, not refused:
+-- a move's steps list such rows instead (docs/hosted.md#moving-between-editions).
 -- Like the C++ declaration it has no SET clause (one would cost a setting's save and restore on
 -- every call): every name and operator in it is schema-qualified, so a caller's search_path
 -- changes nothing.

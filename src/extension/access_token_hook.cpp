@@ -201,18 +201,6 @@ bool identities_catalog(bool guarded, IdentitiesCatalog *out) {
     return true;
 }
 
-// The settings in force: kinde_claims.supabase_identity_provider and
-// kinde_claims.supabase_hook_on_error (module.cpp).
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // The user id as log lines show it: quoted, cut, every byte outside printable ASCII escaped
 // (rules::quote_for_message), so a message converts to any client encoding. "missing" for none.
 char *loggable_user_id(const char *user_id) {
@@ -257,7 +245,7 @@ bool canonical_uuid(const char *text, pg_uuid_t *out) {
                 return false;
             ++i;
         }
-        int high = hex_value(text[i]), low = hex_value(text[i + 1]);
+        int high = rules::hex_digit_value(text[i]), low = rules::hex_digit_value(text[i + 1]);
         if (high < 0 || low < 0)
             return false;
         out->data[byte++] = static_cast<unsigned char>(high << 4 | low);

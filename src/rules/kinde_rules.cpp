@@ -176,7 +176,8 @@ std::optional<Violation> check_kinde_issued_claim(std::string_view name, std::st
                    "identity. Kinde issues: " +
                        std::string(kinde_issued_claims_list()) + ".",
                    "Use a name of your own, such as " + quote_for_message("app_" + std::string(name)) +
-                       "; a superuser can allow this name with kinde_claims.allowed_kinde_claims.");
+                       "; the database's administrator can allow this name with the setting "
+                       "kinde_claims.allowed_kinde_claims.");
 }
 
 std::optional<Violation> check_allowed_kinde_claims(std::string_view allowed) {

@@ -34,6 +34,18 @@ inline constexpr std::size_t kDefaultMaxClaimsBytes = 4096;
 // The claim that lives in its own column and is never part of the `claims` object.
 inline constexpr std::string_view kLifetimeSubscriber = "lifetime_subscriber";
 
+// The value of one hexadecimal digit (either case), or -1 for any other byte. Used by the hook's
+// uuid reader (access_token_hook.cpp) and the shim's log reader (common/log.cpp).
+inline int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 // [0-9A-Za-z], whatever the locale: the letters and digits every id and name rule allows.
 inline bool is_alnum_ascii(char c) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

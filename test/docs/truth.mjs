@@ -8,9 +8,10 @@
 //   optional name before it and an optional DEFAULT after it; args are the types, lower case,
 //   comma-joined, as pg_describe_object spells an identity: "text,boolean,jsonb") or "setting"
 //   (kinde_claims.NAME not followed by "(").
-// extensionObjects(installListing): from the listing of test/expected/install.out (the rows of
-//   pg_describe_object over the extension's members), {functions: Map(name -> Set(identity args)),
-//   relations: Set(name)}; names without the schema "kinde_claims." prefix for public functions.
+// extensionObjects(membersListing): from the listing of test/expected/edition_catalog.out (the
+//   rows of pg_describe_object over the C++ edition's members), {functions: Map(name ->
+//   Set(identity args)), relations: Set(name)}; names without the schema "kinde_claims." prefix
+//   for public functions.
 // shimFlags(text): the --flags of a doc text's code spans: [{line, flag}].
 // All are pure; they read nothing.
 
@@ -125,10 +126,10 @@ export function sqlMentions(text) {
   return found;
 }
 
-export function extensionObjects(installListing) {
+export function extensionObjects(membersListing) {
   const functions = new Map();
   const relations = new Set();
-  for (const raw of installListing.split('\n')) {
+  for (const raw of membersListing.split('\n')) {
     const fn = /^ function ([a-z0-9_.]+)\(([^)]*)\)\s*$/.exec(raw);
     if (fn) {
       if (!functions.has(fn[1])) functions.set(fn[1], new Set());

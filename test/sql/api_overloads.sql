@@ -116,5 +116,20 @@ SELECT pg_temp.try($q$CREATE FUNCTION public.kinde_claims_for(user_id text) RETU
 SELECT pg_temp.try($q$CREATE FUNCTION api.kinde_claims_for(user_id varchar) RETURNS jsonb LANGUAGE sql AS $f$ SELECT '{}'::jsonb $f$$q$) AS api_is_guarded;
 DROP EXTENSION kinde_claims;
 DROP SCHEMA api;
+-- A write that reads a stored token calls no API function by name (issue 20): with an overload
+-- in public that no event trigger refused (a hosted database has none; this one made before the
+-- install, reported), an INSERT of a number a token would change is still refused, and one that
+-- keeps the stored value still passes, as without it.
+CREATE FUNCTION public.kinde_claims_for(user_id text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"n": 9007199254740993}'::jsonb $$;
+CREATE EXTENSION kinde_claims;
+SELECT pg_temp.try($$INSERT INTO kinde_claims.profiles (kinde_id, claims) VALUES ('kp_overload', '{"n": 9007199254740993}')$$) AS new_profile;
+ALTER TABLE kinde_claims.profiles DISABLE TRIGGER profiles_before_write;
+INSERT INTO kinde_claims.profiles (kinde_id, claims) VALUES ('kp_stored', '{"n": 9007199254740993}');
+ALTER TABLE kinde_claims.profiles ENABLE TRIGGER profiles_before_write;
+SELECT pg_temp.try($$INSERT INTO kinde_claims.profiles (kinde_id, claims) VALUES ('kp_stored', '{"n": 9007199254740993, "plan": "pro"}')
+                     ON CONFLICT (kinde_id) DO UPDATE SET claims = EXCLUDED.claims$$) AS stored_value_kept;
+SELECT kinde_id, claims FROM kinde_claims.profiles ORDER BY kinde_id;
+DROP EXTENSION kinde_claims;
+DROP FUNCTION public.kinde_claims_for(text);
 REVOKE CREATE ON SCHEMA public FROM regress_kc_overload_plain;
 DROP ROLE regress_kc_overload_plain;

@@ -7,6 +7,8 @@ CREATE EXTENSION kinde_claims;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set try_sql :abs_srcdir '/lib/try.sql'
 \i :try_sql
+\set setting_sql :abs_srcdir '/lib/setting.sql'
+\i :setting_sql
 
 -- The full error report once.
 SELECT kinde_profile_upsert('kp_n', claims => '{"org_id": 750727362669608961}');
@@ -119,4 +121,36 @@ SELECT pg_temp.try($$UPDATE public.accounts SET kinde_user_id = 'kp_app4' WHERE 
 DROP TABLE public.accounts;
 
 SELECT kinde_id, claims FROM kinde_claims.profiles ORDER BY kinde_id;
+
+-- Checked in time linear in the value (issue 20): under a raised limit, a 100,000-element array
+-- and an object 10,000 levels deep, every number fine or the last one not, each well within 10 s
+-- (a check that copies its pending values at each step takes minutes; the statement_timeout
+-- fails it sooner). The first failing number is reported, in jsonb's order (shorter keys first).
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', '1MB');
+SET statement_timeout = '60s';
+SELECT clock_timestamp() AS started \gset
+SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_wide', claims => jsonb_build_object('ids',
+    (SELECT jsonb_agg(i) FROM generate_series(1, 100000) AS i)))$$) AS wide_array,
+       clock_timestamp() - :'started' < interval '10 s' AS in_time;
+SELECT clock_timestamp() AS started \gset
+SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_wide', claims => jsonb_build_object('ids',
+    (SELECT jsonb_agg(i) FROM generate_series(1, 100000) AS i) || '[9007199254740993]'))$$) AS wide_array_last_bad,
+       clock_timestamp() - :'started' < interval '10 s' AS in_time;
+SELECT clock_timestamp() AS started \gset
+SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_deep', claims => jsonb_build_object('tree',
+    (repeat('{"k": ', 10000) || '[1, 2.5]' || repeat('}', 10000))::jsonb))$$) AS deep_object,
+       clock_timestamp() - :'started' < interval '10 s' AS in_time;
+SELECT clock_timestamp() AS started \gset
+SELECT left(pg_temp.try($$SELECT kinde_profile_upsert('kp_deep', claims => jsonb_build_object('tree',
+    (repeat('{"k": ', 10000) || '[1, 9007199254740993]' || repeat('}', 10000))::jsonb))$$), 40) AS deep_object_bad,
+       clock_timestamp() - :'started' < interval '10 s' AS in_time;
+RESET statement_timeout;
+SELECT kinde_id, jsonb_array_length(claims -> 'ids') AS ids, jsonb_typeof(claims -> 'tree') AS tree
+FROM kinde_claims.profiles WHERE kinde_id IN ('kp_wide', 'kp_deep') ORDER BY kinde_id;
+SELECT pg_temp.try(format('SELECT kinde_profile_upsert(%L, claims => %L)', 'kp_order', c)) AS first_in_jsonb_order
+FROM unnest(ARRAY['{"b": [1, {"c": 2.5, "d": [3, 1e400]}, 1e309], "aa": 1e401, "x": 1e402}',
+                  '{"aa": 1e401, "x": [{"y": 2, "z": [9007199254740993]}, 1e402]}']) WITH ORDINALITY AS t(c, i)
+ORDER BY i;
+DELETE FROM kinde_claims.profiles WHERE kinde_id IN ('kp_wide', 'kp_deep');
+SELECT pg_temp.kc_set('kinde_claims.max_claims_bytes', NULL);
 DROP EXTENSION kinde_claims;

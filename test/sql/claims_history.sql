@@ -155,12 +155,11 @@ SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 1}');
 SELECT set_config('request.jwt.claims', '[1]', true);
 SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 2}');
 COMMIT;
--- Claims that are not JSON at all: the write fails whole (22P02), saying where it came from.
+-- Claims that are not JSON at all: the write fails whole (22P02). Its context, saying where the
+-- error came from, differs between the editions: edition_error_context.
 BEGIN;
 SELECT set_config('role', 'regress_kc_hist_writer', true), set_config('request.jwt.claims', '{"role":', true);
-\set SHOW_CONTEXT always
 SELECT kinde_profile_upsert('kp_h12', NULL, '{"n": 3}');
-\set SHOW_CONTEXT never
 ROLLBACK;
 RESET SESSION AUTHORIZATION;
 SELECT source, actor, jwt_role, new_claims FROM pg_temp.history('kp_h12');

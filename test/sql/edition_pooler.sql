@@ -50,5 +50,17 @@ SELECT pg_temp.upsert_as_set(6);
 RESET request.jwt.claims;
 SELECT * FROM pg_temp.history12b();
 RESET ROLE;
+-- Claims left behind that are not JSON at all: the C++ edition does not read them, and the write
+-- goes through with no JWT role; the SQL edition reads them, and the write fails (22P02) until
+-- they are RESET. (Set in the writing transaction, both editions refuse the write alike:
+-- claims_history.)
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set try_sql :abs_srcdir '/lib/try.sql'
+\i :try_sql
+SELECT set_config('request.jwt.claims', '{"role":', false) IS NOT NULL AS left_behind;
+SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_h12c', NULL, '{"n": 1}')$$) AS not_json_left_behind;
+RESET request.jwt.claims;
+SELECT pg_temp.try($$SELECT kinde_profile_upsert('kp_h12c', NULL, '{"n": 2}')$$) AS after_reset;
+SELECT h.jwt_role, h.new_claims FROM kinde_claims_history('kp_h12c') h ORDER BY h.changed_at;
 DROP EXTENSION kinde_claims;
 DROP ROLE regress_kc_hist_writer;

@@ -2,16 +2,10 @@
 CREATE EXTENSION kinde_claims;
 SELECT extversion = default_version AS is_default_version FROM pg_extension, pg_available_extensions WHERE extname = 'kinde_claims' AND name = extname;
 
--- Every object the extension owns.
-SELECT pg_describe_object(classid, objid, 0) AS member
-FROM pg_depend
-WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
-ORDER BY 1;
-
--- The API functions sit in the extension's schema; their properties.
-SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.prosecdef, p.proisstrict,
-       p.proconfig
+-- The API functions sit in the extension's schema; their properties. Every object the extension
+-- owns, what pg_dump keeps of it and which functions are SECURITY DEFINER differ between the
+-- editions: edition_catalog lists them.
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstrict, p.proconfig
 FROM pg_proc p
 WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'kinde%'
 ORDER BY p.oid::regprocedure::text;
@@ -23,8 +17,11 @@ FROM pg_attribute WHERE attrelid = 'kinde_claims.profiles'::regclass AND attnum 
 SELECT indexrelid::regclass, indisunique FROM pg_index
 WHERE indrelid = 'kinde_claims.profiles'::regclass ORDER BY 1;
 SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'kinde_claims.profiles'::regclass;
-SELECT (SELECT array_agg(c::regclass ORDER BY c::regclass::text) FROM unnest(extconfig) c) AS dumped
-FROM pg_extension WHERE extname = 'kinde_claims';
+-- pg_dump keeps the rows of every table and sequence of the extension (edition_catalog lists them).
+SELECT c.oid::regclass AS not_dumped FROM pg_class c
+WHERE c.relnamespace = 'kinde_claims'::regnamespace AND c.relkind IN ('r', 'S')
+  AND c.oid NOT IN (SELECT unnest(extconfig) FROM pg_extension WHERE extname = 'kinde_claims')
+ORDER BY 1;
 SELECT tgname, tgenabled FROM pg_trigger
 WHERE tgrelid = 'kinde_claims.profiles'::regclass AND NOT tgisinternal ORDER BY 1;
 

@@ -3,6 +3,7 @@
 -- admin's UPDATE of another column) still work: a smaller limit must never lock a user's
 -- subscription in place.
 CREATE EXTENSION kinde_claims;
+\set SHOW_CONTEXT never
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set setting_sql :abs_srcdir '/lib/setting.sql'
 \i :setting_sql

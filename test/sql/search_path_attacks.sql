@@ -32,32 +32,17 @@ CREATE FUNCTION public.spa_event(type text, event_id text, kinde_id text) RETURN
 $$;
 SELECT kinde_profile_upsert('kp_victim', true, '{"plan": "pro"}');
 
--- Which functions rely on search_path at all: every function not written in C pins it, or has a
--- SQL-standard body, whose objects are bound when it is created (kinde_claims.member_token, which
--- a SET clause would keep the planner from inlining); the C functions that are SECURITY DEFINER
--- without a SET clause are exactly those attacked below.
-SELECT p.oid::regprocedure AS unpinned_function, l.lanname
-FROM pg_depend d
-JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
-JOIN pg_language l ON l.oid = p.prolang
-WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
-  AND l.lanname <> 'c' AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
-  AND p.prosqlbody IS NULL;
-SELECT p.oid::regprocedure AS bound_when_created, p.prosecdef, p.proacl
+-- The SECURITY DEFINER functions without a SET clause, which must resolve what they name
+-- themselves: exactly those attacked below (C in the C++ edition, PL/pgSQL in the SQL edition).
+-- Which of the others pin search_path and which have a SQL-standard body, bound when created,
+-- differs between the editions: edition_catalog lists them.
+SELECT p.oid::regprocedure AS security_definer_without_set_clause
 FROM pg_depend d
 JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
-  AND p.prosqlbody IS NOT NULL ORDER BY 1;
-SELECT p.oid::regprocedure AS c_security_definer_without_set_clause
-FROM pg_depend d
-JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
-JOIN pg_language l ON l.oid = p.prolang
-WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kinde_claims')
-  AND l.lanname = 'c' AND p.prosecdef AND p.proconfig IS NULL
-ORDER BY 1;
+  AND p.prosecdef AND p.proconfig IS NULL AND p.prosqlbody IS NULL
+ORDER BY p.oid::regprocedure::text;
 
 -- The traps. COALESCE is grammar, not a function lookup, so it needs none.
 SET ROLE regress_kc_search_path_attacker;

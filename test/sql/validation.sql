@@ -1,6 +1,7 @@
 -- Every write rule, with its SQLSTATE and message: through the functions, and when a superuser
 -- writes kinde_claims.profiles directly. Nothing is written when a rule refuses.
 CREATE EXTENSION kinde_claims;
+\set SHOW_CONTEXT never
 
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set try_sql :abs_srcdir '/lib/try.sql'

@@ -1,5 +1,6 @@
 -- kinde_webhook_apply: one Kinde webhook event applied once, in order per user, and pruning.
 CREATE EXTENSION kinde_claims;
+\set SHOW_CONTEXT never
 CREATE ROLE regress_kc_webhook_writer NOLOGIN;
 CREATE ROLE regress_kc_webhook_other NOLOGIN;
 GRANT EXECUTE ON FUNCTION kinde_webhook_apply(jsonb) TO regress_kc_webhook_writer;

@@ -1,9 +1,10 @@
 // kinde_claims_access_token_hook through a Supabase Auth stand-in (auth-standin.mjs, a fixture that
 // calls the hook exactly as Auth does, FACTS.md §10-§12), the shim (Kinde's signed webhooks) and
 // the PostgREST stand-in (RLS reading the token's claims). Run by test/suites/45-supabase-auth,
-// which sets up the database (setup.sql) and exports:
-//   KC_SUPABASE_DB, KC_POSTGREST_URL, KC_WEBHOOK_URL, KC_SIGNER_DIR, KC_AUTH_DB_URI,
-//   PGRST_JWT_SECRET, and libpq's PGHOST/PGPORT/PGUSER for a superuser.
+// once per edition, which sets up the database and exports:
+//   KC_EDITION (cpp or sql), KC_SUPABASE_DB, KC_SUPABASE_OWNER (the SQL edition's owner),
+//   KC_POSTGREST_URL, KC_WEBHOOK_URL, KC_SIGNER_DIR, KC_AUTH_DB_URI, PGRST_JWT_SECRET, and libpq's
+//   PGHOST/PGPORT/PGUSER for a superuser.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
@@ -12,9 +13,11 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 
 const env = process.env;
+const edition = env.KC_EDITION ?? 'cpp';
 const HOOK_URI = 'pg-functions://postgres/public/kinde_claims_access_token_hook';
 const standins = [];
 let admin;
+let owner;
 
 // Starts an Auth stand-in with a hook URI; resolves to its base URL.
 function startAuth(hookUri = HOOK_URI) {
@@ -63,13 +66,31 @@ const sql = (text, params) => admin.query(text, params);
 before(async () => {
   admin = new pg.Client({ database: env.KC_SUPABASE_DB });
   await admin.connect();
+  if (edition === 'sql') {
+    owner = new pg.Client({ database: env.KC_SUPABASE_DB, user: env.KC_SUPABASE_OWNER });
+    await owner.connect();
+  }
 });
 after(async () => {
   for (const child of standins) child.kill('SIGTERM');
   await admin.end();
+  await owner?.end();
 });
 
-describe('a Kinde user signed in through Supabase Auth', () => {
+// kinde_claims.supabase_hook_on_error for the database, VALUE or null for the default: the C++
+// edition's is a superuser's ALTER DATABASE ... SET, the SQL edition's the owner's row written with
+// kinde_claims.setting_set (docs/hosted.md#settings).
+async function setHookOnError(value) {
+  if (edition === 'sql') {
+    await owner.query("SELECT kinde_claims.setting_set('kinde_claims.supabase_hook_on_error', $1)", [value]);
+  } else if (value === null) {
+    await sql(`ALTER DATABASE ${env.KC_SUPABASE_DB} RESET kinde_claims.supabase_hook_on_error`);
+  } else {
+    await sql(`ALTER DATABASE ${env.KC_SUPABASE_DB} SET kinde_claims.supabase_hook_on_error = ${value}`);
+  }
+}
+
+describe(`${edition} edition: a Kinde user signed in through Supabase Auth`, () => {
   let auth;
   before(async () => { auth = await startAuth(); });
 
@@ -139,19 +160,19 @@ describe('a Kinde user signed in through Supabase Auth', () => {
   });
 });
 
-describe('failures, open and closed', () => {
+describe(`${edition} edition: failures, open and closed`, () => {
   let auth;
   before(async () => {
     auth = await startAuth();
     await sql("SELECT kinde_profile_upsert('kp_supalock', true)");
     await signIn(auth, 'kp_supalock');
   });
-  after(async () => { await sql(`ALTER DATABASE ${env.KC_SUPABASE_DB} RESET kinde_claims.supabase_hook_on_error`); });
+  after(async () => { await setHookOnError(null); });
 
-  // kinde_claims.supabase_hook_on_error for the database (a superuser's setting), and an Auth
-  // stand-in whose connections start after it.
+  // kinde_claims.supabase_hook_on_error set to ON_ERROR, and an Auth stand-in whose connections
+  // start after it.
   async function authWith(onError) {
-    await sql(`ALTER DATABASE ${env.KC_SUPABASE_DB} SET kinde_claims.supabase_hook_on_error = ${onError}`);
+    await setHookOnError(onError);
     return startAuth();
   }
 
@@ -215,7 +236,8 @@ describe('failures, open and closed', () => {
   });
 });
 
-describe('the Auth stand-in checks what Auth checks', () => {
+// The stand-in's own checks, whatever the edition: run once, with the C++ edition.
+if (edition === 'cpp') describe('the Auth stand-in checks what Auth checks', () => {
   // Hooks that break Auth's contract, in a schema of their own, granted to supabase_auth_admin.
   before(async () => {
     await sql(`CREATE SCHEMA IF NOT EXISTS hooks;

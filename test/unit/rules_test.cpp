@@ -8,6 +8,15 @@
 
 using namespace kinde_claims::rules;
 
+TEST(HexDigit, ValuesOfBothCasesAndMinusOneForOtherBytes) {
+    EXPECT_EQ(hex_digit_value('0'), 0);
+    EXPECT_EQ(hex_digit_value('9'), 9);
+    EXPECT_EQ(hex_digit_value('a'), 10);
+    EXPECT_EQ(hex_digit_value('F'), 15);
+    for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0', '\xff'})
+        EXPECT_EQ(hex_digit_value(c), -1) << static_cast<int>(c);
+}
+
 TEST(KindeId, AcceptsRealAndShortIds) {
     EXPECT_FALSE(check_kinde_id("kp_65b28d71bba14fa380d56d2d8d3503da"));
     EXPECT_FALSE(check_kinde_id("kp_1234567890"));

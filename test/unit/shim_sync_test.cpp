@@ -327,6 +327,13 @@ TEST(SyncReplicas, ParsesLsns) {
         EXPECT_FALSE(parse_lsn(bad)) << bad;
 }
 
+TEST(SyncReplicas, WritesLsnsAsPgLsnText) {
+    EXPECT_EQ(lsn_text(0), "0/0");
+    EXPECT_EQ(lsn_text((std::uint64_t{0x16} << 32) | 0xB374D848), "16/B374D848") << "upper-case hex, as pg_lsn";
+    for (std::uint64_t lsn : {std::uint64_t{0x3000060}, ~std::uint64_t{0}, std::uint64_t{1} << 32})
+        EXPECT_EQ(parse_lsn(lsn_text(lsn)), lsn) << lsn_text(lsn);
+}
+
 TEST(SyncReplicas, EveryStandbyNotPastTheLsnIsBehind) {
     std::uint64_t lsn = 0x3000060;
     EXPECT_TRUE(standbys_behind(R"({"unpushed": 0, "standbys": []})", lsn).empty());

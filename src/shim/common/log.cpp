@@ -5,19 +5,10 @@
 #include <optional>
 
 #include "common/json.hpp"
+#include "kinde_rules.hpp"
 
 namespace kinde_claims::shim {
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 // A JSON string of `text`; bytes that are not UTF-8 (a header as a client sent it) are written
 // as \xNN, as the text format does for control bytes.
@@ -89,9 +80,10 @@ bool read_fields(std::string_view text, json_t *object) {
                 if (at + 1 >= text.size())
                     return false;
                 char next = text[at + 1];
-                if (next == 'x' && at + 3 < text.size() && hex_digit(text[at + 2]) >= 0 &&
-                    hex_digit(text[at + 3]) >= 0) {
-                    unescaped += static_cast<char>(hex_digit(text[at + 2]) * 16 + hex_digit(text[at + 3]));
+                int high = at + 3 < text.size() ? rules::hex_digit_value(text[at + 2]) : -1;
+                int low = at + 3 < text.size() ? rules::hex_digit_value(text[at + 3]) : -1;
+                if (next == 'x' && high >= 0 && low >= 0) {
+                    unescaped += static_cast<char>(high * 16 + low);
                     at += 3;
                 } else {
                     unescaped += next;

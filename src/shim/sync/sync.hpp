@@ -54,6 +54,8 @@ struct Lease {
 };
 // A pg_lsn's text ("16/B374D848") as a number; nothing for anything else.
 std::optional<std::uint64_t> parse_lsn(std::string_view text);
+// An LSN as pg_lsn's text ("16/B374D848"), for log lines.
+std::string lsn_text(std::uint64_t lsn);
 // The standbys of kinde_claims_changes_lag's answer (0.8.0: "standbys") that have not replayed
 // up to `lsn`, one "NAME state=STATE replay_lsn=LSN" each; an answer without the list has none.
 std::vector<std::string> standbys_behind(const std::string &lag_body, std::uint64_t lsn);

@@ -4,7 +4,10 @@
 -- text whose names pass claim_name_violation and whose values pass issued_claim_violation
 -- and claim_number_violation. A claim whose value equals the one in `old_claims` (an UPDATE's
 -- stored claims) is not checked for Kinde's names or numbers again; for an INSERT, `kinde_id`'s
--- stored token is read instead, only when a claim would be refused.
+-- stored token is read instead, only when a claim would be refused: from kinde_claims.profiles
+-- itself, not through kinde_claims_for, which a call by name could miss (an overload in public,
+-- where no event trigger refuses one, makes it ambiguous). Only profiles_before_write passes
+-- `kinde_id`, as the owner (SECURITY DEFINER).
 CREATE OR REPLACE FUNCTION kinde_claims.claims_check(claims jsonb, old_claims jsonb DEFAULT NULL,
                                                      kinde_id text DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
@@ -41,7 +44,8 @@ BEGIN
             CONTINUE;
         END IF;
         IF kinde_id IS NOT NULL THEN
-            old_claims := @extschema@.kinde_claims_for(kinde_id);
+            SELECT kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO old_claims
+            FROM kinde_claims.profiles p WHERE p.kinde_id = claims_check.kinde_id;
             kinde_id := NULL;
             IF old_claims -> claim.key = claim.value THEN
                 CONTINUE;

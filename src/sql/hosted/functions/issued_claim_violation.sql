@@ -23,7 +23,7 @@ BEGIN
             'API permissions, move the token into another organization or change the user''s '
             'identity. Kinde issues: ' || kinde_claims.kinde_issued_claims_list() || '.',
         'Use a name of your own, such as ' || kinde_claims.quote_for_message('app_' || name)
-            || '; a superuser can allow this name with kinde_claims.allowed_kinde_claims.'];
+            || '; the database''s administrator can allow this name with the setting kinde_claims.allowed_kinde_claims.'];
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.issued_claim_violation(text) FROM PUBLIC;

@@ -8,7 +8,8 @@
 -- A row found has keys that passed the rules when it was written, so the arguments are checked
 -- only when none is (claims_for_rest, which also answers a non-member, a membership stored without
 -- its token and an unknown user). Unlike the C++ edition, a row stored with a key that breaks the
--- rules (only a write with the table's triggers disabled can store one) is served, not refused.
+-- rules (only a write with the table's triggers disabled can store one) is served, not refused:
+-- a move's steps list such rows instead (docs/hosted.md#moving-between-editions).
 -- Like the C++ declaration it has no SET clause (one would cost a setting's save and restore on
 -- every call): every name and operator in it is schema-qualified, so a caller's search_path
 -- changes nothing.

@@ -4,7 +4,9 @@
 -- claims (and lifetime_subscriber when mapped: NULL reads as false); an old key the row no longer
 -- has loses them. A NULL key belongs to no one. History source 'trigger' with the app table.
 -- Under session_replication_role = replica (a trigger enabled ALWAYS) the writes run as origin,
--- so that the tables' own triggers fire; the SET clause puts the setting back.
+-- so that the tables' own triggers fire; the SET clause puts the setting back. An owner that may
+-- not set it (not a superuser, no GRANT SET ON PARAMETER) gets 42501 with a hint, not a write
+-- that skips those triggers.
 CREATE OR REPLACE FUNCTION kinde_claims.projection_row(spec jsonb, new_row jsonb, old_row jsonb) RETURNS void
     LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -37,7 +39,18 @@ BEGIN
         RETURN;
     END IF;
     IF current_setting('session_replication_role') = 'replica' THEN
-        PERFORM set_config('session_replication_role', 'origin', true);
+        BEGIN
+            PERFORM set_config('session_replication_role', 'origin', true);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION USING ERRCODE = '42501',
+                MESSAGE = (spec ->> 'prefix') || 'cannot write claims under session_replication_role = replica',
+                DETAIL = format('The trigger is enabled ALWAYS, so it fires under replica, where the tables of '
+                                'kinde_claims skip their own triggers, which check every write; switching to '
+                                'origin for its writes needs a superuser''s right to set session_replication_role, '
+                                'which %s, the owner of kinde_claims, lacks.', current_user),
+                HINT = 'Write the table under session_replication_role = origin (the default), or have a superuser '
+                       'run GRANT SET ON PARAMETER session_replication_role TO ' || quote_ident(current_user::text) || '.';
+        END;
     END IF;
     PERFORM set_config('kinde_claims_write.source',
         jsonb_build_object('source', 'trigger', 'app_table', (spec ->> 'relid')::bigint)::text, true);

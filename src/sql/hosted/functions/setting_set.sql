@@ -3,8 +3,9 @@
 -- C++ edition checks a SET of the parameter, with the same SQLSTATE and message. The value applies
 -- to every write and hook call from the next statement on (in the setting transaction) and to
 -- every session once committed. A NULL value removes the setting: the default applies again.
---   name: 'kinde_claims.max_claims_bytes' (bytes, 2 to 1048576; a unit B, kB, MB, GB or TB may
---         follow the number, rounded after it is applied; default 4096), 'kinde_claims.allowed_kinde_claims' (a comma-separated list
+--   name: 'kinde_claims.max_claims_bytes' (bytes, 2 to 1048576, read as Postgres 15 reads an
+--         integer setting: decimal, 0x hex or 0 octal, or a fraction; a unit B, kB, MB, GB or TB
+--         may follow; default 4096), 'kinde_claims.allowed_kinde_claims' (a comma-separated list
 --         of claim names Kinde issues; default empty), 'kinde_claims.supabase_identity_provider'
 --         (2 to 50 of a-z 0-9 ':' '-'; default custom:kinde), 'kinde_claims.supabase_hook_on_error'
 --         (open or closed; default open), 'kinde_claims.notify' (a Boolean; default on: the
@@ -22,6 +23,16 @@ DECLARE
     parts text[];
     bytes numeric;
     violation text[];
+    -- max_claims_bytes as Postgres reads it: the number, what follows it, its unit.
+    number numeric;
+    rest text;
+    unit text;
+    radix integer;
+    digit text;
+    exponent integer;
+    scale text[];
+    exact double precision;
+    step double precision;
 BEGIN
     IF NOT pg_has_role(current_user, owner_oid, 'USAGE') THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
@@ -45,22 +56,90 @@ BEGIN
     END IF;
     CASE name
     WHEN 'kinde_claims.max_claims_bytes' THEN
-        -- As Postgres reads an integer setting with a unit: a decimal number (a sign, a fraction or an
-        -- exponent allowed), rounded after the unit is applied.
-        parts := regexp_match(value, '^\s*([-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)\s*(B|kB|MB|GB|TB)?\s*$');
-        IF parts IS NULL OR abs(parts[1]::numeric) > 1.7976931348623157e308 THEN
-            -- Postgres names the units only when a number it could read came first.
-            IF parts IS NULL AND value ~ '^\s*[0-9]' THEN
+        -- As PG15's parse_int (guc.c) reads an integer setting with a unit: strtol(value, 0), white
+        -- space and a sign, then 0x and hex digits, 0 and octal digits, or decimal digits; read
+        -- again as strtod where that stops at '.', 'e' or 'E' or overflows a long (a decimal or
+        -- hex fraction, an exponent); white space; a unit of at most 3 characters and white space
+        -- (convert_to_base_unit: B, kB, MB, GB, TB; a fraction rounds to the next smaller unit);
+        -- rint, half to even. Postgres gives a hint only for a bad unit and for an int's range.
+        parts := regexp_match(value, '^[ \t\n\r\f\v]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(.*)$');
+        IF parts IS NULL THEN
+            number := NULL;
+            rest := value;
+        ELSE
+            radix := CASE WHEN parts[2] ~ '^0[xX]' THEN 16 WHEN parts[2] ~ '^0' THEN 8 ELSE 10 END;
+            number := 0;
+            FOREACH digit IN ARRAY regexp_split_to_array(lower(regexp_replace(parts[2], '^0[xX]', '')), '') LOOP
+                number := number * radix + (strpos('0123456789abcdef', digit) - 1);
+            END LOOP;
+            number := CASE WHEN parts[1] = '-' THEN -number ELSE number END;
+            rest := parts[3];
+        END IF;
+        IF left(rest, 1) IN ('.', 'e', 'E') OR number NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN
+            number := NULL;
+            parts := regexp_match(value, '^[ \t\n\r\f\v]*([-+]?)0[xX]([0-9a-fA-F]*)(\.([0-9a-fA-F]*))?(.*)$');
+            IF parts IS NOT NULL AND parts[2] || coalesce(parts[4], '') <> '' THEN
+                -- A hex fraction: hex digits, a point and hex digits, then p and a power of 2.
+                radix := 16;
+                exponent := -4 * length(coalesce(parts[4], ''));
+                rest := parts[5];
+            ELSE
+                parts := regexp_match(value, '^[ \t\n\r\f\v]*([-+]?)([0-9]*)(\.([0-9]*))?(.*)$');
+                radix := 10;
+                exponent := -length(coalesce(parts[4], ''));
+                rest := parts[5];
+            END IF;
+            IF parts[2] || coalesce(parts[4], '') <> '' THEN
+                number := 0;
+                FOREACH digit IN ARRAY regexp_split_to_array(lower(parts[2] || coalesce(parts[4], '')), '') LOOP
+                    number := number * radix + (strpos('0123456789abcdef', digit) - 1);
+                END LOOP;
+                scale := regexp_match(rest, CASE radix WHEN 16 THEN '^[pP]([-+]?[0-9]+)(.*)$' ELSE '^[eE]([-+]?[0-9]+)(.*)$' END);
+                IF scale IS NOT NULL THEN
+                    exponent := exponent + least(greatest(scale[1]::numeric, -100000), 100000)::integer;
+                    rest := scale[2];
+                END IF;
+                -- strtod's ERANGE (checked below): beyond a double, or below its smallest normal
+                -- magnitude. Far beyond either, not computed at all.
+                IF number <> 0 AND abs(log(number) + exponent * log(CASE radix WHEN 16 THEN 2 ELSE 10 END)) > 330 THEN
+                    number := NULL;
+                ELSE
+                    number := CASE WHEN radix = 10 THEN (number || 'e' || exponent)::numeric
+                                   WHEN exponent >= 0 THEN number * power(2::numeric, exponent)
+                                   ELSE number / power(2::numeric, -exponent) END;
+                    number := CASE WHEN parts[1] = '-' THEN -number ELSE number END;
+                END IF;
+            END IF;
+        END IF;
+        unit := NULL;
+        rest := ltrim(rest, E' \t\n\r\f' || chr(11));
+        IF number IS NOT NULL AND rest <> '' THEN
+            unit := substring(rest FROM '^[^ \t\n\r\f\v]{1,3}');
+            IF unit NOT IN ('B', 'kB', 'MB', 'GB', 'TB')
+               OR ltrim(substr(rest, length(unit) + 1), E' \t\n\r\f' || chr(11)) <> '' THEN
                 RAISE EXCEPTION USING ERRCODE = '22023',
                     MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
                     HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".';
             END IF;
+        END IF;
+        IF number IS NULL OR abs(number) >= 1.797693134862315807937289714053e308
+           OR number <> 0 AND abs(number) < 2.2250738585072014e-308 THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('invalid value for parameter "%s": "%s"', name, value);
         END IF;
-        bytes := round(parts[1]::numeric * CASE parts[4] WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576
-            WHEN 'GB' THEN 1073741824 WHEN 'TB' THEN 1099511627776 ELSE 1 END);
-        IF bytes < -2147483648 OR bytes > 2147483647 THEN
+        exact := number::double precision;
+        IF abs(exact) > 1e15 THEN
+            bytes := NULL;
+        ELSE
+            exact := exact * CASE unit WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 WHEN 'GB' THEN 1073741824
+                                       WHEN 'TB' THEN 1099511627776 ELSE 1 END;
+            IF unit IN ('kB', 'MB', 'GB', 'TB') THEN
+                step := CASE unit WHEN 'kB' THEN 1 WHEN 'MB' THEN 1024 WHEN 'GB' THEN 1048576 ELSE 1073741824 END;
+                exact := round(exact / step) * step;
+            END IF;
+            bytes := round(exact)::numeric;
+        END IF;
+        IF bytes IS NULL OR bytes < -2147483648 OR bytes > 2147483647 THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
                 HINT = 'Value exceeds integer range.';

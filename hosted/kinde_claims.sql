@@ -601,31 +601,23 @@ REVOKE ALL ON FUNCTION kinde_claims.claims_column_check(jsonb) FROM PUBLIC;
 -- claims_for_rest(user_id text, org_code text) RETURNS jsonb: kinde_claims_for's answer when its
 -- probe found no stored token: the arguments' rules first (22004 for a NULL user id, 22023 for a
 -- malformed user id or organization code, user_id_check and org_code_check). Without org_code the
--- profile was probed and is missing: {"lifetime_subscriber": false}. With one: a membership
--- stored without its token (a COPY left it out) merged from its parts, else (not a member) the
--- user's own token, else the defaults.
+-- profile was probed and is missing: {"lifetime_subscriber": false}. With one, the member's token
+-- by the one rule that defines it, kinde_claims.member_token (member_token_read.sql): for a
+-- membership stored without its token (a COPY left it out) its parts merged, for a user who is
+-- not a member (no membership claims) the user's own token, for an unknown user the defaults;
+-- as the C++ edition's fallback (profile_token_claims in kinde_claims_for.cpp) answers.
 CREATE OR REPLACE FUNCTION kinde_claims.claims_for_rest(user_id text, org_code text) RETURNS jsonb
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    result jsonb;
 BEGIN
     PERFORM kinde_claims.user_id_check(user_id);
     IF org_code IS NULL THEN
         RETURN '{"lifetime_subscriber": false}'::jsonb;
     END IF;
     PERFORM kinde_claims.org_code_check(org_code);
-    SELECT kinde_claims.token_claims_merged(p.lifetime_subscriber, p.claims, o.claims, m.claims) INTO result
-    FROM kinde_claims.memberships m
-    LEFT JOIN kinde_claims.profiles p ON p.kinde_id = m.kinde_id
-    LEFT JOIN kinde_claims.organizations o ON o.org_code = m.org_code
-    WHERE m.kinde_id = claims_for_rest.user_id AND m.org_code = claims_for_rest.org_code;
-    IF FOUND THEN
-        RETURN result;
-    END IF;
-    SELECT kinde_claims.token_claims(p.lifetime_subscriber, p.claims) INTO result
-    FROM kinde_claims.profiles p WHERE p.kinde_id = claims_for_rest.user_id;
-    RETURN COALESCE(result, '{"lifetime_subscriber": false}'::jsonb);
+    RETURN kinde_claims.member_token(user_id, org_code,
+        (SELECT m.claims FROM kinde_claims.memberships m
+          WHERE m.kinde_id = claims_for_rest.user_id AND m.org_code = claims_for_rest.org_code));
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.claims_for_rest(text, text) FROM PUBLIC;
@@ -879,6 +871,28 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.jwt_role() FROM PUBLIC;
 
+-- key_check(key text, organization boolean) RETURNS text: the key when it is a Kinde user id
+-- ("kp_" then 1 to 64 of [0-9A-Za-z], rules_limits' kKindeIdMaxChars) or, with `organization`, an
+-- organization code ("org_" then 1 to 64 of [0-9A-Za-z], kOrgCodeMaxChars); else raises 22004 for
+-- NULL, 22023 for a malformed key (key_violation), with the C++ edition's message and detail.
+-- The one body of user_id_check and org_code_check.
+CREATE OR REPLACE FUNCTION kinde_claims.key_check(key text, organization boolean) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF key IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004',
+            MESSAGE = CASE WHEN organization THEN 'organization code must not be null'
+                           ELSE 'Kinde user id must not be null' END,
+            DETAIL = CASE WHEN organization THEN 'An organization code is "org_" followed by 1 to 64 letters or digits.'
+                          ELSE 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits.' END;
+    END IF;
+    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(key, organization));
+    RETURN key;
+END
+$$;
+REVOKE ALL ON FUNCTION kinde_claims.key_check(text, boolean) FROM PUBLIC;
+
 -- key_unchanged(before text, after text, what text) RETURNS void: raises 0A000 "<what> cannot be
 -- changed" when an UPDATE changes a key of organizations or memberships.
 CREATE OR REPLACE FUNCTION kinde_claims.key_unchanged(before text, after text, what text) RETURNS void
@@ -1023,23 +1037,6 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.number_arrives_as(numeric) FROM PUBLIC;
-
--- org_code_check(org_code text) RETURNS text: the code when it is a Kinde organization code
--- ("org_" then 1 to 64 of [0-9A-Za-z], rules_limits' kOrgCodeMaxChars); else raises 22004 for
--- NULL, 22023 for a malformed code, with the C++ edition's message and detail.
-CREATE OR REPLACE FUNCTION kinde_claims.org_code_check(org_code text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF org_code IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'organization code must not be null',
-            DETAIL = 'An organization code is "org_" followed by 1 to 64 letters or digits.';
-    END IF;
-    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(org_code, true));
-    RETURN org_code;
-END
-$$;
-REVOKE ALL ON FUNCTION kinde_claims.org_code_check(text) FROM PUBLIC;
 
 -- organization_delete(org_code text) RETURNS boolean: removes an organization and its memberships
 -- under the caller's history source (organization_delete_in_spi in organizations.cpp); true if
@@ -2048,22 +2045,35 @@ END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.trigger_arguments(bytea, integer) FROM PUBLIC;
 
--- user_id_check(kinde_id text) RETURNS text: the id when it is a Kinde user id ("kp_" then 1 to
--- 64 of [0-9A-Za-z], rules_limits' kKindeIdMaxChars); else raises 22004 for NULL, 22023 for a
--- malformed id, with the C++ edition's message, detail and hint.
-CREATE OR REPLACE FUNCTION kinde_claims.user_id_check(kinde_id text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+-- webhook_advance(organization boolean, key text, event_time timestamptz, deleting boolean)
+-- RETURNS boolean: kinde_webhook_apply's ordering of one user's (kinde_claims.webhook_users) or,
+-- with `organization`, one organization's (kinde_claims.webhook_organizations) events: records the
+-- event at event_time as the newest applied for `key`, and whether it deletes, and returns true;
+-- returns false (recording nothing) when the event is stale: an event as new or newer was applied
+-- (at the same time only a deletion goes after another event), or a deletion was, after which
+-- nothing brings the key back. One statement, the same for both tables (their columns differ only
+-- in the key's name); raises only what the INSERT raises.
+CREATE OR REPLACE FUNCTION kinde_claims.webhook_advance(organization boolean, key text, event_time timestamptz,
+                                                        deleting boolean) RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    tracking text := CASE WHEN organization THEN 'webhook_organizations' ELSE 'webhook_users' END;
+    rows bigint;
 BEGIN
-    IF kinde_id IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'Kinde user id must not be null',
-            DETAIL = 'A Kinde user id is "kp_" followed by 1 to 64 letters or digits.';
-    END IF;
-    PERFORM kinde_claims.raise_violation(kinde_claims.key_violation(kinde_id, false));
-    RETURN kinde_id;
+    EXECUTE format(
+        'INSERT INTO kinde_claims.%1$I AS u (%2$I, last_event_time, deleted) VALUES ($1, $2, $3) '
+        'ON CONFLICT ON CONSTRAINT %3$I DO UPDATE '
+        'SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, applied_at = now() '
+        'WHERE NOT u.deleted AND (u.last_event_time < EXCLUDED.last_event_time '
+        '                         OR (u.last_event_time = EXCLUDED.last_event_time AND EXCLUDED.deleted))',
+        tracking, CASE WHEN organization THEN 'org_code' ELSE 'kinde_id' END, tracking || '_pkey')
+        USING key, event_time, deleting;
+    GET DIAGNOSTICS rows = ROW_COUNT;
+    RETURN rows > 0;
 END
 $$;
-REVOKE ALL ON FUNCTION kinde_claims.user_id_check(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION kinde_claims.webhook_advance(boolean, text, timestamptz, boolean) FROM PUBLIC;
 
 -- webhook_field_missing(field text, expected text) RETURNS void: raises 22023 "webhook event has
 -- no "<field>"" with the detail "A Kinde webhook event carries <expected>." (rules::webhook_field_missing).
@@ -2268,6 +2278,14 @@ CREATE OR REPLACE FUNCTION kinde_claims.merged_bytes(user_claims jsonb, organiza
             FROM (VALUES (user_claims), (organization_claims), (membership_claims)) parts(part));
 REVOKE ALL ON FUNCTION kinde_claims.merged_bytes(jsonb, jsonb, jsonb) FROM PUBLIC;
 
+-- org_code_check(org_code text) RETURNS text: the code when it is a Kinde organization code; else
+-- raises 22004 for NULL, 22023 for a malformed code, with the C++ edition's message and detail
+-- (key_check).
+CREATE OR REPLACE FUNCTION kinde_claims.org_code_check(org_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN kinde_claims.key_check(org_code, true);
+REVOKE ALL ON FUNCTION kinde_claims.org_code_check(text) FROM PUBLIC;
+
 -- projected_row_sql(spec jsonb, source text) RETURNS text: the SQL expression that turns an app
 -- table's row (`source`: a row alias such as t, or ($1)) into the JSON object of only the columns
 -- the trigger maps (its key, its flag, its claims), as to_jsonb would write them. Never to_jsonb
@@ -2362,22 +2380,12 @@ CREATE OR REPLACE FUNCTION kinde_claims.token_claims(lifetime_subscriber boolean
         pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
 REVOKE ALL ON FUNCTION kinde_claims.token_claims(boolean, jsonb) FROM PUBLIC;
 
--- token_claims_merged(lifetime_subscriber boolean, user_claims jsonb, organization_claims jsonb,
--- membership_claims jsonb) RETURNS jsonb: the object a token for an organization carries
--- (token_claims_build_merged in token_claims.cpp): user || organization || membership, later
--- names winning, any part NULL, {} or not an object left out, with the user's lifetime_subscriber.
-CREATE OR REPLACE FUNCTION kinde_claims.token_claims_merged(lifetime_subscriber boolean, user_claims jsonb,
-        organization_claims jsonb, membership_claims jsonb) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(pg_catalog.jsonb_concat(
-        CASE WHEN pg_catalog.jsonb_typeof(user_claims) OPERATOR(pg_catalog.=) 'object' THEN user_claims
-             ELSE '{}'::pg_catalog.jsonb END,
-        CASE WHEN pg_catalog.jsonb_typeof(organization_claims) OPERATOR(pg_catalog.=) 'object'
-             THEN organization_claims ELSE '{}'::pg_catalog.jsonb END),
-        CASE WHEN pg_catalog.jsonb_typeof(membership_claims) OPERATOR(pg_catalog.=) 'object'
-             THEN membership_claims ELSE '{}'::pg_catalog.jsonb END),
-        pg_catalog.jsonb_build_object('lifetime_subscriber', COALESCE(lifetime_subscriber, false)));
-REVOKE ALL ON FUNCTION kinde_claims.token_claims_merged(boolean, jsonb, jsonb, jsonb) FROM PUBLIC;
+-- user_id_check(kinde_id text) RETURNS text: the id when it is a Kinde user id; else raises 22004
+-- for NULL, 22023 for a malformed id, with the C++ edition's message and detail (key_check).
+CREATE OR REPLACE FUNCTION kinde_claims.user_id_check(kinde_id text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN kinde_claims.key_check(kinde_id, false);
+REVOKE ALL ON FUNCTION kinde_claims.user_id_check(text) FROM PUBLIC;
 
 -- kinde_claims.profiles_before_write() RETURNS trigger: BEFORE INSERT OR UPDATE row trigger on
 -- kinde_claims.profiles (profiles_before_write.cpp). The rules hold for every write, whether it
@@ -2743,15 +2751,27 @@ CREATE OR REPLACE FUNCTION kinde_claims.member_token(user_claims jsonb, subscrib
                 ELSE '{"lifetime_subscriber": false}'::pg_catalog.jsonb END;
 COMMENT ON FUNCTION kinde_claims.member_token(jsonb, boolean, jsonb, jsonb) IS
     'A member''s token: user || organization || membership claims, then lifetime_subscriber (internal)';
--- The plain migration's form of src/sql/functions/revoke_default_privileges.sql: the same
--- revokes, on the SQL edition's objects instead of an extension's members. Those are schema
--- kinde_claims with every table, sequence and function in it, and the API functions in public
--- (their signatures, written in by scripts/gen-sql from the migration's own COMMENT ON
--- FUNCTION lines). It takes PUBLIC's privileges where PUBLIC holds any (the default EXECUTE on a
--- new function), and from other roles only what default privileges gave (Supabase grants ALL on
--- new functions, tables and sequences in public to anon, authenticated and service_role), so an
--- upgrade keeps the operator's own grants. Called at the end of the migration and of every
--- upgrade; returns nothing; raises only what a REVOKE raises.
+-- The plain migration's form of src/sql/functions/revoke_default_privileges.sql: the same function,
+-- whose objects (src/sql/hosted/plain/install/revoke_default_privileges_targets.sql in place of the
+-- extension's members) are schema kinde_claims with every table, sequence and function in it, and
+-- the API functions in public (their signatures, written in by scripts/gen-sql from the
+-- migration's own COMMENT ON FUNCTION lines). It takes PUBLIC's privileges where PUBLIC holds any
+-- (the default EXECUTE on a new function), and from other roles only what default privileges gave
+-- (Supabase grants ALL on new functions, tables and sequences in public to anon, authenticated and
+-- service_role), so an upgrade keeps the operator's own grants. Called at the end of the migration
+-- and of every upgrade, which writes it again (the API's signatures may have changed); returns
+-- nothing; raises only what a REVOKE raises.
+-- Takes every privilege on this extension's objects away from everyone but their owner:
+-- PUBLIC's default EXECUTE, and the explicit grants that ALTER DEFAULT PRIVILEGES (Supabase
+-- grants ALL to anon and authenticated in public) attached when they were created.
+-- Only where there is something to take: it revokes from PUBLIC only where PUBLIC holds something,
+-- and from other roles only what default privileges (ALTER DEFAULT PRIVILEGES) gave; each REVOKE
+-- in an extension script records the ACL as initial privileges, and an operator's grant recorded
+-- there would not be dumped. Every version's script calls it after creating objects; an update
+-- never takes away the operator's grants (the workflow's EXECUTE on kinde_claims_for among them).
+-- The objects are this extension's members (install/revoke_default_privileges_targets.sql); the
+-- SQL edition's plain migration writes this function with its own list in their place
+-- (src/sql/hosted/plain/install/).
 CREATE OR REPLACE FUNCTION kinde_claims.revoke_default_privileges() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -2760,6 +2780,9 @@ DECLARE
     grantee oid;
 BEGIN
     FOR target IN
+        -- The plain migration's objects (src/sql/hosted/plain/install/): no extension's members to
+        -- read, so schema kinde_claims with every table, sequence and function in it, and the API
+        -- functions in public, by the signatures scripts/gen-sql writes in.
         SELECT 'FUNCTION ' || p.oid::regprocedure AS object, p.proacl AS acl, p.proowner AS owner
         FROM pg_proc p
         WHERE p.pronamespace = 'kinde_claims'::regnamespace
@@ -2771,6 +2794,9 @@ BEGIN
         UNION ALL
         SELECT 'SCHEMA kinde_claims', n.nspacl, n.nspowner FROM pg_namespace n WHERE n.nspname = 'kinde_claims'
     LOOP
+        -- Only where there is something to take: inside an extension script every REVOKE also
+        -- records the object's ACL as the extension's initial privileges, and an administrator's
+        -- grant recorded there would no longer be dumped by pg_dump.
         IF target.acl IS NULL OR EXISTS (SELECT FROM aclexplode(target.acl) a WHERE a.grantee = 0) THEN
             EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', target.object);
         END IF;
@@ -3305,14 +3331,7 @@ BEGIN
             EXIT apply;
         END IF;
         IF organization_action <> 'none' THEN
-            INSERT INTO kinde_claims.webhook_organizations AS u (org_code, last_event_time, deleted)
-            VALUES (org_code, event_time, organization_action = 'delete_organization')
-            ON CONFLICT ON CONSTRAINT webhook_organizations_pkey DO UPDATE
-            SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, applied_at = now()
-            WHERE NOT u.deleted AND (u.last_event_time < EXCLUDED.last_event_time
-                                     OR (u.last_event_time = EXCLUDED.last_event_time AND EXCLUDED.deleted));
-            GET DIAGNOSTICS rows = ROW_COUNT;
-            IF rows = 0 THEN
+            IF NOT kinde_claims.webhook_advance(true, org_code, event_time, organization_action = 'delete_organization') THEN
                 result := 'stale';
                 EXIT apply;
             END IF;
@@ -3333,14 +3352,7 @@ BEGIN
             result := 'ignored';
             EXIT apply;
         END IF;
-        INSERT INTO kinde_claims.webhook_users AS u (kinde_id, last_event_time, deleted)
-        VALUES (user_id, event_time, action = 'delete_profile')
-        ON CONFLICT ON CONSTRAINT webhook_users_pkey DO UPDATE
-        SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, applied_at = now()
-        WHERE NOT u.deleted AND (u.last_event_time < EXCLUDED.last_event_time
-                                 OR (u.last_event_time = EXCLUDED.last_event_time AND EXCLUDED.deleted));
-        GET DIAGNOSTICS rows = ROW_COUNT;
-        IF rows = 0 THEN
+        IF NOT kinde_claims.webhook_advance(false, user_id, event_time, action = 'delete_profile') THEN
             result := 'stale';
             EXIT apply;
         END IF;

@@ -245,6 +245,9 @@ COMMENT ON FUNCTION kinde_claims.member_token(jsonb, boolean, jsonb, jsonb) IS
 -- in an extension script records the ACL as initial privileges, and an operator's grant recorded
 -- there would not be dumped. Every version's script calls it after creating objects; an update
 -- never takes away the operator's grants (the workflow's EXECUTE on kinde_claims_for among them).
+-- The objects are this extension's members (install/revoke_default_privileges_targets.sql); the
+-- SQL edition's plain migration writes this function with its own list in their place
+-- (src/sql/hosted/plain/install/).
 CREATE OR REPLACE FUNCTION kinde_claims.revoke_default_privileges() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -716,6 +719,9 @@ COMMENT ON FUNCTION @extschema@.kinde_claims_failopen_record(jsonb) IS
 -- read from the extension's own members, so functions later versions add are covered; a later
 -- version that changes an API function's arguments must DROP the old one first. Routines made
 -- before the install or an upgrade are reported, never dropped: docs/security.md.
+-- The routines a command touched and their errors are written once, in install/
+-- refuse_api_overloads_clash.sql and install/refuse_api_overloads_raise.sql, which the SQL edition's
+-- plain form (src/sql/hosted/plain/functions/) includes too.
 CREATE OR REPLACE FUNCTION kinde_claims.refuse_api_overloads() RETURNS event_trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$

@@ -6,6 +6,9 @@
 -- in an extension script records the ACL as initial privileges, and an operator's grant recorded
 -- there would not be dumped. Every version's script calls it after creating objects; an update
 -- never takes away the operator's grants (the workflow's EXECUTE on kinde_claims_for among them).
+-- The objects are this extension's members (install/revoke_default_privileges_targets.sql); the
+-- SQL edition's plain migration writes this function with its own list in their place
+-- (src/sql/hosted/plain/install/).
 CREATE OR REPLACE FUNCTION kinde_claims.revoke_default_privileges() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -14,17 +17,7 @@ DECLARE
     grantee oid;
 BEGIN
     FOR target IN
-        WITH member AS (
-            SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
-            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'kinde_claims')
-        SELECT 'FUNCTION ' || p.oid::regprocedure AS object, p.proacl AS acl, p.proowner AS owner
-        FROM member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
-        UNION ALL
-        SELECT 'TABLE ' || c.oid::regclass, c.relacl, c.relowner
-        FROM member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
-        UNION ALL
-        SELECT 'SCHEMA ' || quote_ident(n.nspname), n.nspacl, n.nspowner
-        FROM member m JOIN pg_namespace n ON m.classid = 'pg_namespace'::regclass AND n.oid = m.objid
+\ir ../install/revoke_default_privileges_targets.sql
     LOOP
         -- Only where there is something to take: inside an extension script every REVOKE also
         -- records the object's ACL as the extension's initial privileges, and an administrator's

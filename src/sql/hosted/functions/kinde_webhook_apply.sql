@@ -133,14 +133,7 @@ BEGIN
             EXIT apply;
         END IF;
         IF organization_action <> 'none' THEN
-            INSERT INTO kinde_claims.webhook_organizations AS u (org_code, last_event_time, deleted)
-            VALUES (org_code, event_time, organization_action = 'delete_organization')
-            ON CONFLICT ON CONSTRAINT webhook_organizations_pkey DO UPDATE
-            SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, applied_at = now()
-            WHERE NOT u.deleted AND (u.last_event_time < EXCLUDED.last_event_time
-                                     OR (u.last_event_time = EXCLUDED.last_event_time AND EXCLUDED.deleted));
-            GET DIAGNOSTICS rows = ROW_COUNT;
-            IF rows = 0 THEN
+            IF NOT kinde_claims.webhook_advance(true, org_code, event_time, organization_action = 'delete_organization') THEN
                 result := 'stale';
                 EXIT apply;
             END IF;
@@ -161,14 +154,7 @@ BEGIN
             result := 'ignored';
             EXIT apply;
         END IF;
-        INSERT INTO kinde_claims.webhook_users AS u (kinde_id, last_event_time, deleted)
-        VALUES (user_id, event_time, action = 'delete_profile')
-        ON CONFLICT ON CONSTRAINT webhook_users_pkey DO UPDATE
-        SET last_event_time = EXCLUDED.last_event_time, deleted = EXCLUDED.deleted, applied_at = now()
-        WHERE NOT u.deleted AND (u.last_event_time < EXCLUDED.last_event_time
-                                 OR (u.last_event_time = EXCLUDED.last_event_time AND EXCLUDED.deleted));
-        GET DIAGNOSTICS rows = ROW_COUNT;
-        IF rows = 0 THEN
+        IF NOT kinde_claims.webhook_advance(false, user_id, event_time, action = 'delete_profile') THEN
             result := 'stale';
             EXIT apply;
         END IF;

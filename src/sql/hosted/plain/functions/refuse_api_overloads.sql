@@ -13,40 +13,13 @@ BEGIN
         WITH api AS (
             SELECT p.oid, p.proname, p.pronamespace FROM unnest(@KC_API@) s
             JOIN pg_proc p ON p.oid = to_regprocedure('public.' || s)
-        ), commands AS (
-            SELECT c.classid, c.objid FROM pg_event_trigger_ddl_commands() c
-        ), touched AS (
-            SELECT c.objid FROM commands c WHERE c.classid = 'pg_proc'::regclass
-            UNION
-            -- ALTER EXTENSION ... SET SCHEMA moves that extension's routines without naming them.
-            SELECT d.objid FROM commands c
-            JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = c.objid
-                AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
-            WHERE c.classid = 'pg_extension'::regclass
-        )
-        SELECT p.oid::regprocedure::text AS routine, api.oid::regprocedure::text AS api_function,
-               p.pronamespace::regnamespace::text AS schema_name,
-               p.pronamespace = api.pronamespace AS same_schema
-        FROM touched t
-        JOIN pg_proc p ON p.oid = t.objid
+\ir ../../../install/refuse_api_overloads_clash.sql
         JOIN api ON api.proname = p.proname AND api.oid <> p.oid
         WHERE p.oid NOT IN (SELECT oid FROM api)
         ORDER BY 1, 2
         LIMIT 1
     LOOP
-        IF clash.same_schema THEN
-            RAISE EXCEPTION USING ERRCODE = '42723',
-                MESSAGE = format('%s would share its name with kinde_claims''s API function %s',
-                                 clash.routine, clash.api_function),
-                DETAIL = 'PostgREST matches an RPC call by function name and argument names and answers 300 PGRST203 '
-                         'when two functions could take it: every token call would lose its claims.',
-                HINT = format('Create it in a schema other than %s, or give it another name.', clash.schema_name);
-        END IF;
-        RAISE EXCEPTION USING ERRCODE = '42723',
-            MESSAGE = format('%s would be named like kinde_claims''s API function %s',
-                             clash.routine, clash.api_function),
-            DETAIL = 'PostgREST looks a call up in the schema of the profile header, else the first schema it exposes: '
-                     'a routine of that name there would answer the product''s calls instead of the extension.',
+\ir ../../../install/refuse_api_overloads_raise.sql
             HINT = 'Give it another name.';
     END LOOP;
 END

@@ -2768,7 +2768,8 @@ COMMENT ON FUNCTION kinde_claims.member_token(jsonb, boolean, jsonb, jsonb) IS
 -- and from other roles only what default privileges (ALTER DEFAULT PRIVILEGES) gave; each REVOKE
 -- in an extension script records the ACL as initial privileges, and an operator's grant recorded
 -- there would not be dumped. Every version's script calls it after creating objects; an update
--- never takes away the operator's grants (the workflow's EXECUTE on kinde_claims_for among them).
+-- keeps the operator's grants (the workflow's EXECUTE on kinde_claims_for among them), except
+-- those to a role that a default privilege names (on Supabase anon, authenticated, service_role).
 -- The objects are this extension's members (install/revoke_default_privileges_targets.sql); the
 -- SQL edition's plain migration writes this function with its own list in their place
 -- (src/sql/hosted/plain/install/).
@@ -3813,6 +3814,7 @@ $$;
 DO $$ BEGIN PERFORM kinde_claims.revoke_default_privileges(); END $$;
 
 -- Nothing of it for PUBLIC or the API roles, the marker kinde_claims.sql_edition() included;
--- an upgrade keeps the operator's own grants (docs/hosted.md).
+-- an upgrade keeps the operator's own grants but those to a role a default privilege names
+-- (docs/hosted.md).
 DO $$ BEGIN PERFORM kinde_claims.revoke_default_privileges(); END $$;
 COMMIT;

@@ -1012,15 +1012,18 @@ REVOKE ALL ON FUNCTION kinde_claims.merged_size_check(text, text, bigint) FROM P
 -- (FACTS.md §7: it reads JSON numbers as IEEE-754 doubles), else what the token then shows:
 -- JavaScript's text of the nearest double, or Infinity, -Infinity or 0 out of the double's range.
 -- As rules::number_survives_double: the shortest decimal that reads back as the same double must
--- have the number's value. float8's text (extra_float_digits = 1) is such a decimal except at a
--- few boundaries (Ryu writes 1e23's double as 9.999999999999999e+22), where a number with fewer
--- significant digits than that text still reads back as the double: that number is the shortest.
+-- have the number's value. float8's text (extra_float_digits = 1) reads back as the double but is
+-- not always the shortest (Ryu writes 1e23's double as 9.999999999999999e+22): the shortest is
+-- that text rounded to the fewest significant digits (1 to 17) that still read back as the double.
 CREATE OR REPLACE FUNCTION kinde_claims.number_arrives_as(number numeric) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET extra_float_digits = 1
 AS $$
 DECLARE
     nearest double precision;
-    nearest_text text;
+    nearest_value numeric;
+    magnitude text;
+    exponent integer;
+    shortest numeric;
 BEGIN
     BEGIN
         nearest := number::double precision;
@@ -1028,12 +1031,24 @@ BEGIN
         RETURN CASE WHEN abs(number) > 1 THEN CASE WHEN number < 0 THEN '-Infinity' ELSE 'Infinity' END
                     ELSE '0' END;
     END;
-    nearest_text := nearest::text;
-    IF nearest_text::numeric = number
-       OR kinde_claims.significant_digits(number::text) < kinde_claims.significant_digits(nearest_text) THEN
+    nearest_value := nearest::text::numeric;
+    shortest := nearest_value;
+    IF nearest_value <> 0 THEN
+        -- The place of the first significant digit: abs(nearest_value) = d.ddd x 10^exponent.
+        magnitude := abs(nearest_value)::text;
+        exponent := CASE WHEN abs(nearest_value) >= 1 THEN length(split_part(magnitude, '.', 1)) - 1
+                         ELSE length(ltrim(split_part(magnitude, '.', 2), '0')) - length(split_part(magnitude, '.', 2)) - 1
+                    END;
+        FOR digits IN 1..17 LOOP
+            shortest := round(nearest_value, digits - 1 - exponent);
+            -- (Rounded up past the largest double, it is no double at all: the cast would fail.)
+            EXIT WHEN abs(shortest) <= 1.7976931348623157e308 AND shortest::double precision = nearest;
+        END LOOP;
+    END IF;
+    IF shortest = number THEN
         RETURN NULL;
     END IF;
-    RETURN kinde_claims.js_number_text(nearest_text);
+    RETURN kinde_claims.js_number_text(shortest::text);
 END
 $$;
 REVOKE ALL ON FUNCTION kinde_claims.number_arrives_as(numeric) FROM PUBLIC;
@@ -1839,6 +1854,8 @@ REVOKE ALL ON FUNCTION kinde_claims.setting_max_claims_bytes() FROM PUBLIC;
 --         (open or closed; default open), 'kinde_claims.notify' (a Boolean; default on: the
 --         database's default, which a session may still turn off with SET for its own writes).
 --   Returns the value stored (max_claims_bytes in bytes, notify as on or off), or NULL when removed.
+--   The name is case-insensitive, as SET's (stored and named in lower case); a Boolean or
+--   open/closed is read as SET reads it: in any case, with no white space around it.
 -- Errors: 42602 for another name under kinde_claims. (42704 for any other); 22023 for a value the C++ edition refuses; 42501 when the caller
 -- is not the owner of kinde_claims.settings (nor a member of it). Private: revoked from PUBLIC.
 CREATE OR REPLACE FUNCTION kinde_claims.setting_set(name text, value text) RETURNS text
@@ -1862,6 +1879,9 @@ DECLARE
     exact double precision;
     step double precision;
 BEGIN
+    -- Setting names are case-insensitive (guc.c guc_name_compare folds ASCII letters only; SET's
+    -- unquoted name is folded the same way): the name is read and named in lower case.
+    name := translate(name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
     IF NOT pg_has_role(current_user, owner_oid, 'USAGE') THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = format('permission denied to set parameter "%s"', name),
@@ -1932,7 +1952,8 @@ BEGIN
                 IF number <> 0 AND abs(log(number) + exponent * log(CASE radix WHEN 16 THEN 2 ELSE 10 END)) > 330 THEN
                     number := NULL;
                 ELSE
-                    number := CASE WHEN radix = 10 THEN (number || 'e' || exponent)::numeric
+                    number := CASE WHEN number = 0 THEN 0
+                                   WHEN radix = 10 THEN (number || 'e' || exponent)::numeric
                                    WHEN exponent >= 0 THEN number * power(2::numeric, exponent)
                                    ELSE number / power(2::numeric, -exponent) END;
                     number := CASE WHEN parts[1] = '-' THEN -number ELSE number END;
@@ -2003,19 +2024,25 @@ BEGIN
                        'custom:kinde): 2 to 50 lowercase letters, digits, "-" and ":".';
         END IF;
     WHEN 'kinde_claims.supabase_hook_on_error' THEN
-        stored := lower(btrim(value));
+        -- As guc.c config_enum_lookup_by_name: the whole value, ASCII letters in any case.
+        stored := translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
         IF stored NOT IN ('open', 'closed') THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
                 HINT = 'Available values: open, closed.';
         END IF;
     WHEN 'kinde_claims.notify' THEN
-        BEGIN
-            stored := CASE WHEN btrim(value)::boolean THEN 'on' ELSE 'off' END;
-        EXCEPTION WHEN invalid_text_representation THEN
+        -- As PG15's parse_bool (bool.c), which SET uses (no white space trimmed, unlike a cast to
+        -- boolean): true, false, yes, no or a prefix of one, on, off or of, 1 or 0; ASCII letters
+        -- in any case.
+        stored := CASE WHEN translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                            ~ '^(t|tr|tru|true|y|ye|yes|on|1)$' THEN 'on'
+                       WHEN translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                            ~ '^(f|fa|fal|fals|false|n|no|of|off|0)$' THEN 'off' END;
+        IF stored IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('parameter "%s" requires a Boolean value', name);
-        END;
+        END IF;
     END CASE;
     INSERT INTO kinde_claims.settings AS s (name, value) VALUES (setting_set.name, stored)
     ON CONFLICT ON CONSTRAINT settings_pkey
@@ -2362,14 +2389,6 @@ CREATE OR REPLACE FUNCTION kinde_claims.rules_supabase_token_claim_names() RETUR
     RETURN ARRAY['aal', 'amr', 'app_metadata', 'aud', 'client_id', 'email', 'exp', 'iat', 'is_anonymous',
                  'iss', 'jti', 'nbf', 'phone', 'role', 'scope', 'session_id', 'sub', 'user_metadata']::text[];
 REVOKE ALL ON FUNCTION kinde_claims.rules_supabase_token_claim_names() FROM PUBLIC;
-
--- significant_digits(number text) RETURNS integer: how many significant digits a decimal's text
--- ([-]digits[.digits][e[+-]digits]) has, leading and trailing zeros left out; 0 for zero.
-CREATE OR REPLACE FUNCTION kinde_claims.significant_digits(number text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN length(trim(BOTH '0' FROM replace(split_part(split_part(lower(ltrim(number, '-')), 'e', 1), '.', 1)
-                                             || split_part(split_part(lower(number), 'e', 1), '.', 2), '-', '')));
-REVOKE ALL ON FUNCTION kinde_claims.significant_digits(text) FROM PUBLIC;
 
 -- token_claims(lifetime_subscriber boolean, claims jsonb) RETURNS jsonb: the object a token
 -- carries, built the same way by every function that returns it (token_claims.cpp): the claims

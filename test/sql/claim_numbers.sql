@@ -28,7 +28,7 @@ DELETE FROM kinde_claims.profiles WHERE kinde_id LIKE 'kp\_ok%';
 SELECT n, pg_temp.try(format('SELECT kinde_profile_upsert(%L, claims => %L)', 'kp_bad', format('{"n": %s}', n))) AS result
 FROM unnest(ARRAY['750727362669608961', '9007199254740993', '-9007199254740993', '1e-400', '1e309', '-1e309',
                   '2e-324', '1.7976931348623159e308', '0.1000000000000000000001', '123456789012345678901234567890',
-                  '1e1000', '1e-1000']) WITH ORDINALITY AS t(n, i)
+                  '1e1000', '1e-1000', '9.999999999999999e22', '9.999999999999998e22', '123456789012345678']) WITH ORDINALITY AS t(n, i)
 ORDER BY i;
 SELECT count(*) AS bad_profiles FROM kinde_claims.profiles WHERE kinde_id = 'kp_bad';
 

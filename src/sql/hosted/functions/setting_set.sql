@@ -11,6 +11,8 @@
 --         (open or closed; default open), 'kinde_claims.notify' (a Boolean; default on: the
 --         database's default, which a session may still turn off with SET for its own writes).
 --   Returns the value stored (max_claims_bytes in bytes, notify as on or off), or NULL when removed.
+--   The name is case-insensitive, as SET's (stored and named in lower case); a Boolean or
+--   open/closed is read as SET reads it: in any case, with no white space around it.
 -- Errors: 42602 for another name under kinde_claims. (42704 for any other); 22023 for a value the C++ edition refuses; 42501 when the caller
 -- is not the owner of kinde_claims.settings (nor a member of it). Private: revoked from PUBLIC.
 CREATE OR REPLACE FUNCTION kinde_claims.setting_set(name text, value text) RETURNS text
@@ -34,6 +36,9 @@ DECLARE
     exact double precision;
     step double precision;
 BEGIN
+    -- Setting names are case-insensitive (guc.c guc_name_compare folds ASCII letters only; SET's
+    -- unquoted name is folded the same way): the name is read and named in lower case.
+    name := translate(name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
     IF NOT pg_has_role(current_user, owner_oid, 'USAGE') THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = format('permission denied to set parameter "%s"', name),
@@ -104,7 +109,8 @@ BEGIN
                 IF number <> 0 AND abs(log(number) + exponent * log(CASE radix WHEN 16 THEN 2 ELSE 10 END)) > 330 THEN
                     number := NULL;
                 ELSE
-                    number := CASE WHEN radix = 10 THEN (number || 'e' || exponent)::numeric
+                    number := CASE WHEN number = 0 THEN 0
+                                   WHEN radix = 10 THEN (number || 'e' || exponent)::numeric
                                    WHEN exponent >= 0 THEN number * power(2::numeric, exponent)
                                    ELSE number / power(2::numeric, -exponent) END;
                     number := CASE WHEN parts[1] = '-' THEN -number ELSE number END;
@@ -175,19 +181,25 @@ BEGIN
                        'custom:kinde): 2 to 50 lowercase letters, digits, "-" and ":".';
         END IF;
     WHEN 'kinde_claims.supabase_hook_on_error' THEN
-        stored := lower(btrim(value));
+        -- As guc.c config_enum_lookup_by_name: the whole value, ASCII letters in any case.
+        stored := translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
         IF stored NOT IN ('open', 'closed') THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('invalid value for parameter "%s": "%s"', name, value),
                 HINT = 'Available values: open, closed.';
         END IF;
     WHEN 'kinde_claims.notify' THEN
-        BEGIN
-            stored := CASE WHEN btrim(value)::boolean THEN 'on' ELSE 'off' END;
-        EXCEPTION WHEN invalid_text_representation THEN
+        -- As PG15's parse_bool (bool.c), which SET uses (no white space trimmed, unlike a cast to
+        -- boolean): true, false, yes, no or a prefix of one, on, off or of, 1 or 0; ASCII letters
+        -- in any case.
+        stored := CASE WHEN translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                            ~ '^(t|tr|tru|true|y|ye|yes|on|1)$' THEN 'on'
+                       WHEN translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                            ~ '^(f|fa|fal|fals|false|n|no|of|off|0)$' THEN 'off' END;
+        IF stored IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = format('parameter "%s" requires a Boolean value', name);
-        END;
+        END IF;
     END CASE;
     INSERT INTO kinde_claims.settings AS s (name, value) VALUES (setting_set.name, stored)
     ON CONFLICT ON CONSTRAINT settings_pkey
